@@ -1,0 +1,18 @@
+// Bundles tsc's output (build/src) into dist/: one ESM file per public entry point, with shared
+// chunks. Types come from tsc's declarations, copied to dist/types by scripts/copy-types.mjs.
+export default {
+  input: {
+    'index.node': 'build/src/index.node.js',
+    'index.browser': 'build/src/index.browser.js',
+    core: 'build/src/core/index.js',
+    node: 'build/src/node/index.js',
+    browser: 'build/src/browser/index.js',
+    cli: 'build/src/node/cli.js',
+  },
+  output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
+  external: (id) => id.startsWith('node:') || /^(@bytecodealliance\/preview2-shim|comlink|idb-keyval)(\/|$)/.test(id),
+  onwarn(warning, warn) {
+    if (warning.code === 'SOURCEMAP_ERROR') return;
+    warn(warning);
+  },
+};

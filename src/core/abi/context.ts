@@ -1,0 +1,104 @@
+import { AbiTrap } from '../errors.js';
+import type { Handle, HandleTable } from './resources.js';
+
+/** Per component instance state the Canonical ABI reads and writes. */
+export interface InstanceState {
+  readonly handles: HandleTable;
+  /** false while the instance runs realloc or post-return: it may not call out then */
+  mayLeave: boolean;
+  /** false while a call into the instance is running: it may not be entered again */
+  mayEnter: boolean;
+  /** the trap that ended this instance, if one did */
+  poisoned: unknown;
+  /** a short name for messages */
+  readonly label: string;
+}
+
+/** Scope of the borrowed handles a guest export received: they must be dropped before it returns. */
+export interface BorrowScope {
+  numBorrows: number;
+}
+
+/** Wrapper objects handed to the host for borrows; they stop working when the call returns. */
+export interface CallScratch {
+  lenders: Handle[] | null;
+  borrowedWrappers: object[] | null;
+}
+
+export type Realloc = (oldPtr: number, oldSize: number, align: number, newSize: number) => number;
+
+/** Largest string or list (in bytes) the Canonical ABI lets cross a boundary. */
+export const MAX_BYTE_LENGTH = (1 << 28) - 1;
+
+/**
+ * The spec's LiftLowerContext: canonical options of one `canon lift`/`canon lower` plus the
+ * instance, with cached views of linear memory (refreshed when `memory.grow` replaced the buffer).
+ */
+export class Cx {
+  readonly memory: WebAssembly.Memory | null;
+  readonly realloc: Realloc | null;
+  readonly encoding: 'utf8' | 'utf16' | 'latin1+utf16';
+  readonly inst: InstanceState;
+  /** the borrow scope of the export call in progress (for `lower_borrow`) */
+  scope: BorrowScope | null = null;
+  /** per-call bookkeeping of an import call (for `lift_borrow`) */
+  call: CallScratch | null = null;
+  private buf: ArrayBuffer | null = null;
+  private _dv: DataView | null = null;
+  private _u8: Uint8Array | null = null;
+
+  constructor(inst: InstanceState, memory: WebAssembly.Memory | null, realloc: Realloc | null, encoding: Cx['encoding']) {
+    this.inst = inst;
+    this.memory = memory;
+    this.realloc = realloc;
+    this.encoding = encoding;
+  }
+
+  private refresh(): void {
+    if (!this.memory) throw new AbiTrap('this function moves data through linear memory but its canonical options name no memory');
+    const b = this.memory.buffer;
+    if (b !== this.buf) {
+      this.buf = b;
+      this._dv = new DataView(b);
+      this._u8 = new Uint8Array(b);
+    }
+  }
+
+  dv(): DataView {
+    this.refresh();
+    return this._dv!;
+  }
+
+  u8(): Uint8Array {
+    this.refresh();
+    return this._u8!;
+  }
+
+  /** Traps unless `[ptr, ptr + len)` lies in memory and `ptr` is aligned. */
+  check(ptr: number, len: number, align: number): void {
+    if (align > 1 && ptr % align !== 0) throw new AbiTrap(`pointer ${ptr} is not aligned to ${align}`);
+    if (ptr + len > this.u8().length) {
+      throw new AbiTrap(`pointer ${ptr} with length ${len} is out of bounds of linear memory (${this.u8().length} bytes)`);
+    }
+  }
+
+  /** Calls the guest's realloc (the spec's `cx.reallocate`) and checks the block it returns. */
+  reallocate(oldPtr: number, oldSize: number, align: number, newSize: number): number {
+    const realloc = this.realloc;
+    if (!realloc) throw new AbiTrap('this function passes a string or list to the guest but its canonical options name no realloc');
+    const inst = this.inst;
+    inst.mayLeave = false;
+    let ptr: number;
+    try {
+      ptr = realloc(oldPtr, oldSize, align, newSize) >>> 0;
+    } finally {
+      inst.mayLeave = true;
+    }
+    this.check(ptr, newSize, align);
+    return ptr;
+  }
+
+  allocate(align: number, size: number): number {
+    return this.reallocate(0, 0, align, size);
+  }
+}

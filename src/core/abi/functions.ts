@@ -1,0 +1,346 @@
+import { AbiTrap, IsowasmError, trapError } from '../errors.js';
+import { type Codec, codecFor, isScalar, type ScalarCodec, alignTo } from './codec.js';
+import { type CallScratch, Cx, type InstanceState, type Realloc } from './context.js';
+import { endImportCall } from './resources.js';
+import type { FuncType, ValType } from './types.js';
+
+const MAX_FLAT_PARAMS = 16;
+const MAX_FLAT_RESULTS = 1;
+
+/** A component-level function at run time: it takes and returns JS values. */
+export type ComponentCall = (...args: unknown[]) => unknown;
+
+/** The canonical options of one `canon lift` or `canon lower`, resolved to live objects. */
+export interface LiveOptions {
+  memory: WebAssembly.Memory | null;
+  realloc: Realloc | null;
+  postReturn: ((...flat: unknown[]) => void) | null;
+  encoding: 'utf8' | 'utf16' | 'latin1+utf16';
+}
+
+interface Plan {
+  params: Codec[];
+  result: Codec | null;
+  flatParamCount: number;
+  spillParams: boolean;
+  spillResult: boolean;
+  /** size/alignment of the params tuple when spilled */
+  tupleSize: number;
+  tupleAlign: number;
+  offsets: number[];
+  hasBorrowParams: boolean;
+}
+
+const plans = new WeakMap<FuncType, Plan>();
+
+function planFor(ft: FuncType): Plan {
+  let p = plans.get(ft);
+  if (p) return p;
+  const params = ft.params.map((x) => codecFor(x.type));
+  const result = ft.result ? codecFor(ft.result) : null;
+  const flatParamCount = params.reduce((n, c) => n + c.flat.length, 0);
+  let size = 0;
+  let align = 1;
+  const offsets: number[] = [];
+  for (const c of params) {
+    size = alignTo(size, c.align);
+    offsets.push(size);
+    size += c.size;
+    align = Math.max(align, c.align);
+  }
+  p = {
+    params, result, flatParamCount,
+    spillParams: flatParamCount > MAX_FLAT_PARAMS,
+    spillResult: result !== null && result.flat.length > MAX_FLAT_RESULTS,
+    tupleSize: alignTo(size, align), tupleAlign: align, offsets,
+    hasBorrowParams: ft.params.some((x) => containsBorrow(x.type)),
+  };
+  plans.set(ft, p);
+  return p;
+}
+
+function containsBorrow(t: ValType | null): boolean {
+  if (!t) return false;
+  switch (t.kind) {
+    case 'borrow': return true;
+    case 'list': return containsBorrow(t.elem);
+    case 'record': return t.fields.some((f) => containsBorrow(f.type));
+    case 'tuple': return t.types.some(containsBorrow);
+    case 'variant': return t.cases.some((c) => containsBorrow(c.type));
+    case 'option': return containsBorrow(t.type);
+    case 'result': return containsBorrow(t.ok) || containsBorrow(t.err);
+    default: return false;
+  }
+}
+
+/** Prefixes a TypeError from lowering an argument with the function and parameter name. */
+function argumentError(e: unknown, fname: string, pname: string): unknown {
+  if (e instanceof TypeError) {
+    const m = /^at ([^:]+): /.exec(e.message);
+    const where = m ? `${pname}${m[1]!.startsWith('[') ? '' : '.'}${m[1]}` : pname;
+    return new TypeError(`${fname}(): argument '${where}': ${m ? e.message.slice(m[0].length) : e.message}`);
+  }
+  return e;
+}
+
+/** Marks the instance dead and turns what went wrong into the error the caller sees. */
+export function poison(inst: InstanceState, e: unknown, where: string): IsowasmError {
+  const err = e instanceof IsowasmError
+    ? e
+    : e instanceof AbiTrap
+      ? trapError(`${where}: ${e.message}`, e)
+      : trapError(`${where}: ${e instanceof Error ? e.message : String(e)}`, e);
+  if (!inst.poisoned) inst.poisoned = err;
+  return err;
+}
+
+export function poisonedError(inst: InstanceState): IsowasmError {
+  const cause = inst.poisoned;
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new IsowasmError('INSTANCE_POISONED', `the component instance ${inst.label} trapped earlier (${why}); create a new instance to continue`, { cause });
+}
+
+export function reentranceError(inst: InstanceState, fname: string): IsowasmError {
+  return new IsowasmError('REENTRANCE', `${fname}() was called while the component instance ${inst.label} is already running a call; a component instance can't be re-entered (call it after the current call returns)`);
+}
+
+/**
+ * `canon lift`: wraps a core function as a component function that JS (or another component)
+ * calls with JS values. Arguments are lowered into the guest, results lifted back, and
+ * post-return runs after the results were copied out.
+ */
+export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
+  const plan = planFor(ft);
+  const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding);
+  const postReturn = opts.postReturn;
+  const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
+    (plan.result === null || isScalar(plan.result));
+  if (fast) return liftScalar(plan, core, postReturn, inst, name);
+
+  return function lifted(...args: unknown[]): unknown {
+    if (inst.poisoned) throw poisonedError(inst);
+    if (!inst.mayEnter) throw reentranceError(inst, name);
+    inst.mayEnter = false;
+    const scope = plan.hasBorrowParams ? { numBorrows: 0 } : null;
+    const prevScope = cx.scope;
+    cx.scope = scope;
+    try {
+      let flat: unknown[];
+      let i = 0;
+      try {
+        if (!plan.spillParams) {
+          flat = [];
+          for (; i < plan.params.length; i++) plan.params[i]!.lower(cx, args[i], flat);
+        } else {
+          const ptr = cx.allocate(plan.tupleAlign, plan.tupleSize);
+          for (; i < plan.params.length; i++) plan.params[i]!.store(cx, args[i], ptr + plan.offsets[i]!);
+          flat = [ptr];
+        }
+      } catch (e) {
+        // a bad argument is the caller's mistake: report it and leave the instance usable
+        if (e instanceof TypeError) throw argumentError(e, name, ft.params[i]?.name ?? String(i));
+        throw poison(inst, e, name);
+      }
+      let r: unknown;
+      try {
+        r = core(...flat);
+      } catch (e) {
+        throw poison(inst, e, name);
+      }
+      try {
+        let value: unknown;
+        const rc = plan.result;
+        if (rc === null) value = undefined;
+        else if (plan.spillResult) {
+          const ptr = (r as number) >>> 0;
+          cx.check(ptr, rc.size, rc.align);
+          value = rc.load(cx, ptr);
+        } else value = rc.lift(cx, [r], 0);
+        if (postReturn) {
+          inst.mayLeave = false;
+          try {
+            if (r === undefined) postReturn();
+            else postReturn(r);
+          } finally {
+            inst.mayLeave = true;
+          }
+        }
+        if (scope && scope.numBorrows > 0) throw new AbiTrap(`${name} returned without dropping ${scope.numBorrows} borrowed handle(s)`);
+        return value;
+      } catch (e) {
+        throw poison(inst, e, name);
+      }
+    } finally {
+      cx.scope = prevScope;
+      inst.mayEnter = true;
+    }
+  };
+}
+
+/** The fast path of `liftFunction`: every parameter and the result is one scalar core value. */
+function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: LiveOptions['postReturn'], inst: InstanceState, name: string): ComponentCall {
+  const ps = plan.params as ScalarCodec[];
+  const rc = plan.result as ScalarCodec | null;
+  const n = ps.length;
+  const finish = (r: unknown): unknown => {
+    let value: unknown;
+    try {
+      value = rc ? rc.fromCore(r) : undefined;
+      if (postReturn) {
+        inst.mayLeave = false;
+        try {
+          if (r === undefined) postReturn();
+          else postReturn(r);
+        } finally {
+          inst.mayLeave = true;
+        }
+      }
+    } catch (e) {
+      throw poison(inst, e, name);
+    }
+    return value;
+  };
+  const enter = (): void => {
+    if (inst.poisoned) throw poisonedError(inst);
+    if (!inst.mayEnter) throw reentranceError(inst, name);
+  };
+  const arg = (i: number, v: unknown): number | bigint => {
+    try {
+      return ps[i]!.toCore(v);
+    } catch (e) {
+      throw argumentError(e, name, String(i));
+    }
+  };
+  const call = (...a: unknown[]): unknown => {
+    inst.mayEnter = false;
+    let r: unknown;
+    try {
+      r = core(...a);
+    } catch (e) {
+      throw poison(inst, e, name);
+    } finally {
+      inst.mayEnter = true;
+    }
+    return finish(r);
+  };
+  switch (n) {
+    case 0: return () => { enter(); return call(); };
+    case 1: {
+      const p0 = ps[0]!;
+      return (a: unknown) => {
+        enter();
+        let x: number | bigint;
+        try { x = p0.toCore(a); } catch (e) { throw argumentError(e, name, '0'); }
+        inst.mayEnter = false;
+        let r: unknown;
+        try { r = core(x); } catch (e) { throw poison(inst, e, name); } finally { inst.mayEnter = true; }
+        return finish(r);
+      };
+    }
+    case 2: {
+      const p0 = ps[0]!;
+      const p1 = ps[1]!;
+      return (a: unknown, b: unknown) => {
+        enter();
+        let x: number | bigint;
+        let y: number | bigint;
+        try { x = p0.toCore(a); } catch (e) { throw argumentError(e, name, '0'); }
+        try { y = p1.toCore(b); } catch (e) { throw argumentError(e, name, '1'); }
+        inst.mayEnter = false;
+        let r: unknown;
+        try { r = core(x, y); } catch (e) { throw poison(inst, e, name); } finally { inst.mayEnter = true; }
+        return finish(r);
+      };
+    }
+    default:
+      return (...args: unknown[]) => {
+        enter();
+        const flat = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) flat[i] = arg(i, args[i]);
+        return call(...flat);
+      };
+  }
+}
+
+/**
+ * `canon lower`: makes the core function a guest imports for a component function. It lifts the
+ * guest's arguments to JS values, calls `callee`, and lowers what it returns into the guest.
+ */
+export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOptions, inst: InstanceState, name: string): (...flat: unknown[]) => unknown {
+  const plan = planFor(ft);
+  const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding);
+  const nparams = plan.params.length;
+  const fast = !plan.spillParams && !plan.spillResult && plan.params.every(isScalar) && (plan.result === null || isScalar(plan.result));
+  if (fast) {
+    const ps = plan.params as ScalarCodec[];
+    const rc = plan.result as ScalarCodec | null;
+    return function loweredScalar(...flat: unknown[]): unknown {
+      if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
+      const args = new Array<unknown>(nparams);
+      for (let i = 0; i < nparams; i++) args[i] = ps[i]!.fromCore(flat[i]);
+      const r = callHost(callee, args, name);
+      if (!rc) return undefined;
+      try {
+        return rc.toCore(r);
+      } catch (e) {
+        throw resultError(e, name);
+      }
+    };
+  }
+  return function lowered(...flat: unknown[]): unknown {
+    if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
+    const call: CallScratch = { lenders: null, borrowedWrappers: null };
+    const prev = cx.call;
+    cx.call = call;
+    try {
+      const args = new Array<unknown>(nparams);
+      if (!plan.spillParams) {
+        let at = 0;
+        for (let i = 0; i < nparams; i++) {
+          const c = plan.params[i]!;
+          args[i] = c.lift(cx, flat, at);
+          at += c.flat.length;
+        }
+      } else {
+        const ptr = (flat[0] as number) >>> 0;
+        cx.check(ptr, plan.tupleSize, plan.tupleAlign);
+        for (let i = 0; i < nparams; i++) args[i] = plan.params[i]!.load(cx, ptr + plan.offsets[i]!);
+      }
+      const r = callHost(callee, args, name);
+      const rc = plan.result;
+      if (!rc) return undefined;
+      try {
+        if (plan.spillResult) {
+          const retptr = (flat[flat.length - 1] as number) >>> 0;
+          cx.check(retptr, rc.size, rc.align);
+          rc.store(cx, r, retptr);
+          return undefined;
+        }
+        const out: unknown[] = [];
+        rc.lower(cx, r, out);
+        return out[0];
+      } catch (e) {
+        throw resultError(e, name);
+      }
+    } finally {
+      cx.call = prev;
+      endImportCall(call);
+    }
+  };
+}
+
+function callHost(callee: ComponentCall, args: unknown[], name: string): unknown {
+  try {
+    return callee(...args);
+  } catch (e) {
+    if (e instanceof IsowasmError || e instanceof AbiTrap) throw e;
+    throw new IsowasmError('HOST_ERROR', `the host function ${name} threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+function resultError(e: unknown, name: string): unknown {
+  if (e instanceof TypeError) {
+    return new IsowasmError('HOST_ERROR', `the host function ${name} returned a value of the wrong type: ${e.message}`, { cause: e });
+  }
+  return e;
+}

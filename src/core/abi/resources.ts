@@ -1,0 +1,254 @@
+import { AbiTrap } from '../errors.js';
+import type { BorrowScope, Cx, InstanceState } from './context.js';
+import { describe } from './strings.js';
+import { ResourceType } from './types.js';
+
+/** An element of an instance's handle table (the spec's ResourceHandle). */
+export interface Handle {
+  readonly rt: ResourceType;
+  /** the representation: an i32 for guest resources, the host's JS object for host resources */
+  readonly rep: number | object;
+  readonly own: boolean;
+  /** the export call a borrowed handle belongs to */
+  readonly scope: BorrowScope | null;
+  /** how many import calls in progress have borrowed this handle */
+  lends: number;
+}
+
+const MAX_TABLE_LENGTH = (1 << 28) - 1;
+
+/**
+ * The spec's handle table: index 0 is never valid, freed slots are reused most recently freed
+ * first (guests built against the spec's table rely on that order).
+ */
+export class HandleTable {
+  private readonly array: (Handle | undefined)[] = [undefined];
+  private readonly free: number[] = [];
+
+  get(i: number): Handle {
+    const h = this.array[i >>> 0];
+    if (h === undefined) throw new AbiTrap(`handle ${i >>> 0} is not valid (never created or already dropped)`);
+    return h;
+  }
+
+  add(h: Handle): number {
+    const i = this.free.pop();
+    if (i !== undefined) {
+      this.array[i] = h;
+      return i;
+    }
+    if (this.array.length > MAX_TABLE_LENGTH) throw new AbiTrap('the handle table is full');
+    return this.array.push(h) - 1;
+  }
+
+  remove(i: number): Handle {
+    const h = this.get(i);
+    this.array[i >>> 0] = undefined;
+    this.free.push(i >>> 0);
+    return h;
+  }
+
+  /** Number of live handles (for leak checks). */
+  get size(): number {
+    return this.array.length - 1 - this.free.length;
+  }
+}
+
+/** `Symbol.dispose` where the platform has it, else the registered symbol TypeScript's helpers use. */
+export const symbolDispose: typeof Symbol.dispose =
+  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+
+const REP = Symbol('isowasm.rep');
+const STATE = Symbol('isowasm.state');
+const TYPE = Symbol('isowasm.resource');
+
+/** 0 owned by JS, 1 borrowed for the duration of a call, 2 moved into a component, 3 dropped */
+type WrapperState = 0 | 1 | 2 | 3;
+
+interface Wrapper {
+  [REP]: number;
+  [STATE]: WrapperState;
+  [TYPE]: ResourceType;
+}
+
+const finalizer = new FinalizationRegistry<{ rt: ResourceType; rep: number; token: object }>((held) => {
+  // an owned guest resource the host forgot to dispose of: run its destructor, as jco does
+  try {
+    held.rt.dtor?.(held.rep);
+  } catch {
+    // the instance may have trapped or be busy; nothing else can be done from a finalizer
+  }
+});
+
+const constructors = new WeakMap<ResourceType, (...args: unknown[]) => unknown>();
+
+/** Makes `new Class(...)` of a guest resource type call the component's exported constructor. */
+export function setResourceConstructor(rt: ResourceType, ctor: (...args: unknown[]) => unknown): void {
+  constructors.set(rt, ctor);
+}
+
+/** Gives a guest resource type its JS class (created once; the exports add its methods). */
+export function resourceClass(rt: ResourceType): new (...args: never[]) => object {
+  if (!rt.jsClass) {
+    const name = rt.name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+    const holder = {
+      [name]: class {
+        constructor(...args: unknown[]) {
+          const ctor = constructors.get(rt);
+          if (!ctor) throw new TypeError(`the component exports no constructor for ${name}`);
+          // the lifted constructor returns the new handle's object, an instance of this class
+          return ctor(...args) as this;
+        }
+        [symbolDispose](): void {
+          disposeWrapper(this);
+        }
+      },
+    };
+    rt.jsClass = holder[name] as new (...args: never[]) => object;
+  }
+  return rt.jsClass;
+}
+
+function newWrapper(rt: ResourceType, rep: number, state: WrapperState): Wrapper {
+  const w = Object.create(resourceClass(rt).prototype) as Wrapper;
+  w[REP] = rep;
+  w[STATE] = state;
+  w[TYPE] = rt;
+  if (state === 0 && rt.dtor) finalizer.register(w, { rt, rep, token: w }, w);
+  return w;
+}
+
+function isWrapper(v: unknown): v is Wrapper {
+  return typeof v === 'object' && v !== null && REP in v;
+}
+
+function wrapperRep(v: unknown, rt: ResourceType, moving: boolean): number {
+  if (!isWrapper(v) || v[TYPE] !== rt) {
+    throw new TypeError(`expected a ${resourceClass(rt).name} resource, got ${describe(v)}`);
+  }
+  const s = v[STATE];
+  if (s === 2 || s === 3) {
+    throw new TypeError(`this ${resourceClass(rt).name} was ${s === 2 ? 'moved into the component' : 'dropped'} and can't be used any more`);
+  }
+  if (moving) {
+    if (s !== 0) throw new TypeError(`a borrowed ${resourceClass(rt).name} can't be passed as an owned handle`);
+    v[STATE] = 2;
+    finalizer.unregister(v);
+  }
+  return v[REP];
+}
+
+function hostRep(v: unknown, rt: ResourceType): object {
+  if ((typeof v !== 'object' && typeof v !== 'function') || v === null) {
+    throw new TypeError(`expected a ${rt.name} resource object, got ${describe(v)}`);
+  }
+  if (rt.hostClass && !(v instanceof rt.hostClass)) {
+    throw new TypeError(`expected an instance of ${rt.hostClass.name} for resource ${rt.name}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** `lower_own`: moves a JS value's ownership into the instance's table. */
+export function lowerOwn(cx: Cx, v: unknown, rt: ResourceType): number {
+  const rep = rt.kind === 'host' ? hostRep(v, rt) : wrapperRep(v, rt, true);
+  return cx.inst.handles.add({ rt, rep, own: true, scope: null, lends: 0 });
+}
+
+/** `lower_borrow`: lends a JS value to the guest for the duration of the export call. */
+export function lowerBorrow(cx: Cx, v: unknown, rt: ResourceType): number {
+  if (rt.kind === 'guest') {
+    const rep = wrapperRep(v, rt, false);
+    if (rt.impl === cx.inst) return rep;
+    return addBorrow(cx, rt, rep);
+  }
+  return addBorrow(cx, rt, hostRep(v, rt));
+}
+
+function addBorrow(cx: Cx, rt: ResourceType, rep: number | object): number {
+  const scope = cx.scope;
+  if (!scope) throw new AbiTrap('a borrowed handle was lowered outside of a call');
+  scope.numBorrows++;
+  return cx.inst.handles.add({ rt, rep, own: false, scope, lends: 0 });
+}
+
+/** `lift_own`: takes an owned handle out of the instance's table and gives it to JS. */
+export function liftOwn(cx: Cx, i: number, rt: ResourceType): unknown {
+  const h = cx.inst.handles.get(i);
+  if (h.rt !== rt) throw new AbiTrap(`handle ${i >>> 0} is a ${h.rt.name}, not a ${rt.name}`);
+  if (h.lends !== 0) throw new AbiTrap(`handle ${i >>> 0} is lent to a call in progress and can't be moved`);
+  if (!h.own) throw new AbiTrap(`handle ${i >>> 0} is borrowed and can't be passed as owned`);
+  cx.inst.handles.remove(i);
+  return rt.kind === 'host' ? h.rep : newWrapper(rt, h.rep as number, 0);
+}
+
+/** `lift_borrow`: lends a handle of the instance's table to the callee for one call. */
+export function liftBorrow(cx: Cx, i: number, rt: ResourceType): unknown {
+  const h = cx.inst.handles.get(i);
+  if (h.rt !== rt) throw new AbiTrap(`handle ${i >>> 0} is a ${h.rt.name}, not a ${rt.name}`);
+  const call = cx.call;
+  if (!call) throw new AbiTrap('a borrowed handle was lifted outside of a call');
+  h.lends++;
+  (call.lenders ??= []).push(h);
+  if (rt.kind === 'host') return h.rep;
+  const w = newWrapper(rt, h.rep as number, 1);
+  (call.borrowedWrappers ??= []).push(w);
+  return w;
+}
+
+/** Ends an import call: returns the lent handles and retires the borrowed wrappers. */
+export function endImportCall(call: { lenders: Handle[] | null; borrowedWrappers: object[] | null }): void {
+  if (call.lenders) for (const h of call.lenders) h.lends--;
+  if (call.borrowedWrappers) for (const w of call.borrowedWrappers) (w as Wrapper)[STATE] = 3;
+}
+
+/** `canon resource.new`: a new owned handle for `rep` in the defining instance's table. */
+export function resourceNew(inst: InstanceState, rt: ResourceType, rep: number): number {
+  if (!inst.mayLeave) throw new AbiTrap('resource.new called while the instance may not leave');
+  return inst.handles.add({ rt, rep, own: true, scope: null, lends: 0 });
+}
+
+/** `canon resource.rep`. */
+export function resourceRep(inst: InstanceState, rt: ResourceType, i: number): number {
+  const h = inst.handles.get(i);
+  if (h.rt !== rt) throw new AbiTrap(`handle ${i >>> 0} is a ${h.rt.name}, not a ${rt.name}`);
+  return h.rep as number;
+}
+
+/** `canon resource.drop`: drops a handle; an owned one runs the resource's destructor. */
+export function resourceDrop(inst: InstanceState, rt: ResourceType, i: number): void {
+  if (!inst.mayLeave) throw new AbiTrap('resource.drop called while the instance may not leave');
+  const h = inst.handles.get(i);
+  if (h.rt !== rt) throw new AbiTrap(`handle ${i >>> 0} is a ${h.rt.name}, not a ${rt.name}`);
+  if (h.lends !== 0) throw new AbiTrap(`handle ${i >>> 0} is lent to a call in progress and can't be dropped`);
+  inst.handles.remove(i);
+  if (!h.own) {
+    h.scope!.numBorrows--;
+    return;
+  }
+  destroy(rt, h.rep);
+}
+
+function destroy(rt: ResourceType, rep: number | object): void {
+  if (rt.kind === 'host') {
+    const dispose = (rep as { [Symbol.dispose]?: () => void })[symbolDispose];
+    if (typeof dispose === 'function') dispose.call(rep);
+  } else {
+    rt.dtor?.(rep as number);
+  }
+}
+
+/** Disposes an owned guest resource object from JS (`obj[Symbol.dispose]()`). */
+export function disposeWrapper(w: unknown): void {
+  if (!isWrapper(w)) throw new TypeError(`expected a component resource, got ${describe(w)}`);
+  if (w[STATE] !== 0) return;
+  w[STATE] = 3;
+  finalizer.unregister(w);
+  destroy(w[TYPE], w[REP]);
+}
+
+/** The resource type of a guest resource object, if it is one. */
+export function wrapperType(w: unknown): ResourceType | null {
+  return isWrapper(w) ? w[TYPE] : null;
+}
+
+export { ResourceType };

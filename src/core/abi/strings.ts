@@ -1,0 +1,187 @@
+import { AbiTrap } from '../errors.js';
+import { type Cx, MAX_BYTE_LENGTH } from './context.js';
+
+const encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf16Decoder = new TextDecoder('utf-16le', { fatal: true, ignoreBOM: true });
+const UTF16_TAG = 0x8000_0000;
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isWellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (s) => !loneSurrogate.test(s);
+
+/** Length (in code units, with the UTF-16 tag for latin1+utf16) of the string last lowered. */
+export let loweredLength = 0;
+
+/** Throws a TypeError unless `s` is a string of Unicode scalar values (the spec's `string`). */
+export function checkString(s: unknown): string {
+  if (typeof s !== 'string') throw new TypeError(`expected a string, got ${describe(s)}`);
+  if (!isWellFormed(s)) {
+    const at = s.search(loneSurrogate);
+    throw new TypeError(`string has a lone surrogate at index ${at}; component strings must be valid Unicode (use String.prototype.toWellFormed())`);
+  }
+  return s;
+}
+
+/**
+ * Lowers a JS string into the guest's memory in the guest's encoding (the spec's
+ * `store_string_into_range`) and returns the pointer; `loweredLength` holds the length.
+ */
+export function lowerString(cx: Cx, value: unknown): number {
+  const s = checkString(value);
+  switch (cx.encoding) {
+    case 'utf8': return lowerUtf8(cx, s);
+    case 'utf16': return lowerUtf16(cx, s);
+    default: return lowerLatin1OrUtf16(cx, s);
+  }
+}
+
+function lowerUtf8(cx: Cx, s: string): number {
+  const n = s.length;
+  // optimistic allocation for ASCII, as the spec does; grown to the worst case on the first non-ASCII
+  let ptr = cx.allocate(1, n);
+  let u8 = cx.u8();
+  let read: number;
+  let written: number;
+  if (n <= 32) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      u8[ptr + i] = c;
+    }
+    read = written = i;
+  } else {
+    const r = encoder.encodeInto(s, u8.subarray(ptr, ptr + n));
+    read = r.read;
+    written = r.written;
+  }
+  if (read === n) {
+    loweredLength = written;
+    return ptr;
+  }
+  const worst = n * 3;
+  if (worst > MAX_BYTE_LENGTH) throw new AbiTrap(`string of ${n} code units is too long to pass`);
+  ptr = cx.reallocate(ptr, n, 1, worst);
+  u8 = cx.u8();
+  const rest = encoder.encodeInto(read === 0 ? s : s.substring(read), u8.subarray(ptr + written, ptr + worst));
+  const total = written + rest.written;
+  if (total < worst) ptr = cx.reallocate(ptr, worst, 1, total);
+  loweredLength = total;
+  return ptr;
+}
+
+function lowerUtf16(cx: Cx, s: string): number {
+  const n = s.length;
+  if (2 * n > MAX_BYTE_LENGTH) throw new AbiTrap(`string of ${n} code units is too long to pass`);
+  const ptr = cx.allocate(2, 2 * n);
+  const u16 = new Uint16Array(cx.u8().buffer, ptr, n);
+  for (let i = 0; i < n; i++) u16[i] = s.charCodeAt(i);
+  loweredLength = n;
+  return ptr;
+}
+
+function lowerLatin1OrUtf16(cx: Cx, s: string): number {
+  const n = s.length;
+  if (2 * n > MAX_BYTE_LENGTH) throw new AbiTrap(`string of ${n} code units is too long to pass`);
+  let ptr = cx.allocate(2, n);
+  let u8 = cx.u8();
+  let i = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) break;
+    u8[ptr + i] = c;
+  }
+  if (i === n) {
+    loweredLength = n;
+    return ptr;
+  }
+  ptr = cx.reallocate(ptr, n, 2, 2 * n);
+  u8 = cx.u8();
+  // widen the Latin-1 prefix already written, back to front
+  for (let j = i - 1; j >= 0; j--) {
+    u8[ptr + 2 * j] = u8[ptr + j]!;
+    u8[ptr + 2 * j + 1] = 0;
+  }
+  const u16 = new Uint16Array(u8.buffer, ptr, n);
+  for (let j = i; j < n; j++) u16[j] = s.charCodeAt(j);
+  loweredLength = (n | UTF16_TAG) >>> 0;
+  return ptr;
+}
+
+/** Lifts a string from the guest's memory (the spec's `load_string_from_range`). */
+export function liftString(cx: Cx, ptr: number, taggedLength: number): string {
+  ptr >>>= 0;
+  taggedLength >>>= 0;
+  let byteLength: number;
+  let kind: 0 | 1 | 2; // utf8, utf16, latin1
+  switch (cx.encoding) {
+    case 'utf8': byteLength = taggedLength; kind = 0; break;
+    case 'utf16': byteLength = 2 * taggedLength; kind = 1; break;
+    default:
+      if (taggedLength & UTF16_TAG) {
+        byteLength = 2 * (taggedLength ^ UTF16_TAG);
+        kind = 1;
+      } else {
+        byteLength = taggedLength;
+        kind = 2;
+      }
+  }
+  if (byteLength > MAX_BYTE_LENGTH) throw new AbiTrap(`string length ${byteLength} bytes exceeds the Canonical ABI limit`);
+  cx.check(ptr, byteLength, cx.encoding === 'utf8' ? 1 : 2);
+  const u8 = cx.u8();
+  if (kind === 0) {
+    if (byteLength <= 24) {
+      let out = '';
+      for (let i = 0; i < byteLength; i++) {
+        const b = u8[ptr + i]!;
+        if (b >= 0x80) return decodeUtf8(u8, ptr, byteLength);
+        out += String.fromCharCode(b);
+      }
+      return out;
+    }
+    return decodeUtf8(u8, ptr, byteLength);
+  }
+  if (kind === 1) {
+    try {
+      return utf16Decoder.decode(u8.subarray(ptr, ptr + byteLength));
+    } catch {
+      throw new AbiTrap('the guest passed a string that is not valid UTF-16 (a lone surrogate)');
+    }
+  }
+  return decodeLatin1(u8, ptr, byteLength);
+}
+
+function decodeUtf8(u8: Uint8Array, ptr: number, len: number): string {
+  try {
+    return utf8Decoder.decode(u8.subarray(ptr, ptr + len));
+  } catch {
+    throw new AbiTrap('the guest passed a string that is not valid UTF-8');
+  }
+}
+
+function decodeLatin1(u8: Uint8Array, ptr: number, len: number): string {
+  // TextDecoder('latin1') is windows-1252 on the web, which differs in 0x80-0x9f: decode by hand
+  let out = '';
+  for (let i = 0; i < len; i += 4096) {
+    out += String.fromCharCode.apply(null, u8.subarray(ptr + i, ptr + Math.min(len, i + 4096)) as unknown as number[]);
+  }
+  return out;
+}
+
+/** A short description of a JS value for TypeError messages. */
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  switch (typeof v) {
+    case 'string': return v.length > 40 ? `the string "${v.slice(0, 40)}..."` : `the string "${v}"`;
+    case 'number': case 'bigint': case 'boolean': return `${typeof v} ${String(v)}${typeof v === 'bigint' ? 'n' : ''}`;
+    case 'undefined': return 'undefined';
+    case 'function': return 'a function';
+    case 'symbol': return 'a symbol';
+    default: return `an object (${(v as object).constructor?.name ?? 'Object'})`;
+  }
+}

@@ -1,0 +1,120 @@
+import { parseComponent } from './binary/parse-component.js';
+import type { ComponentModel } from './binary/model.js';
+import { IsowasmError } from './errors.js';
+import { describeComponent, type ItemDescription } from './link/describe.js';
+import { jsExports } from './link/exports.js';
+import { HostImports } from './link/host-imports.js';
+import { Instantiation, type LinkContext } from './link/instantiate.js';
+
+/** Options of `Component.instantiate`. */
+export interface InstantiateOptions {
+  /**
+   * The host's imports in jco's conventions: interfaces keyed `'ns:pkg/iface'` (with or without
+   * `@version`) holding camelCase functions and PascalCase resource classes; world-level
+   * functions keyed by their name.
+   */
+  readonly imports?: Record<string, unknown>;
+}
+
+/** A running instance of a component. */
+export interface Instance {
+  /**
+   * The component's exports: interfaces under their full name (and without version, and as a
+   * camelCase short name where unambiguous), functions in camelCase, resources as classes.
+   */
+  readonly exports: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/**
+ * A loaded component: parsed, with its core modules compiled once. Instantiate it as often as
+ * needed; each instance has its own memory, handles and imports.
+ *
+ * @example
+ * ```ts
+ * const component = await loadComponent(bytes);
+ * console.log(component.exports.map((e) => e.name));
+ * const { exports } = await component.instantiate({ imports: {} });
+ * ```
+ */
+export class Component {
+  readonly #model: ComponentModel;
+  readonly #link: LinkContext;
+  #described: { imports: ItemDescription[]; exports: ItemDescription[] } | null = null;
+
+  /** Use `loadComponent` or `Component.compile`. */
+  private constructor(model: ComponentModel, link: LinkContext) {
+    this.#model = model;
+    this.#link = link;
+  }
+
+  /**
+   * Parses a component binary and compiles its core modules.
+   *
+   * @example
+   * ```ts
+   * const component = await Component.compile(new Uint8Array(await (await fetch(url)).arrayBuffer()));
+   * ```
+   */
+  static async compile(bytes: Uint8Array): Promise<Component> {
+    const model = parseComponent(bytes);
+    const modules = new Map<number, WebAssembly.Module>();
+    const moduleSizes = new Map<number, number>();
+    await Promise.all(model.allModules.map(async (m) => {
+      try {
+        modules.set(m.id, await WebAssembly.compile(m.bytes as Uint8Array<ArrayBuffer>));
+        moduleSizes.set(m.id, m.bytes.length);
+      } catch (e) {
+        throw new IsowasmError('INVALID_BINARY', `core module ${m.id} of the component does not compile: ${(e as Error).message}`, { cause: e });
+      }
+    }));
+    return new Component(model, { modules, moduleSizes });
+  }
+
+  /** What the component imports, with WIT-like signatures. */
+  get imports(): readonly ItemDescription[] {
+    return this.#describe().imports;
+  }
+
+  /** What the component exports, with WIT-like signatures. */
+  get exports(): readonly ItemDescription[] {
+    return this.#describe().exports;
+  }
+
+  #describe(): { imports: ItemDescription[]; exports: ItemDescription[] } {
+    this.#described ??= describeComponent(this.#model);
+    return this.#described;
+  }
+
+  /**
+   * Creates a new instance. Every import the component declares must be provided (an
+   * `IsowasmError` with code `MISSING_IMPORTS` lists all that are not).
+   *
+   * @example
+   * ```ts
+   * const { exports } = await component.instantiate({
+   *   imports: { 'acme:log/sink': { write: (line: string) => console.log(line) } },
+   * });
+   * exports['acme:md/render'].toHtml('# hello');
+   * ```
+   */
+  async instantiate(options: InstantiateOptions = {}): Promise<Instance> {
+    const imports = options.imports ?? {};
+    if (typeof imports !== 'object' || imports === null) throw new TypeError('instantiate(): options.imports must be an object');
+    const host = new HostImports(this.#model, imports);
+    const inst = new Instantiation(this.#model, host, null, this.#link, 'component');
+    host.bind(inst);
+    try {
+      host.checkAll();
+      const items = await inst.run();
+      return { exports: jsExports(items) };
+    } catch (e) {
+      throw asIsowasmError(e);
+    }
+  }
+}
+
+/** Unexpected internal errors while linking come from binaries we could not fully validate. */
+function asIsowasmError(e: unknown): unknown {
+  if (e instanceof IsowasmError) return e;
+  return new IsowasmError('LINK_ERROR', `instantiation failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+}

@@ -1,0 +1,95 @@
+/**
+ * The one error family of isowasm. Every failure the library reports on purpose is an
+ * `IsowasmError` with a stable `code`; misuse of the API (a wrong argument type) is a `TypeError`.
+ */
+
+/** Stable machine-readable reasons. Add codes; never rename one. */
+export type IsowasmErrorCode =
+  /** The bytes are not a well-formed component (or core module) binary. */
+  | 'INVALID_BINARY'
+  /** The binary uses a feature this runtime does not implement yet. */
+  | 'UNSUPPORTED'
+  /** The component imports names the host did not provide. */
+  | 'MISSING_IMPORTS'
+  /** The host provided an import of the wrong shape. */
+  | 'IMPORT_MISMATCH'
+  /** Core WebAssembly linking or instantiation failed. */
+  | 'LINK_ERROR'
+  /** The guest trapped (or broke a Canonical ABI rule); the instance can't be used again. */
+  | 'TRAP'
+  /** A call reached an instance that trapped earlier. */
+  | 'INSTANCE_POISONED'
+  /** A call tried to enter an instance that is already running a call. */
+  | 'REENTRANCE'
+  /** A host import threw an error that is not the import's own `result` error. */
+  | 'HOST_ERROR'
+  /** The guest used a capability that was not granted. */
+  | 'CAPABILITY_DENIED'
+  /** Fetching or reading the component's bytes failed. */
+  | 'LOAD_FAILED';
+
+/**
+ * An error raised by isowasm. `code` says what kind of failure it is; the message says what
+ * happened and what to do; `cause` carries the underlying error when there is one.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await component.instantiate({ imports: {} });
+ * } catch (e) {
+ *   if (e instanceof IsowasmError && e.code === 'MISSING_IMPORTS') console.error(e.details);
+ * }
+ * ```
+ */
+export class IsowasmError extends Error {
+  readonly code: IsowasmErrorCode;
+  /** Structured data about the failure (for example the list of missing imports). */
+  readonly details: unknown;
+
+  constructor(code: IsowasmErrorCode, message: string, options?: { cause?: unknown; details?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'IsowasmError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/**
+ * The error thrown by a call of an exported function whose result is `result<T, E>` when the
+ * guest returned `err`: `payload` is the lifted `E` value (jco's `ComponentError` shape).
+ *
+ * @example
+ * ```ts
+ * try { exports.parse('x'); } catch (e) { if (e instanceof ComponentError) console.log(e.payload); }
+ * ```
+ */
+export class ComponentError extends Error {
+  readonly payload: unknown;
+  constructor(payload: unknown) {
+    super(describePayload(payload));
+    this.name = 'ComponentError';
+    this.payload = payload;
+  }
+}
+
+function describePayload(payload: unknown): string {
+  if (typeof payload === 'string') return payload;
+  try {
+    return `the call returned an error: ${JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}`;
+  } catch {
+    return 'the call returned an error';
+  }
+}
+
+/** Creates the TRAP error, keeping the guest's own error as `cause`. */
+export function trapError(message: string, cause?: unknown): IsowasmError {
+  return new IsowasmError('TRAP', `guest trapped: ${message}`, { cause });
+}
+
+/** Signals a Canonical ABI violation by the guest while lifting or lowering. */
+export class AbiTrap extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AbiTrap';
+  }
+}

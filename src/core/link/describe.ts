@@ -1,0 +1,206 @@
+import { type FuncType, ResourceType, witFuncText } from '../abi/types.js';
+import type { ComponentModel, Sort } from '../binary/model.js';
+import { IsowasmError } from '../errors.js';
+import { nameResource } from './instantiate.js';
+import { type DeclType, type RuntimeType, TypeEnv } from './type-env.js';
+
+/** One import or export of a component, described for people and tools. */
+export interface ItemDescription {
+  /** the name as written in the binary, e.g. `wasi:cli/stdout@0.2.0` or `add` */
+  readonly name: string;
+  readonly kind: 'func' | 'instance' | 'type' | 'component' | 'core-module' | 'value';
+  /** for functions: WIT-like text such as `func(a: u32, b: u32) -> u32`; for types: `resource` or the type */
+  readonly signature?: string;
+  /** for instances: their members in order */
+  readonly members?: readonly ItemDescription[];
+}
+
+type DItem =
+  | { sort: 'func'; type: FuncType }
+  | { sort: 'instance'; exports: Map<string, DItem> }
+  | { sort: 'type'; type: RuntimeType }
+  | { sort: 'component'; model: ComponentModel; outer: Describer }
+  | { sort: 'core-module' }
+  | { sort: 'value' };
+
+/** Resolves the types of a component's imports and exports without instantiating anything. */
+class Describer {
+  readonly env: TypeEnv;
+  private readonly instances = new Map<number, Map<string, DItem>>();
+  private rootImports: Map<string, DItem> | null = null;
+
+  constructor(readonly model: ComponentModel, private readonly args: Map<string, DItem> | null, readonly outer: Describer | null) {
+    this.env = new TypeEnv(model, outer?.env ?? null, (e) => {
+      switch (e.kind) {
+        case 'resource': return new ResourceType('guest', 'resource');
+        case 'abstract': {
+          const a = this.args?.get(e.name);
+          if (a?.sort === 'type') return a.type;
+          return new ResourceType('host', e.name);
+        }
+        case 'alias-export': {
+          const item = this.instance(e.instance).get(e.name);
+          if (item?.sort !== 'type') throw new IsowasmError('INVALID_BINARY', `instance ${e.instance} exports no type "${e.name}"`);
+          if (item.type instanceof ResourceType) nameResource(item.type, e.name);
+          return item.type;
+        }
+      }
+    });
+  }
+
+  imports(): Map<string, DItem> {
+    if (this.rootImports) return this.rootImports;
+    const out = new Map<string, DItem>();
+    this.rootImports = out;
+    for (const imp of this.model.imports) {
+      const t = imp.type;
+      switch (t.sort) {
+        case 'func': out.set(imp.name, { sort: 'func', type: this.env.func(t.type) }); break;
+        case 'instance': out.set(imp.name, { sort: 'instance', exports: declItems(this.env.decl(t.type, 'instance')) }); break;
+        case 'type': out.set(imp.name, { sort: 'type', type: this.env.get(imp.index) }); break;
+        case 'component': out.set(imp.name, { sort: 'component', model: this.model, outer: this }); break;
+        case 'core-module': out.set(imp.name, { sort: 'core-module' }); break;
+        case 'value': out.set(imp.name, { sort: 'value' }); break;
+      }
+    }
+    return out;
+  }
+
+  exports(): Map<string, DItem> {
+    const out = new Map<string, DItem>();
+    for (const e of this.model.exports) {
+      const item = this.item(e.sort, e.index);
+      if (item.sort === 'type' && item.type instanceof ResourceType) nameResource(item.type, e.name);
+      out.set(e.name, item);
+    }
+    return out;
+  }
+
+  private item(sort: Sort, i: number): DItem {
+    if (typeof sort === 'object') return { sort: 'core-module' };
+    switch (sort) {
+      case 'func': return { sort: 'func', type: this.func(i) };
+      case 'instance': return { sort: 'instance', exports: this.instance(i) };
+      case 'type': return { sort: 'type', type: this.env.get(i) };
+      case 'component': return this.component(i);
+      case 'value': return { sort: 'value' };
+    }
+  }
+
+  private arg(name: string): DItem {
+    const a = this.args ? this.args.get(name) : this.imports().get(name);
+    if (!a) throw new IsowasmError('INVALID_BINARY', `import "${name}" is not supplied`);
+    return a;
+  }
+
+  private func(i: number): FuncType {
+    const e = this.model.funcs[i]!;
+    switch (e.kind) {
+      case 'lift': return this.env.func(e.type);
+      case 'ref': return this.func(e.index);
+      case 'import': {
+        const a = this.arg(e.name);
+        if (a.sort !== 'func') throw new IsowasmError('INVALID_BINARY', `import "${e.name}" is not a function`);
+        return a.type;
+      }
+      case 'alias-export': {
+        const a = this.instance(e.instance).get(e.name);
+        if (a?.sort !== 'func') throw new IsowasmError('INVALID_BINARY', `instance ${e.instance} exports no function "${e.name}"`);
+        return a.type;
+      }
+    }
+  }
+
+  private instance(i: number): Map<string, DItem> {
+    const done = this.instances.get(i);
+    if (done) return done;
+    const e = this.model.instances[i]!;
+    let out: Map<string, DItem>;
+    switch (e.kind) {
+      case 'import': {
+        const a = this.arg(e.name);
+        if (a.sort !== 'instance') throw new IsowasmError('INVALID_BINARY', `import "${e.name}" is not an instance`);
+        out = a.exports;
+        break;
+      }
+      case 'alias-export': {
+        const a = this.instance(e.instance).get(e.name);
+        if (a?.sort !== 'instance') throw new IsowasmError('INVALID_BINARY', `instance ${e.instance} exports no instance "${e.name}"`);
+        out = a.exports;
+        break;
+      }
+      case 'ref': out = this.instance(e.index); break;
+      case 'exports': {
+        out = new Map();
+        for (const x of e.items) out.set(x.name, this.item(x.sort, x.index));
+        break;
+      }
+      case 'instantiate': {
+        const c = this.component(e.component);
+        if (c.sort !== 'component') throw new IsowasmError('INVALID_BINARY', `component ${e.component} is not a component`);
+        const args = new Map<string, DItem>();
+        for (const a of e.args) args.set(a.name, this.item(a.sort, a.index));
+        out = new Describer(c.model, args, c.outer).exports();
+        break;
+      }
+    }
+    this.instances.set(i, out);
+    return out;
+  }
+
+  private component(i: number): DItem {
+    const e = this.model.components[i]!;
+    switch (e.kind) {
+      case 'defined': return { sort: 'component', model: e.model, outer: this };
+      case 'ref': return this.component(e.index);
+      case 'outer': {
+        let o: Describer | null = this.outer;
+        while (o && o.model !== e.model) o = o.outer;
+        if (!o) throw new IsowasmError('INVALID_BINARY', 'an outer alias reaches a component that does not enclose it');
+        return o.component(e.index);
+      }
+      case 'import': return this.arg(e.name);
+      case 'alias-export': {
+        const a = this.instance(e.instance).get(e.name);
+        if (!a) throw new IsowasmError('INVALID_BINARY', `instance ${e.instance} exports no "${e.name}"`);
+        return a;
+      }
+    }
+  }
+}
+
+function declItems(d: DeclType): Map<string, DItem> {
+  const env = new TypeEnv(d.decl, d.env, (e) => {
+    if (e.kind === 'abstract') return new ResourceType('host', e.name);
+    throw new IsowasmError('UNSUPPORTED', 'unsupported declaration in an instance type');
+  });
+  const out = new Map<string, DItem>();
+  const typeIndexOf = new Map<string, number>();
+  d.decl.types.forEach((e, i) => { if (e.kind === 'abstract') typeIndexOf.set(e.name, i); });
+  for (const x of d.decl.exports) {
+    switch (x.type.sort) {
+      case 'func': out.set(x.name, { sort: 'func', type: env.func(x.type.type) }); break;
+      case 'type': out.set(x.name, { sort: 'type', type: env.get(typeIndexOf.get(x.name)!) }); break;
+      case 'instance': out.set(x.name, { sort: 'instance', exports: declItems(env.decl(x.type.type, 'instance')) }); break;
+      default: out.set(x.name, { sort: x.type.sort === 'core-module' ? 'core-module' : x.type.sort === 'value' ? 'value' : 'core-module' } as DItem);
+    }
+  }
+  return out;
+}
+
+function describeItem(name: string, item: DItem): ItemDescription {
+  switch (item.sort) {
+    case 'func': return { name, kind: 'func', signature: witFuncText(item.type) };
+    case 'instance': return { name, kind: 'instance', members: [...item.exports].map(([n, i]) => describeItem(n, i)) };
+    case 'type': return { name, kind: 'type', signature: item.type instanceof ResourceType ? 'resource' : 'type' };
+    default: return { name, kind: item.sort };
+  }
+}
+
+/** Describes the imports and exports of a parsed component. */
+export function describeComponent(model: ComponentModel): { imports: ItemDescription[]; exports: ItemDescription[] } {
+  const d = new Describer(model, null, null);
+  const imports = [...d.imports()].map(([n, i]) => describeItem(n, i));
+  const exports = [...d.exports()].map(([n, i]) => describeItem(n, i));
+  return { imports, exports };
+}

@@ -1,0 +1,121 @@
+import type { ComponentCall } from '../abi/functions.js';
+import { resourceClass, setResourceConstructor } from '../abi/resources.js';
+import { type FuncType, ResourceType, camelCase, pascalCase } from '../abi/types.js';
+import { ComponentError } from '../errors.js';
+import type { FuncItem, InstanceItem, Item } from './items.js';
+import { parseFuncName, shortExportName, splitVersion } from './names.js';
+
+/**
+ * A component function as JS sees it (jco's conventions): a `result<T, E>` return becomes "return
+ * T or throw a ComponentError whose payload is E".
+ */
+export function jsFunction(f: FuncItem): ComponentCall {
+  if (f.type.result?.kind !== 'result') return f.call;
+  const call = f.call;
+  return (...args: unknown[]) => {
+    const r = call(...args) as { tag: string; val: unknown };
+    if (r.tag === 'err') throw new ComponentError(r.val);
+    return r.val;
+  };
+}
+
+function resourceOf(t: FuncType, f: ReturnType<typeof parseFuncName>, siblings: ReadonlyMap<string, Item>): ResourceType | null {
+  const declared = siblings.get(f.resource);
+  if (declared?.sort === 'type' && declared.type instanceof ResourceType) return declared.type;
+  if (f.kind === 'method') {
+    const p = t.params[0]?.type;
+    if (p && (p.kind === 'borrow' || p.kind === 'own')) return p.resource;
+  }
+  if (f.kind === 'constructor') {
+    let r = t.result;
+    if (r?.kind === 'result') r = r.ok;
+    if (r && r.kind === 'own') return r.resource;
+  }
+  return null;
+}
+
+function classOf(rt: ResourceType): unknown {
+  return rt.kind === 'host' ? rt.hostClass : resourceClass(rt);
+}
+
+/** Builds the JS object of an exported instance: functions, resource classes, nested instances. */
+export function jsInstance(inst: InstanceItem): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, item] of inst.exports) {
+    switch (item.sort) {
+      case 'func': {
+        const f = parseFuncName(name);
+        const fn = jsFunction(item);
+        if (f.kind === 'plain') {
+          out[camelCase(name)] = fn;
+          break;
+        }
+        const rt = resourceOf(item.type, f, inst.exports);
+        if (!rt || rt.kind !== 'guest') {
+          out[camelCase(name)] = fn;
+          break;
+        }
+        const cls = resourceClass(rt) as unknown as Record<string, unknown> & { prototype: Record<string, unknown> };
+        if (f.kind === 'constructor') setResourceConstructor(rt, fn);
+        else if (f.kind === 'static') cls[camelCase(f.member)] = fn;
+        else {
+          cls.prototype[camelCase(f.member)] = function method(this: unknown, ...args: unknown[]) {
+            return fn(this, ...args);
+          };
+        }
+        break;
+      }
+      case 'type':
+        if (item.type instanceof ResourceType) {
+          const cls = classOf(item.type);
+          if (cls) out[pascalCase(name)] = cls;
+        }
+        break;
+      case 'instance':
+        out[camelCase(name)] = jsInstance(item);
+        break;
+      default:
+        out[camelCase(name)] = item;
+    }
+  }
+  return out;
+}
+
+/**
+ * The `exports` object of an instance: exported interfaces under their full name, their name
+ * without version and their camelCase short name (where unambiguous); functions and resource
+ * classes at the top level in camelCase / PascalCase.
+ */
+export function jsExports(items: ReadonlyMap<string, Item>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const aliases = new Map<string, unknown[]>();
+  const addAlias = (k: string, v: unknown): void => {
+    const list = aliases.get(k) ?? [];
+    list.push(v);
+    aliases.set(k, list);
+  };
+  for (const [name, item] of items) {
+    switch (item.sort) {
+      case 'func': out[camelCase(name)] = jsFunction(item); break;
+      case 'instance': {
+        const obj = jsInstance(item);
+        out[name] = obj;
+        const [base, version] = splitVersion(name);
+        if (version !== null) addAlias(base, obj);
+        addAlias(shortExportName(name), obj);
+        break;
+      }
+      case 'type':
+        if (item.type instanceof ResourceType) {
+          const cls = classOf(item.type);
+          if (cls) out[pascalCase(name)] = cls;
+        }
+        break;
+      default: out[camelCase(name)] = item;
+    }
+  }
+  for (const [k, list] of aliases) {
+    if (list.length === 1 && !(k in out)) out[k] = list[0];
+  }
+  return out;
+}

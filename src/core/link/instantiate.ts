@@ -1,0 +1,389 @@
+import type { InstanceState, Realloc } from '../abi/context.js';
+import { type LiveOptions, liftFunction, lowerFunction, poison } from '../abi/functions.js';
+import { HandleTable, resourceDrop, resourceNew, resourceRep } from '../abi/resources.js';
+import { ResourceType } from '../abi/types.js';
+import type { CanonOptions, ComponentModel, CoreSort, Sort, TypeEntry } from '../binary/model.js';
+import { AbiTrap, IsowasmError } from '../errors.js';
+import type { ComponentItem, CoreModuleItem, FuncItem, InstanceItem, Item, TypeItem } from './items.js';
+import { type RuntimeType, TypeEnv } from './type-env.js';
+
+/** What every instantiation of one loaded component shares. */
+export interface LinkContext {
+  /** compiled core modules by the id the parser gave them */
+  readonly modules: ReadonlyMap<number, WebAssembly.Module>;
+  /** byte length of each module (large ones are instantiated asynchronously) */
+  readonly moduleSizes: ReadonlyMap<number, number>;
+}
+
+/** Where an instantiation finds its imports by name. */
+export interface ArgSource {
+  get(name: string): Item | undefined;
+  has(name: string): boolean;
+}
+
+/** Modules above this size are instantiated with the asynchronous API (browsers refuse sync). */
+const SYNC_INSTANTIATE_LIMIT = 4 * 1024 * 1024;
+
+type CoreExports = Record<string, unknown>;
+
+let instanceCounter = 0;
+
+/**
+ * One instantiation of a component definition: runs its core and component instantiations in
+ * section order and resolves every other definition on first use.
+ */
+export class Instantiation {
+  readonly state: InstanceState;
+  readonly env: TypeEnv;
+  private readonly coreModules: (WebAssembly.Module | undefined)[] = [];
+  private readonly coreInstances: (CoreExports | undefined)[] = [];
+  private readonly coreFuncs: (unknown)[] = [];
+  private readonly coreMems: (unknown)[] = [];
+  private readonly coreTables: (unknown)[] = [];
+  private readonly coreGlobals: (unknown)[] = [];
+  private readonly coreTags: (unknown)[] = [];
+  private readonly funcs: (FuncItem | undefined)[] = [];
+  private readonly instances: (InstanceItem | undefined)[] = [];
+  private readonly components: (ComponentItem | undefined)[] = [];
+  /** instances of this component that can't run yet because they wait on an async instantiate */
+  private pending: Promise<void> | null = null;
+
+  constructor(
+    readonly model: ComponentModel,
+    private readonly args: ArgSource,
+    readonly outer: Instantiation | null,
+    private readonly link: LinkContext,
+    label: string,
+  ) {
+    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}` };
+    this.env = new TypeEnv(model, outer?.env ?? null, (e, i) => this.bindType(e, i));
+  }
+
+  /** Runs the instantiation steps in order; resolves to the component's exports. */
+  async run(): Promise<Map<string, Item>> {
+    for (const step of this.model.steps) {
+      if (step.space === 'core-instance') {
+        const entry = this.model.coreInstances[step.index]!;
+        if (entry.kind !== 'instantiate') continue;
+        this.coreInstances[step.index] = await this.instantiateCore(entry.module, entry.args);
+      } else if (step.space === 'instance') {
+        const entry = this.model.instances[step.index]!;
+        if (entry.kind !== 'instantiate') continue;
+        this.instances[step.index] = await this.instantiateComponent(entry.component, entry.args);
+      } else {
+        throw new IsowasmError('UNSUPPORTED', 'component start functions (value definitions) are not supported');
+      }
+    }
+    const out = new Map<string, Item>();
+    for (const e of this.model.exports) {
+      const item = this.item(e.sort, e.index);
+      if (item.sort === 'type' && item.type instanceof ResourceType) nameResource(item.type, e.name);
+      out.set(e.name, item);
+    }
+    return out;
+  }
+
+  // --- core definitions ------------------------------------------------------------------------
+
+  private async instantiateCore(moduleIndex: number, args: { name: string; instance: number }[]): Promise<CoreExports> {
+    const module = this.coreModule(moduleIndex);
+    const imports: Record<string, CoreExports> = {};
+    for (const a of args) imports[a.name] = this.coreInstance(a.instance);
+    const entry = this.model.coreModules[moduleIndex];
+    const size = entry?.kind === 'defined' ? this.link.moduleSizes.get(entry.id) ?? 0 : 0;
+    try {
+      const inst = size > SYNC_INSTANTIATE_LIMIT
+        ? await WebAssembly.instantiate(module, imports as WebAssembly.Imports)
+        : new WebAssembly.Instance(module, imports as WebAssembly.Imports);
+      return inst.exports as CoreExports;
+    } catch (e) {
+      if (e instanceof IsowasmError) throw e;
+      if (e instanceof WebAssembly.LinkError || e instanceof TypeError) {
+        throw new IsowasmError('LINK_ERROR', `core module ${moduleIndex} of ${this.state.label} failed to link: ${(e as Error).message}`, { cause: e });
+      }
+      // a trap in a core module's start function ends the instance before it existed
+      throw poison(this.state, e instanceof WebAssembly.RuntimeError ? new AbiTrap(`start function of core module ${moduleIndex} trapped: ${e.message}`) : e, 'instantiate');
+    }
+  }
+
+  coreModule(i: number): WebAssembly.Module {
+    const done = this.coreModules[i];
+    if (done) return done;
+    const e = this.model.coreModules[i]!;
+    let m: WebAssembly.Module;
+    switch (e.kind) {
+      case 'defined': {
+        const found = this.link.modules.get(e.id);
+        if (!found) throw new IsowasmError('LINK_ERROR', `core module ${e.id} was not compiled`);
+        m = found;
+        break;
+      }
+      case 'outer': m = this.outerOf(e.model).coreModule(e.index); break;
+      case 'import': m = expect(this.arg(e.name), 'core-module', `import ${e.name}`).module; break;
+      case 'alias-export': m = expect(this.exportOf(e.instance, e.name), 'core-module', `export ${e.name}`).module; break;
+      case 'ref': m = this.coreModule(e.index); break;
+    }
+    return (this.coreModules[i] = m);
+  }
+
+  coreInstance(i: number): CoreExports {
+    const done = this.coreInstances[i];
+    if (done) return done;
+    const e = this.model.coreInstances[i]!;
+    if (e.kind === 'instantiate') throw new IsowasmError('LINK_ERROR', `core instance ${i} is used before it is instantiated`);
+    if (e.kind === 'alias-export') throw new IsowasmError('UNSUPPORTED', 'core instances exported from component instances are not supported');
+    const out: CoreExports = {};
+    for (const item of e.items) out[item.name] = this.core(item.sort, item.index);
+    return (this.coreInstances[i] = out);
+  }
+
+  private core(sort: CoreSort, i: number): unknown {
+    switch (sort) {
+      case 'func': return this.coreFunc(i);
+      case 'memory': return this.coreExport(this.coreMems, this.model.coreMemories, i, 'memory');
+      case 'table': return this.coreExport(this.coreTables, this.model.coreTables, i, 'table');
+      case 'global': return this.coreExport(this.coreGlobals, this.model.coreGlobals, i, 'global');
+      case 'tag': return this.coreExport(this.coreTags, this.model.coreTags, i, 'tag');
+      case 'module': return this.coreModule(i);
+      case 'instance': return this.coreInstance(i);
+      case 'type': throw new IsowasmError('UNSUPPORTED', 'core types can\'t be exported from core instances');
+    }
+  }
+
+  private coreExport(cache: unknown[], entries: { instance: number; name: string }[], i: number, what: string): unknown {
+    if (cache[i] !== undefined) return cache[i];
+    const e = entries[i]!;
+    const inst = this.coreInstance(e.instance);
+    if (!(e.name in inst)) throw new IsowasmError('LINK_ERROR', `core instance ${e.instance} has no ${what} export "${e.name}"`);
+    return (cache[i] = inst[e.name]);
+  }
+
+  coreMemory(i: number): WebAssembly.Memory {
+    const m = this.core('memory', i);
+    if (!(m instanceof WebAssembly.Memory)) throw new IsowasmError('LINK_ERROR', `core memory ${i} is not a memory`);
+    return m;
+  }
+
+  coreFunc(i: number): (...a: unknown[]) => unknown {
+    const done = this.coreFuncs[i];
+    if (done !== undefined) return done as (...a: unknown[]) => unknown;
+    const e = this.model.coreFuncs[i]!;
+    let f: (...a: unknown[]) => unknown;
+    switch (e.kind) {
+      case 'export': {
+        const v = this.coreExport([], this.model.coreFuncs as { instance: number; name: string }[], i, 'function');
+        if (typeof v !== 'function') throw new IsowasmError('LINK_ERROR', `core export "${e.name}" is not a function`);
+        f = v as (...a: unknown[]) => unknown;
+        break;
+      }
+      case 'lower': {
+        const callee = this.func(e.func);
+        if (e.options.async) throw new IsowasmError('UNSUPPORTED', 'async canon lower (component-model async) is not supported yet');
+        f = lowerFunction(callee.type, callee.call, this.options(e.options), this.state, funcLabel(this.model, e.func));
+        break;
+      }
+      case 'resource.new': {
+        const rt = this.localResource(e.type, 'resource.new');
+        const state = this.state;
+        f = (rep: unknown) => resourceNew(state, rt, rep as number);
+        break;
+      }
+      case 'resource.drop': {
+        const rt = this.env.resource(e.type);
+        const state = this.state;
+        f = (h: unknown) => { resourceDrop(state, rt, h as number); };
+        break;
+      }
+      case 'resource.rep': {
+        const rt = this.localResource(e.type, 'resource.rep');
+        const state = this.state;
+        f = (h: unknown) => resourceRep(state, rt, h as number);
+        break;
+      }
+      case 'builtin':
+        throw new IsowasmError('UNSUPPORTED', `the canonical built-in ${e.name} (component-model async or threads) is not supported yet`);
+    }
+    return (this.coreFuncs[i] = f);
+  }
+
+  private localResource(typeIndex: number, what: string): ResourceType {
+    const rt = this.env.resource(typeIndex);
+    if (rt.impl !== this.state) throw new IsowasmError('INVALID_BINARY', `${what} names a resource type that this component does not define`);
+    return rt;
+  }
+
+  private options(o: CanonOptions): LiveOptions {
+    return {
+      memory: o.memory === null ? null : this.coreMemory(o.memory),
+      realloc: o.realloc === null ? null : (this.coreFunc(o.realloc) as Realloc),
+      postReturn: o.postReturn === null ? null : this.coreFunc(o.postReturn),
+      encoding: o.encoding,
+    };
+  }
+
+  // --- component definitions -------------------------------------------------------------------
+
+  func(i: number): FuncItem {
+    const done = this.funcs[i];
+    if (done) return done;
+    const e = this.model.funcs[i]!;
+    let f: FuncItem;
+    switch (e.kind) {
+      case 'import': f = expect(this.arg(e.name), 'func', `import ${e.name}`); break;
+      case 'alias-export': f = expect(this.exportOf(e.instance, e.name), 'func', `export ${e.name}`); break;
+      case 'ref': f = this.func(e.index); break;
+      case 'lift': {
+        if (e.options.async) throw new IsowasmError('UNSUPPORTED', 'async canon lift (component-model async) is not supported yet');
+        const type = this.env.func(e.type);
+        const core = this.coreFunc(e.coreFunc);
+        const name = funcLabel(this.model, i);
+        f = { sort: 'func', type, call: liftFunction(type, core, this.options(e.options), this.state, name) };
+        break;
+      }
+    }
+    return (this.funcs[i] = f);
+  }
+
+  instance(i: number): InstanceItem {
+    const done = this.instances[i];
+    if (done) return done;
+    const e = this.model.instances[i]!;
+    let inst: InstanceItem;
+    switch (e.kind) {
+      case 'import': inst = expect(this.arg(e.name), 'instance', `import ${e.name}`); break;
+      case 'alias-export': inst = expect(this.exportOf(e.instance, e.name), 'instance', `export ${e.name}`); break;
+      case 'ref': inst = this.instance(e.index); break;
+      case 'exports': {
+        const m = new Map<string, Item>();
+        for (const x of e.items) m.set(x.name, this.item(x.sort, x.index));
+        inst = { sort: 'instance', exports: m };
+        break;
+      }
+      case 'instantiate': throw new IsowasmError('LINK_ERROR', `instance ${i} is used before it is instantiated`);
+    }
+    return (this.instances[i] = inst);
+  }
+
+  private async instantiateComponent(index: number, args: { name: string; sort: Sort; index: number }[]): Promise<InstanceItem> {
+    const c = this.component(index);
+    const map = new Map<string, Item>();
+    for (const a of args) map.set(a.name, this.item(a.sort, a.index));
+    const child = new Instantiation(c.model, map, c.outer as Instantiation, this.link, `${this.state.label}/${index}`);
+    const missing = c.model.imports.filter((imp) => !map.has(imp.name)).map((imp) => imp.name);
+    if (missing.length) throw new IsowasmError('INVALID_BINARY', `nested component ${index} is instantiated without ${missing.join(', ')}`);
+    return { sort: 'instance', exports: await child.run() };
+  }
+
+  component(i: number): ComponentItem {
+    const done = this.components[i];
+    if (done) return done;
+    const e = this.model.components[i]!;
+    let c: ComponentItem;
+    switch (e.kind) {
+      case 'defined': c = { sort: 'component', model: e.model, outer: this }; break;
+      case 'outer': c = this.outerOf(e.model).component(e.index); break;
+      case 'import': c = expect(this.arg(e.name), 'component', `import ${e.name}`); break;
+      case 'alias-export': c = expect(this.exportOf(e.instance, e.name), 'component', `export ${e.name}`); break;
+      case 'ref': c = this.component(e.index); break;
+    }
+    return (this.components[i] = c);
+  }
+
+  item(sort: Sort, i: number): Item {
+    if (typeof sort === 'object') {
+      if (sort.core === 'module') return { sort: 'core-module', module: this.coreModule(i) } satisfies CoreModuleItem;
+      throw new IsowasmError('INVALID_BINARY', `a core ${sort.core} can't be used as a component-level item`);
+    }
+    switch (sort) {
+      case 'func': return this.func(i);
+      case 'instance': return this.instance(i);
+      case 'component': return this.component(i);
+      case 'type': return { sort: 'type', type: this.env.get(i) } satisfies TypeItem;
+      case 'value': throw new IsowasmError('UNSUPPORTED', 'component values are not supported');
+    }
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  private arg(name: string): Item {
+    const a = this.args.get(name);
+    if (!a) throw new IsowasmError('MISSING_IMPORTS', `missing import "${name}"`, { details: { missing: [name] } });
+    return a;
+  }
+
+  private exportOf(instance: number, name: string): Item {
+    const inst = this.instance(instance);
+    const item = inst.exports.get(name);
+    if (!item) throw new IsowasmError('LINK_ERROR', `instance ${instance} has no export named "${name}"`);
+    return item;
+  }
+
+  private outerOf(model: ComponentModel): Instantiation {
+    let o: Instantiation | null = this.outer;
+    while (o && o.model !== model) o = o.outer;
+    if (!o) throw new IsowasmError('INVALID_BINARY', 'an outer alias reaches a component that does not enclose it');
+    return o;
+  }
+
+  private bindType(entry: TypeEntry & { kind: 'resource' | 'abstract' | 'alias-export' }, index: number): RuntimeType {
+    switch (entry.kind) {
+      case 'resource': {
+        const rt = new ResourceType('guest', 'resource');
+        rt.impl = this.state;
+        if (entry.dtor !== null) {
+          const dtorIndex = entry.dtor;
+          const state = this.state;
+          rt.dtor = (rep: number) => {
+            if (state.poisoned) return;
+            if (!state.mayEnter) throw new AbiTrap(`a ${rt.name} destructor would re-enter instance ${state.label}`);
+            state.mayEnter = false;
+            try {
+              this.coreFunc(dtorIndex)(rep);
+            } catch (e) {
+              throw poison(state, e, `${rt.name} destructor`);
+            } finally {
+              state.mayEnter = true;
+            }
+          };
+        }
+        return rt;
+      }
+      case 'abstract': {
+        const item = this.arg(entry.name);
+        if (item.sort !== 'type') throw new IsowasmError('IMPORT_MISMATCH', `import "${entry.name}" must be a type`);
+        if (item.type instanceof ResourceType) nameResource(item.type, entry.name);
+        return item.type;
+      }
+      case 'alias-export': {
+        const item = this.exportOf(entry.instance, entry.name);
+        if (item.sort !== 'type') throw new IsowasmError('LINK_ERROR', `export "${entry.name}" of instance ${entry.instance} is not a type`);
+        if (item.type instanceof ResourceType) nameResource(item.type, entry.name);
+        void index;
+        return item.type;
+      }
+    }
+  }
+}
+
+/** Gives a resource type its WIT name the first time a name for it is seen. */
+export function nameResource(rt: ResourceType, name: string): void {
+  if (rt.name === 'resource' && /^[a-z][a-z0-9-]*$/.test(name)) rt.name = name;
+}
+
+function expect<S extends Item['sort']>(item: Item, sort: S, what: string): Extract<Item, { sort: S }> {
+  if (item.sort !== sort) throw new IsowasmError('LINK_ERROR', `${what} is a ${item.sort}, expected a ${sort}`);
+  return item as Extract<Item, { sort: S }>;
+}
+
+/** A readable name for a component function index, from the export that names it if any. */
+function funcLabel(model: ComponentModel, i: number): string {
+  for (const e of model.exports) if (e.sort === 'func' && e.index === i) return e.name;
+  const f = model.funcs[i];
+  if (f?.kind === 'import' || f?.kind === 'alias-export') return f.name;
+  // a lifted function is usually exported through an instance of a nested component
+  for (const inst of model.instances) {
+    if (inst.kind === 'exports') for (const x of inst.items) if (x.sort === 'func' && x.index === i) return x.name;
+    if (inst.kind === 'instantiate') for (const x of inst.args) if (x.sort === 'func' && x.index === i) return x.name;
+  }
+  return `func ${i}`;
+}

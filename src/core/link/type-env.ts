@@ -1,0 +1,230 @@
+import {
+  type FuncType, type ValType, camelCase, prim, ResourceType,
+} from '../abi/types.js';
+import type { DeclScope, TypeEntry, TypeScope, ValRef } from '../binary/model.js';
+import { IsowasmError } from '../errors.js';
+
+/** The type of an instance or component import/export: a declarator with the env it closes over. */
+export interface DeclType {
+  readonly kind: 'instance-type' | 'component-type';
+  readonly decl: DeclScope;
+  readonly env: TypeEnv;
+}
+
+/** What a type index stands for at run time. */
+export type RuntimeType = ValType | FuncType | ResourceType | DeclType;
+
+/**
+ * Supplies the entries a scope can't resolve by itself: resource definitions (fresh per
+ * instance), imported types and types aliased from instances.
+ */
+export type Binder = (entry: TypeEntry & { kind: 'resource' | 'abstract' | 'alias-export' }, index: number, env: TypeEnv) => RuntimeType;
+
+const staticCache = new WeakMap<TypeEntry, RuntimeType>();
+const staticness = new WeakMap<TypeEntry, boolean>();
+const interned = new Map<string, ValType | FuncType>();
+
+/**
+ * Resolves the type indices of one scope (a component instance, or a declarator bound for one
+ * import) to runtime types. Entries that depend on nothing per-instance are resolved once per
+ * process and shared, so their compiled codecs are shared too.
+ */
+export class TypeEnv {
+  private readonly resolved: (RuntimeType | undefined)[] = [];
+  private readonly resolving = new Set<number>();
+
+  constructor(
+    readonly scope: TypeScope,
+    readonly parent: TypeEnv | null,
+    private readonly binder: Binder,
+  ) {}
+
+  get(index: number): RuntimeType {
+    const done = this.resolved[index];
+    if (done) return done;
+    const entry = this.scope.types[index];
+    if (!entry) throw new IsowasmError('INVALID_BINARY', `type index ${index} is out of range`);
+    if (isStatic(this.scope, index)) {
+      const s = staticCache.get(entry);
+      if (s) return (this.resolved[index] = s);
+    }
+    if (this.resolving.has(index)) throw new IsowasmError('INVALID_BINARY', `type ${index} refers to itself`);
+    this.resolving.add(index);
+    try {
+      const t = this.compute(entry, index);
+      this.resolved[index] = t;
+      if (isStatic(this.scope, index)) staticCache.set(entry, t);
+      return t;
+    } finally {
+      this.resolving.delete(index);
+    }
+  }
+
+  /** A value type reference (primitive or index) as a value type. */
+  val(ref: ValRef): ValType {
+    if (typeof ref === 'string') {
+      if (ref === 'error-context') return { kind: 'error-context', text: 'error-context' };
+      return prim(ref);
+    }
+    const t = this.get(ref);
+    if (t instanceof ResourceType || t.kind === 'func' || t.kind === 'instance-type' || t.kind === 'component-type') {
+      throw new IsowasmError('INVALID_BINARY', `type ${ref} is used as a value type but is a ${describeKind(t)}`);
+    }
+    return t as ValType;
+  }
+
+  resource(index: number): ResourceType {
+    const t = this.get(index);
+    if (!(t instanceof ResourceType)) throw new IsowasmError('INVALID_BINARY', `type ${index} is used as a resource but is a ${describeKind(t)}`);
+    return t;
+  }
+
+  func(index: number): FuncType {
+    const t = this.get(index);
+    if (t instanceof ResourceType || t.kind !== 'func') throw new IsowasmError('INVALID_BINARY', `type ${index} is used as a function type but is a ${describeKind(t)}`);
+    return t;
+  }
+
+  decl(index: number, kind: 'instance' | 'component'): DeclType {
+    const t = this.get(index);
+    if (t instanceof ResourceType || t.kind !== `${kind}-type`) throw new IsowasmError('INVALID_BINARY', `type ${index} is used as a ${kind} type but is a ${describeKind(t)}`);
+    return t as DeclType;
+  }
+
+  private compute(entry: TypeEntry, index: number): RuntimeType {
+    switch (entry.kind) {
+      case 'defined': return this.defined(entry.def);
+      case 'func': {
+        const d = entry.def;
+        let result: ValType | null = d.result === null ? null : this.val(d.result);
+        if (d.namedResults) {
+          result = d.namedResults.length === 1
+            ? this.val(d.namedResults[0]!.type)
+            : intern({ kind: 'record', fields: d.namedResults.map((r) => ({ name: r.name, key: camelCase(r.name), type: this.val(r.type) })) });
+        }
+        return intern({ kind: 'func', params: d.params.map((p) => ({ name: p.name, type: this.val(p.type) })), result, async: d.async });
+      }
+      case 'instance': return { kind: 'instance-type', decl: entry.decl, env: this };
+      case 'component': return { kind: 'component-type', decl: entry.decl, env: this };
+      case 'outer': {
+        let env: TypeEnv | null = this;
+        while (env && env.scope !== entry.scope) env = env.parent;
+        if (!env) throw new IsowasmError('INVALID_BINARY', 'an outer type alias reaches a scope that is not enclosing');
+        return env.get(entry.index);
+      }
+      case 'ref': return this.get(entry.index);
+      case 'abstract':
+        if (entry.bound !== 'sub-resource') return this.get(entry.bound.eq);
+        return this.binder(entry, index, this);
+      case 'resource':
+      case 'alias-export':
+        return this.binder(entry, index, this);
+    }
+  }
+
+  private defined(d: import('../binary/model.js').DefinedValType): ValType {
+    switch (d.kind) {
+      case 'primitive': return this.val(d.name);
+      case 'record': return intern({ kind: 'record', fields: d.fields.map((f) => ({ name: f.name, key: camelCase(f.name), type: this.val(f.type) })) });
+      case 'variant': return intern({ kind: 'variant', cases: d.cases.map((c) => ({ name: c.name, type: c.type === null ? null : this.val(c.type) })) });
+      case 'list': return intern({ kind: 'list', elem: this.val(d.elem), length: d.length });
+      case 'tuple': return intern({ kind: 'tuple', types: d.types.map((t) => this.val(t)) });
+      case 'flags': return intern({ kind: 'flags', names: d.names, keys: d.names.map(camelCase) });
+      case 'enum': return intern({ kind: 'enum', names: d.names });
+      case 'option': return intern({ kind: 'option', type: this.val(d.type) });
+      case 'result': return intern({ kind: 'result', ok: d.ok === null ? null : this.val(d.ok), err: d.err === null ? null : this.val(d.err) });
+      case 'own': case 'borrow': return { kind: d.kind, resource: this.resource(d.resource) };
+      case 'stream': case 'future': {
+        const inner = d.type === null ? null : this.val(d.type);
+        return { kind: d.kind, text: inner ? `${d.kind}<${inner.kind}>` : d.kind };
+      }
+      case 'map': return { kind: 'map', text: 'map' };
+    }
+  }
+}
+
+function describeKind(t: RuntimeType): string {
+  if (t instanceof ResourceType) return 'resource type';
+  switch (t.kind) {
+    case 'func': return 'function type';
+    case 'instance-type': return 'instance type';
+    case 'component-type': return 'component type';
+    default: return 'value type';
+  }
+}
+
+/** Whether a type entry resolves the same way in every instance (no resources, no imports). */
+function isStatic(scope: TypeScope, index: number, depth = 0): boolean {
+  const e = scope.types[index];
+  if (!e) return false;
+  const known = staticness.get(e);
+  if (known !== undefined) return known;
+  if (depth > 200) return false;
+  const ref = (r: ValRef | null): boolean => r === null || typeof r === 'string' || isStatic(scope, r, depth + 1);
+  let s: boolean;
+  switch (e.kind) {
+    case 'defined': {
+      const d = e.def;
+      switch (d.kind) {
+        case 'primitive': s = true; break;
+        case 'record': s = d.fields.every((f) => ref(f.type)); break;
+        case 'variant': s = d.cases.every((c) => ref(c.type)); break;
+        case 'list': s = ref(d.elem); break;
+        case 'tuple': s = d.types.every(ref); break;
+        case 'flags': case 'enum': s = true; break;
+        case 'option': s = ref(d.type); break;
+        case 'result': s = ref(d.ok) && ref(d.err); break;
+        case 'stream': case 'future': s = ref(d.type); break;
+        case 'map': s = ref(d.key) && ref(d.value); break;
+        default: s = false;
+      }
+      break;
+    }
+    case 'func': s = e.def.params.every((p) => ref(p.type)) && ref(e.def.result) && (e.def.namedResults ?? []).every((r) => ref(r.type)); break;
+    case 'outer': s = isStatic(e.scope, e.index, depth + 1); break;
+    case 'ref': s = isStatic(scope, e.index, depth + 1); break;
+    case 'abstract': s = e.bound !== 'sub-resource' && isStatic(scope, e.bound.eq, depth + 1); break;
+    default: s = false;
+  }
+  staticness.set(e, s);
+  return s;
+}
+
+/** Returns one shared object per structurally equal resource-free type, so codecs are shared. */
+function intern<T extends ValType | FuncType>(t: T): T {
+  const key = keyOf(t);
+  if (key === null) return t;
+  const found = interned.get(key);
+  if (found) return found as T;
+  interned.set(key, t);
+  return t;
+}
+
+const keys = new WeakMap<object, string | null>();
+function keyOf(t: ValType | FuncType | null): string | null {
+  if (t === null) return '_';
+  const k = keys.get(t);
+  if (k !== undefined) return k;
+  let key: string | null;
+  const all = (xs: (string | null)[]): string | null => (xs.some((x) => x === null) ? null : xs.join(','));
+  switch (t.kind) {
+    case 'own': case 'borrow': case 'stream': case 'future': case 'error-context': case 'map': key = null; break;
+    case 'list': { const e = keyOf(t.elem); key = e === null ? null : `list<${e};${t.length}>`; break; }
+    case 'record': { const f = all(t.fields.map((x) => { const v = keyOf(x.type); return v === null ? null : `${x.name}:${v}`; })); key = f === null ? null : `record{${f}}`; break; }
+    case 'tuple': { const f = all(t.types.map(keyOf)); key = f === null ? null : `tuple<${f}>`; break; }
+    case 'variant': { const f = all(t.cases.map((c) => { const v = c.type ? keyOf(c.type) : '_'; return v === null ? null : `${c.name}(${v})`; })); key = f === null ? null : `variant{${f}}`; break; }
+    case 'enum': key = `enum{${t.names.join(',')}}`; break;
+    case 'flags': key = `flags{${t.names.join(',')}}`; break;
+    case 'option': { const v = keyOf(t.type); key = v === null ? null : `option<${v}>`; break; }
+    case 'result': { const a = keyOf(t.ok); const b = keyOf(t.err); key = a === null || b === null ? null : `result<${a},${b}>`; break; }
+    case 'func': {
+      const ps = all(t.params.map((p) => { const v = keyOf(p.type); return v === null ? null : `${p.name}:${v}`; }));
+      const r = keyOf(t.result);
+      key = ps === null || r === null ? null : `${t.async ? 'async ' : ''}func(${ps})->${r}`;
+      break;
+    }
+    default: key = t.kind;
+  }
+  keys.set(t, key);
+  return key;
+}

@@ -1,0 +1,86 @@
+import { Component } from './component.js';
+import { IsowasmError } from './errors.js';
+
+/** Where a component's bytes come from. */
+export type ComponentSource = Uint8Array | ArrayBuffer | ArrayBufferView | URL | string | Response | Promise<Response>;
+
+/** Options of `loadComponent`. */
+export interface LoadOptions {
+  /** Called as the download progresses (total is null when the server sends no length). */
+  readonly onProgress?: (received: number, total: number | null) => void;
+  /** Passed to `fetch` when the source is a URL. */
+  readonly fetchInit?: RequestInit;
+}
+
+/**
+ * Reads a component's bytes from any supported source. Strings and URLs are fetched; a
+ * `Response` is read with progress reporting.
+ */
+export async function readSource(source: ComponentSource, options: LoadOptions = {}): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  let response: Response;
+  if (typeof source === 'string' || source instanceof URL) {
+    try {
+      response = await fetch(source, options.fetchInit);
+    } catch (e) {
+      throw new IsowasmError('LOAD_FAILED', `could not fetch the component at ${String(source)}: ${(e as Error).message}`, { cause: e });
+    }
+  } else if (typeof Response !== 'undefined' && source instanceof Response) {
+    response = source;
+  } else if (source && typeof (source as Promise<Response>).then === 'function') {
+    try {
+      response = await source;
+    } catch (e) {
+      throw new IsowasmError('LOAD_FAILED', `the component's response failed: ${(e as Error).message}`, { cause: e });
+    }
+  } else {
+    throw new TypeError('loadComponent(): source must be bytes (Uint8Array/ArrayBuffer), a URL, a Response or a Promise of one');
+  }
+  return readResponse(response, options);
+}
+
+async function readResponse(response: Response, options: LoadOptions): Promise<Uint8Array> {
+  if (!response.ok) {
+    throw new IsowasmError('LOAD_FAILED', `fetching the component failed with HTTP ${response.status} ${response.statusText} (${response.url})`);
+  }
+  const lengthHeader = response.headers.get('content-length');
+  const total = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
+  const onProgress = options.onProgress;
+  if (!onProgress || !response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  onProgress(0, total);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.length;
+    onProgress(received, total);
+  }
+  const out = new Uint8Array(received);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * Loads a WebAssembly component: reads its bytes, parses it and compiles its core modules. The
+ * result can be instantiated many times; compiled modules are shared between instances.
+ *
+ * @example
+ * ```ts
+ * import { loadComponent } from 'isowasm';
+ * const component = await loadComponent(new URL('./markdown.wasm', import.meta.url));
+ * const instance = await component.instantiate();
+ * const html = instance.exports['acme:md/render'].toHtml('# hello');
+ * ```
+ */
+export async function loadComponent(source: ComponentSource, options: LoadOptions = {}): Promise<Component> {
+  return Component.compile(await readSource(source, options));
+}

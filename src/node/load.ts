@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { type Component, type ComponentSource, IsowasmError, type LoadOptions, loadComponent as loadCore } from '../core/index.js';
+
+/**
+ * Loads a component in Node: like the core `loadComponent`, and also accepts a file path or a
+ * `file:` URL, read from disk.
+ *
+ * @example
+ * ```ts
+ * import { loadComponent } from 'isowasm/node';
+ * const component = await loadComponent('./app.wasm');
+ * ```
+ */
+export async function loadComponent(source: ComponentSource, options: LoadOptions = {}): Promise<Component> {
+  const path = localPath(source);
+  if (path === null) return loadCore(source, options);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new IsowasmError('LOAD_FAILED', `could not read the component file ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  return loadCore(bytes, options);
+}
+
+function localPath(source: ComponentSource): string | null {
+  if (source instanceof URL) return source.protocol === 'file:' ? fileURLToPath(source) : null;
+  if (typeof source !== 'string') return null;
+  if (source.startsWith('file:')) return fileURLToPath(source);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || source.startsWith('data:')) return null;
+  return source;
+}

@@ -1,0 +1,19 @@
+/**
+ * Where the conformance corpus (real components built by other toolchains) lives: the
+ * ISOWASM_CONFORMANCE_DIR variable, the copy in test/conformance, or ../shared/conformance next to
+ * the repository. Each file is looked up in that order. Node only.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+function candidates(): string[] {
+  return [process.env.ISOWASM_CONFORMANCE_DIR, `${root}test/conformance`, `${root}../shared/conformance`].filter((c): c is string => !!c);
+}
+
+/** The absolute path of a file of the corpus, e.g. `components/adder.wasm`. */
+export function conformancePath(rel: string): string {
+  for (const c of candidates()) if (existsSync(`${c}/${rel}`)) return `${c}/${rel}`;
+  throw new Error(`conformance file ${rel} was not found (looked in ${candidates().join(', ')}); set ISOWASM_CONFORMANCE_DIR to the corpus folder`);
+}
