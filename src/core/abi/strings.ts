@@ -38,44 +38,57 @@ export function lowerString(cx: Cx, value: unknown): number {
   }
 }
 
+/*
+ * Strings are lowered with one allocation of the exact size. The spec's protocol (allocate
+ * optimistically, then grow and shrink with realloc) breaks guests whose realloc only supports a
+ * first allocation, such as the WASI preview1 adapter's import allocator, so we measure first.
+ */
+
+const ascii = /^[\x00-\x7f]*$/;
+
+function utf8Length(s: string): number {
+  let len = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) len += 1;
+    else if (c < 0x800) len += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      len += 4; // a well-formed string has the low surrogate next
+      i++;
+    } else len += 3;
+  }
+  return len;
+}
+
 function lowerUtf8(cx: Cx, s: string): number {
   const n = s.length;
-  // optimistic allocation for ASCII, as the spec does; grown to the worst case on the first non-ASCII
-  let ptr = cx.allocate(1, n);
-  let u8 = cx.u8();
-  let read: number;
-  let written: number;
   if (n <= 32) {
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      u8[ptr + i] = c;
-    }
-    read = written = i;
-  } else {
-    const r = encoder.encodeInto(s, u8.subarray(ptr, ptr + n));
-    read = r.read;
-    written = r.written;
-  }
-  if (read === n) {
-    loweredLength = written;
+    const len = utf8Length(s);
+    const ptr = cx.allocate(1, len);
+    if (len === n) {
+      const u8 = cx.u8();
+      for (let i = 0; i < n; i++) u8[ptr + i] = s.charCodeAt(i);
+    } else encoder.encodeInto(s, cx.u8().subarray(ptr, ptr + len));
+    loweredLength = len;
     return ptr;
   }
-  const worst = n * 3;
-  if (worst > MAX_BYTE_LENGTH) throw new AbiTrap(`string of ${n} code units is too long to pass`);
-  ptr = cx.reallocate(ptr, n, 1, worst);
-  u8 = cx.u8();
-  const rest = encoder.encodeInto(read === 0 ? s : s.substring(read), u8.subarray(ptr + written, ptr + worst));
-  const total = written + rest.written;
-  if (total < worst) ptr = cx.reallocate(ptr, worst, 1, total);
-  loweredLength = total;
+  if (ascii.test(s)) {
+    const ptr = cx.allocate(1, n);
+    encoder.encodeInto(s, cx.u8().subarray(ptr, ptr + n));
+    loweredLength = n;
+    return ptr;
+  }
+  const bytes = encoder.encode(s);
+  if (bytes.length > MAX_BYTE_LENGTH) throw new TypeError(`string of ${bytes.length} UTF-8 bytes is too long to pass`);
+  const ptr = cx.allocate(1, bytes.length);
+  cx.u8().set(bytes, ptr);
+  loweredLength = bytes.length;
   return ptr;
 }
 
 function lowerUtf16(cx: Cx, s: string): number {
   const n = s.length;
-  if (2 * n > MAX_BYTE_LENGTH) throw new AbiTrap(`string of ${n} code units is too long to pass`);
+  if (2 * n > MAX_BYTE_LENGTH) throw new TypeError(`string of ${n} code units is too long to pass`);
   const ptr = cx.allocate(2, 2 * n);
   const u16 = new Uint16Array(cx.u8().buffer, ptr, n);
   for (let i = 0; i < n; i++) u16[i] = s.charCodeAt(i);
@@ -85,28 +98,24 @@ function lowerUtf16(cx: Cx, s: string): number {
 
 function lowerLatin1OrUtf16(cx: Cx, s: string): number {
   const n = s.length;
-  if (2 * n > MAX_BYTE_LENGTH) throw new AbiTrap(`string of ${n} code units is too long to pass`);
-  let ptr = cx.allocate(2, n);
-  let u8 = cx.u8();
-  let i = 0;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff) break;
-    u8[ptr + i] = c;
+  if (2 * n > MAX_BYTE_LENGTH) throw new TypeError(`string of ${n} code units is too long to pass`);
+  let latin1 = true;
+  for (let i = 0; i < n; i++) {
+    if (s.charCodeAt(i) > 0xff) {
+      latin1 = false;
+      break;
+    }
   }
-  if (i === n) {
+  if (latin1) {
+    const ptr = cx.allocate(2, n);
+    const u8 = cx.u8();
+    for (let i = 0; i < n; i++) u8[ptr + i] = s.charCodeAt(i);
     loweredLength = n;
     return ptr;
   }
-  ptr = cx.reallocate(ptr, n, 2, 2 * n);
-  u8 = cx.u8();
-  // widen the Latin-1 prefix already written, back to front
-  for (let j = i - 1; j >= 0; j--) {
-    u8[ptr + 2 * j] = u8[ptr + j]!;
-    u8[ptr + 2 * j + 1] = 0;
-  }
-  const u16 = new Uint16Array(u8.buffer, ptr, n);
-  for (let j = i; j < n; j++) u16[j] = s.charCodeAt(j);
+  const ptr = cx.allocate(2, 2 * n);
+  const u16 = new Uint16Array(cx.u8().buffer, ptr, n);
+  for (let i = 0; i < n; i++) u16[i] = s.charCodeAt(i);
   loweredLength = (n | UTF16_TAG) >>> 0;
   return ptr;
 }

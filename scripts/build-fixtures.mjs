@@ -1,0 +1,105 @@
+// Builds the test fixtures from their sources, and jco's transpiled bindings of each (the
+// differential reference), into build/fixtures/. Results are cached by content hash in
+// test/fixtures/.cache/, so a second run copies instead of rebuilding.
+//
+//   test/fixtures/<name>.wat             a component in WAT            -> build/fixtures/<name>.wasm
+//   test/fixtures/<name>/module.wat      a core module in WAT, with
+//   test/fixtures/<name>/world.wit       its WIT world (and an optional fixture.json:
+//                                        { "world": "w", "stringEncoding": "utf16" })
+//   conformance components listed in CONFORMANCE_REFERENCES below get a jco reference too
+//
+// Every component also gets build/fixtures/<name>.jco/<name>.js from `jco transpile
+// --instantiation async`, which tests load beside isowasm to compare behaviour.
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { componentEmbed, componentNew, parse, transpile } from '@bytecodealliance/jco';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const src = join(root, 'test/fixtures');
+const cache = join(src, '.cache');
+const out = join(root, 'build/fixtures');
+const BUILDER_VERSION = '1';
+
+/** Conformance components (by name) compared against jco in the differential suites. */
+const CONFORMANCE_REFERENCES = ['adder', 'asmjs_bigint', 'numbers', 'strings', 'lists', 'many-arguments', 'records', 'variants', 'flavorful', 'options', 'results'];
+
+function hash(...parts) {
+  const h = createHash('sha256');
+  h.update(BUILDER_VERSION);
+  for (const p of parts) h.update(typeof p === 'string' ? p : Buffer.from(p));
+  return h.digest('hex').slice(0, 24);
+}
+
+async function cached(key, build) {
+  const dir = join(cache, key);
+  if (!existsSync(join(dir, 'done'))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    await build(dir);
+    writeFileSync(join(dir, 'done'), '');
+  }
+  return dir;
+}
+
+async function writeTranspiled(dir, name, bytes) {
+  const { files } = await transpile(bytes, {
+    name, instantiation: { tag: 'async' }, noTypescript: true, noNodejsCompat: false, validLiftingOptimization: false,
+  });
+  for (const [file, data] of Object.entries(files)) {
+    const p = join(dir, 'jco', file);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, data);
+  }
+}
+
+async function buildComponent(name, key, make) {
+  const dir = await cached(key, async (d) => {
+    const bytes = await make();
+    writeFileSync(join(d, 'component.wasm'), bytes);
+    await writeTranspiled(d, name, bytes);
+  });
+  mkdirSync(out, { recursive: true });
+  cpSync(join(dir, 'component.wasm'), join(out, `${name}.wasm`));
+  rmSync(join(out, `${name}.jco`), { recursive: true, force: true });
+  cpSync(join(dir, 'jco'), join(out, `${name}.jco`), { recursive: true });
+}
+
+async function main() {
+  const started = performance.now();
+  let count = 0;
+  for (const entry of existsSync(src) ? readdirSync(src).sort() : []) {
+    if (entry.startsWith('.')) continue;
+    const p = join(src, entry);
+    if (entry.endsWith('.wat') && statSync(p).isFile()) {
+      const name = entry.slice(0, -4);
+      const wat = readFileSync(p, 'utf8');
+      await buildComponent(name, hash('wat', wat), () => parse(wat));
+      count++;
+    } else if (statSync(p).isDirectory() && existsSync(join(p, 'module.wat')) && existsSync(join(p, 'world.wit'))) {
+      const wat = readFileSync(join(p, 'module.wat'), 'utf8');
+      const wit = readFileSync(join(p, 'world.wit'), 'utf8');
+      const cfg = existsSync(join(p, 'fixture.json')) ? readFileSync(join(p, 'fixture.json'), 'utf8') : '{}';
+      const opts = JSON.parse(cfg);
+      await buildComponent(entry, hash('core+wit', wat, wit, cfg), async () => {
+        const core = await parse(wat);
+        const embedded = await componentEmbed({ binary: core, witSource: wit, world: opts.world, stringEncoding: opts.stringEncoding });
+        return componentNew(embedded);
+      });
+      count++;
+    }
+  }
+  const { conformancePath } = await import('../build/test/harness/conformance-dir.js');
+  for (const name of CONFORMANCE_REFERENCES) {
+    const bytes = readFileSync(conformancePath(`components/${name}.wasm`));
+    const dir = await cached(hash('conformance', bytes), (d) => writeTranspiled(d, name, bytes));
+    const target = join(out, 'conformance', `${name}.jco`);
+    rmSync(target, { recursive: true, force: true });
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(join(dir, 'jco'), target, { recursive: true });
+  }
+  console.log(`fixtures: ${count} built or cached, ${CONFORMANCE_REFERENCES.length} conformance references, in ${Math.round(performance.now() - started)} ms`);
+}
+
+await main();
