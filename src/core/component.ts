@@ -2,7 +2,9 @@ import { parseComponent } from './binary/parse-component.js';
 import type { ComponentModel } from './binary/model.js';
 import { IsowasmError } from './errors.js';
 import { describeComponent, type ItemDescription } from './link/describe.js';
+import { type AsyncSpec, exportSelector, importSelector } from './link/async-options.js';
 import { jsExports } from './link/exports.js';
+import { jspi } from './abi/jspi.js';
 import { HostImports } from './link/host-imports.js';
 import { Instantiation, type LinkContext } from './link/instantiate.js';
 
@@ -14,6 +16,15 @@ export interface InstantiateOptions {
    * functions keyed by their name.
    */
   readonly imports?: Record<string, unknown>;
+  /**
+   * Lets host imports return promises: the guest suspends until they settle (JSPI, present in
+   * Node 24+ and Chromium). `true`: every import may, and every export returns a promise.
+   * `{ imports, exports }`: the listed imports (default: host functions declared `async`) and the
+   * listed exports (default: all); names are `'ns:pkg/iface#func'` or a world-level `'func'`.
+   * Calls into one instance that return promises run one at a time, in call order; a
+   * synchronous export can't call an async import.
+   */
+  readonly async?: AsyncSpec;
 }
 
 /** A running instance of a component. */
@@ -100,13 +111,21 @@ export class Component {
   async instantiate(options: InstantiateOptions = {}): Promise<Instance> {
     const imports = options.imports ?? {};
     if (typeof imports !== 'object' || imports === null) throw new TypeError('instantiate(): options.imports must be an object');
-    const host = new HostImports(this.#model, imports);
-    const inst = new Instantiation(this.#model, host, null, this.#link, 'component');
+    let link = this.#link;
+    if (options.async) {
+      const api = jspi();
+      if (!api) {
+        throw new IsowasmError('UNSUPPORTED', 'instantiate({ async }) needs JavaScript Promise Integration (WebAssembly.Suspending), which this platform lacks; use Node 24+ or a current Chromium');
+      }
+      link = { ...link, jspi: api };
+    }
+    const host = new HostImports(this.#model, imports, importSelector(options.async));
+    const inst = new Instantiation(this.#model, host, null, link, 'component');
     host.bind(inst);
     try {
       host.checkAll();
       const items = await inst.run();
-      return { exports: jsExports(items) };
+      return { exports: jsExports(items, exportSelector(options.async)) };
     } catch (e) {
       throw asIsowasmError(e);
     }

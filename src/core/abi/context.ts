@@ -12,6 +12,10 @@ export interface InstanceState {
   poisoned: unknown;
   /** a short name for messages */
   readonly label: string;
+  /** the end of the last queued JSPI call: async calls into one instance run one at a time */
+  queue: Promise<void> | null;
+  /** true once the instance imports a function that may suspend it (JSPI) */
+  suspends: boolean;
 }
 
 /** Scope of the borrowed handles a guest export received: they must be dropped before it returns. */

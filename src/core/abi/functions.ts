@@ -1,6 +1,7 @@
 import { AbiTrap, IsowasmError, trapError } from '../errors.js';
 import { type Codec, codecFor, isScalar, type ScalarCodec, alignTo } from './codec.js';
 import { type CallScratch, Cx, type InstanceState, type Realloc } from './context.js';
+import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 
@@ -85,6 +86,9 @@ function argumentError(e: unknown, fname: string, pname: string): unknown {
 
 /** Marks the instance dead and turns what went wrong into the error the caller sees. */
 export function poison(inst: InstanceState, e: unknown, where: string): IsowasmError {
+  if (e instanceof Error && e.name === 'SuspendError') {
+    e = new AbiTrap(`a host import returned a promise while ${where} was called synchronously; make ${where} asynchronous with instantiate({ async: { exports: ['${where}'] } }) (${e.message})`);
+  }
   const err = e instanceof IsowasmError
     ? e
     : e instanceof AbiTrap
@@ -104,49 +108,39 @@ export function reentranceError(inst: InstanceState, fname: string): IsowasmErro
   return new IsowasmError('REENTRANCE', `${fname}() was called while the component instance ${inst.label} is already running a call; a component instance can't be re-entered (call it after the current call returns)`);
 }
 
-/**
- * `canon lift`: wraps a core function as a component function that JS (or another component)
- * calls with JS values. Arguments are lowered into the guest, results lifted back, and
- * post-return runs after the results were copied out.
- */
-export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
+/** The halves of a lifted call around the core call, shared by the sync and JSPI variants. */
+interface LiftParts {
+  /** lowers the arguments (a TypeError here is the caller's mistake and leaves the instance usable) */
+  lowerArgs(args: unknown[]): unknown[];
+  /** lifts the result, runs post-return and checks that borrowed handles were dropped */
+  finish(r: unknown): unknown;
+  cx: Cx;
+  plan: Plan;
+}
+
+function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, name: string): LiftParts {
   const plan = planFor(ft);
   const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding);
   const postReturn = opts.postReturn;
-  const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
-    (plan.result === null || isScalar(plan.result));
-  if (fast) return liftScalar(plan, core, postReturn, inst, name);
-
-  return function lifted(...args: unknown[]): unknown {
-    if (inst.poisoned) throw poisonedError(inst);
-    if (!inst.mayEnter) throw reentranceError(inst, name);
-    inst.mayEnter = false;
-    const scope = plan.hasBorrowParams ? { numBorrows: 0 } : null;
-    const prevScope = cx.scope;
-    cx.scope = scope;
-    try {
-      let flat: unknown[];
+  return {
+    cx, plan,
+    lowerArgs(args) {
       let i = 0;
       try {
         if (!plan.spillParams) {
-          flat = [];
+          const flat: unknown[] = [];
           for (; i < plan.params.length; i++) plan.params[i]!.lower(cx, args[i], flat);
-        } else {
-          const ptr = cx.allocate(plan.tupleAlign, plan.tupleSize);
-          for (; i < plan.params.length; i++) plan.params[i]!.store(cx, args[i], ptr + plan.offsets[i]!);
-          flat = [ptr];
+          return flat;
         }
+        const ptr = cx.allocate(plan.tupleAlign, plan.tupleSize);
+        for (; i < plan.params.length; i++) plan.params[i]!.store(cx, args[i], ptr + plan.offsets[i]!);
+        return [ptr];
       } catch (e) {
-        // a bad argument is the caller's mistake: report it and leave the instance usable
         if (e instanceof TypeError) throw argumentError(e, name, ft.params[i]?.name ?? String(i));
         throw poison(inst, e, name);
       }
-      let r: unknown;
-      try {
-        r = core(...flat);
-      } catch (e) {
-        throw poison(inst, e, name);
-      }
+    },
+    finish(r) {
       try {
         let value: unknown;
         const rc = plan.result;
@@ -165,14 +159,92 @@ export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, o
             inst.mayLeave = true;
           }
         }
+        const scope = cx.scope;
         if (scope && scope.numBorrows > 0) throw new AbiTrap(`${name} returned without dropping ${scope.numBorrows} borrowed handle(s)`);
         return value;
       } catch (e) {
         throw poison(inst, e, name);
       }
+    },
+  };
+}
+
+/**
+ * `canon lift`: wraps a core function as a component function that JS (or another component)
+ * calls with JS values. Arguments are lowered into the guest, results lifted back, and
+ * post-return runs after the results were copied out.
+ */
+export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
+  const plan = planFor(ft);
+  const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
+    (plan.result === null || isScalar(plan.result));
+  if (fast) return liftScalar(plan, core, opts.postReturn, inst, name);
+  const parts = liftParts(ft, opts, inst, name);
+  const cx = parts.cx;
+
+  return function lifted(...args: unknown[]): unknown {
+    if (inst.poisoned) throw poisonedError(inst);
+    if (!inst.mayEnter) throw reentranceError(inst, name);
+    inst.mayEnter = false;
+    const prevScope = cx.scope;
+    cx.scope = plan.hasBorrowParams ? { numBorrows: 0 } : null;
+    try {
+      const flat = parts.lowerArgs(args);
+      let r: unknown;
+      try {
+        r = core(...flat);
+      } catch (e) {
+        throw poison(inst, e, name);
+      }
+      return parts.finish(r);
     } finally {
       cx.scope = prevScope;
       inst.mayEnter = true;
+    }
+  };
+}
+
+/**
+ * The JSPI variant of `liftFunction`: the core function runs under `WebAssembly.promising`, so
+ * host imports may suspend it; the call returns a promise. Calls into one instance are queued:
+ * a second call starts only after the first finished, never while it is suspended.
+ */
+export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string, api: Jspi): ComponentCall {
+  let run: (...a: unknown[]) => Promise<unknown>;
+  try {
+    run = api.promising(core as (...args: never[]) => unknown);
+  } catch {
+    // not a wasm function (a host function passed straight through): nothing to suspend
+    run = async (...a: unknown[]) => core(...a);
+  }
+  const parts = liftParts(ft, opts, inst, name);
+  const cx = parts.cx;
+  return async function liftedAsync(...args: unknown[]): Promise<unknown> {
+    const prev = inst.queue;
+    let release!: () => void;
+    inst.queue = new Promise<void>((r) => { release = r; });
+    try {
+      if (prev) await prev;
+      if (inst.poisoned) throw poisonedError(inst);
+      if (!inst.mayEnter) throw reentranceError(inst, name);
+      inst.mayEnter = false;
+      const prevScope = cx.scope;
+      cx.scope = parts.plan.hasBorrowParams ? { numBorrows: 0 } : null;
+      try {
+        const flat = parts.lowerArgs(args);
+        let r: unknown;
+        try {
+          r = await run(...flat);
+        } catch (e) {
+          throw poison(inst, e, name);
+        }
+        return parts.finish(r);
+      } finally {
+        cx.scope = prevScope;
+        inst.mayEnter = true;
+      }
+    } finally {
+      release();
     }
   };
 }
@@ -265,12 +337,14 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
 /**
  * `canon lower`: makes the core function a guest imports for a component function. It lifts the
  * guest's arguments to JS values, calls `callee`, and lowers what it returns into the guest.
+ * With `api` (JSPI), the core function is a `WebAssembly.Suspending` import: when the callee
+ * returns a promise the guest suspends until it settles.
  */
-export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOptions, inst: InstanceState, name: string): (...flat: unknown[]) => unknown {
+export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOptions, inst: InstanceState, name: string, api: Jspi | null = null): unknown {
   const plan = planFor(ft);
   const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding);
   const nparams = plan.params.length;
-  const fast = !plan.spillParams && !plan.spillResult && plan.params.every(isScalar) && (plan.result === null || isScalar(plan.result));
+  const fast = !api && !plan.spillParams && !plan.spillResult && plan.params.every(isScalar) && (plan.result === null || isScalar(plan.result));
   if (fast) {
     const ps = plan.params as ScalarCodec[];
     const rc = plan.result as ScalarCodec | null;
@@ -287,55 +361,77 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
       }
     };
   }
-  return function lowered(...flat: unknown[]): unknown {
+
+  const liftArgs = (flat: unknown[]): unknown[] => {
+    const args = new Array<unknown>(nparams);
+    if (!plan.spillParams) {
+      let at = 0;
+      for (let i = 0; i < nparams; i++) {
+        const c = plan.params[i]!;
+        args[i] = c.lift(cx, flat, at);
+        at += c.flat.length;
+      }
+    } else {
+      const ptr = (flat[0] as number) >>> 0;
+      cx.check(ptr, plan.tupleSize, plan.tupleAlign);
+      for (let i = 0; i < nparams; i++) args[i] = plan.params[i]!.load(cx, ptr + plan.offsets[i]!);
+    }
+    return args;
+  };
+  const lowerResult = (r: unknown, flat: unknown[]): unknown => {
+    const rc = plan.result;
+    if (!rc) return undefined;
+    try {
+      if (plan.spillResult) {
+        const retptr = (flat[flat.length - 1] as number) >>> 0;
+        cx.check(retptr, rc.size, rc.align);
+        rc.store(cx, r, retptr);
+        return undefined;
+      }
+      const out: unknown[] = [];
+      rc.lower(cx, r, out);
+      return out[0];
+    } catch (e) {
+      throw resultError(e, name);
+    }
+  };
+
+  function lowered(...flat: unknown[]): unknown {
     if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
     const call: CallScratch = { lenders: null, borrowedWrappers: null };
     const prev = cx.call;
     cx.call = call;
+    let settled = true;
     try {
-      const args = new Array<unknown>(nparams);
-      if (!plan.spillParams) {
-        let at = 0;
-        for (let i = 0; i < nparams; i++) {
-          const c = plan.params[i]!;
-          args[i] = c.lift(cx, flat, at);
-          at += c.flat.length;
-        }
-      } else {
-        const ptr = (flat[0] as number) >>> 0;
-        cx.check(ptr, plan.tupleSize, plan.tupleAlign);
-        for (let i = 0; i < nparams; i++) args[i] = plan.params[i]!.load(cx, ptr + plan.offsets[i]!);
+      const r = callHost(callee, liftArgs(flat), name);
+      if (api && isThenable(r)) {
+        // the guest is suspended until this settles; its borrows stay lent until then
+        settled = false;
+        return Promise.resolve(r).then(
+          (v) => { try { return lowerResult(v, flat); } finally { endImportCall(call); } },
+          (e: unknown) => { endImportCall(call); throw hostError(e, name); },
+        );
       }
-      const r = callHost(callee, args, name);
-      const rc = plan.result;
-      if (!rc) return undefined;
-      try {
-        if (plan.spillResult) {
-          const retptr = (flat[flat.length - 1] as number) >>> 0;
-          cx.check(retptr, rc.size, rc.align);
-          rc.store(cx, r, retptr);
-          return undefined;
-        }
-        const out: unknown[] = [];
-        rc.lower(cx, r, out);
-        return out[0];
-      } catch (e) {
-        throw resultError(e, name);
-      }
+      return lowerResult(r, flat);
     } finally {
       cx.call = prev;
-      endImportCall(call);
+      if (settled) endImportCall(call);
     }
-  };
+  }
+  return api ? new api.Suspending(lowered as (...args: never[]) => unknown) : lowered;
 }
 
 function callHost(callee: ComponentCall, args: unknown[], name: string): unknown {
   try {
     return callee(...args);
   } catch (e) {
-    if (e instanceof IsowasmError || e instanceof AbiTrap) throw e;
-    throw new IsowasmError('HOST_ERROR', `the host function ${name} threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw hostError(e, name);
   }
+}
+
+function hostError(e: unknown, name: string): unknown {
+  if (e instanceof IsowasmError || e instanceof AbiTrap) return e;
+  return new IsowasmError('HOST_ERROR', `the host function ${name} threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }
 
 function resultError(e: unknown, name: string): unknown {

@@ -225,7 +225,10 @@ export function resourceDrop(inst: InstanceState, rt: ResourceType, i: number): 
     h.scope!.numBorrows--;
     return;
   }
-  destroy(rt, h.rep);
+  // the defining instance dropping its own resource runs the destructor in place (the spec calls
+  // it directly); any other instance enters the defining one
+  if (rt.impl === inst && rt.coreDtor) rt.coreDtor(h.rep as number);
+  else destroy(rt, h.rep);
 }
 
 function destroy(rt: ResourceType, rep: number | object): void {

@@ -52,7 +52,10 @@ export class ResourceType {
   readonly hostClass: (abstract new (...args: never[]) => unknown) | null;
   /** guest: the instance that defines it and its destructor */
   impl: unknown = null;
+  /** the destructor as called from another instance (enters `impl`, so re-entrance is checked) */
   dtor: ((rep: number) => void) | null = null;
+  /** the destructor's core function itself, called when `impl` drops its own handle */
+  coreDtor: ((rep: number) => void) | null = null;
   /** guest: the JS class whose instances stand for owned or borrowed handles of this type */
   jsClass: (new (...args: never[]) => object) | null = null;
 

@@ -3,20 +3,22 @@ import { resourceClass, setResourceConstructor } from '../abi/resources.js';
 import { type FuncType, ResourceType, camelCase, pascalCase } from '../abi/types.js';
 import { ComponentError } from '../errors.js';
 import type { FuncItem, InstanceItem, Item } from './items.js';
+import type { AsyncSelector } from './async-options.js';
 import { parseFuncName, shortExportName, splitVersion } from './names.js';
 
 /**
  * A component function as JS sees it (jco's conventions): a `result<T, E>` return becomes "return
  * T or throw a ComponentError whose payload is E".
  */
-export function jsFunction(f: FuncItem): ComponentCall {
-  if (f.type.result?.kind !== 'result') return f.call;
-  const call = f.call;
-  return (...args: unknown[]) => {
-    const r = call(...args) as { tag: string; val: unknown };
+export function jsFunction(f: FuncItem, async = false): ComponentCall {
+  const call = async && f.callAsync ? f.callAsync : f.call;
+  if (f.type.result?.kind !== 'result') return call;
+  const unwrap = (r: { tag: string; val: unknown }): unknown => {
     if (r.tag === 'err') throw new ComponentError(r.val);
     return r.val;
   };
+  if (async) return async (...args: unknown[]) => unwrap((await call(...args)) as { tag: string; val: unknown });
+  return (...args: unknown[]) => unwrap(call(...args) as { tag: string; val: unknown });
 }
 
 function resourceOf(t: FuncType, f: ReturnType<typeof parseFuncName>, siblings: ReadonlyMap<string, Item>): ResourceType | null {
@@ -39,13 +41,13 @@ function classOf(rt: ResourceType): unknown {
 }
 
 /** Builds the JS object of an exported instance: functions, resource classes, nested instances. */
-export function jsInstance(inst: InstanceItem): Record<string, unknown> {
+export function jsInstance(inst: InstanceItem, path: string, isAsync: AsyncSelector): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, item] of inst.exports) {
     switch (item.sort) {
       case 'func': {
         const f = parseFuncName(name);
-        const fn = jsFunction(item);
+        const fn = jsFunction(item, isAsync(path, name));
         if (f.kind === 'plain') {
           out[camelCase(name)] = fn;
           break;
@@ -72,7 +74,7 @@ export function jsInstance(inst: InstanceItem): Record<string, unknown> {
         }
         break;
       case 'instance':
-        out[camelCase(name)] = jsInstance(item);
+        out[camelCase(name)] = jsInstance(item, `${path}/${name}`, isAsync);
         break;
       default:
         out[camelCase(name)] = item;
@@ -86,7 +88,7 @@ export function jsInstance(inst: InstanceItem): Record<string, unknown> {
  * without version and their camelCase short name (where unambiguous); functions and resource
  * classes at the top level in camelCase / PascalCase.
  */
-export function jsExports(items: ReadonlyMap<string, Item>): Record<string, unknown> {
+export function jsExports(items: ReadonlyMap<string, Item>, isAsync: AsyncSelector = () => false): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const aliases = new Map<string, unknown[]>();
   const addAlias = (k: string, v: unknown): void => {
@@ -96,9 +98,9 @@ export function jsExports(items: ReadonlyMap<string, Item>): Record<string, unkn
   };
   for (const [name, item] of items) {
     switch (item.sort) {
-      case 'func': out[camelCase(name)] = jsFunction(item); break;
+      case 'func': out[camelCase(name)] = jsFunction(item, isAsync(null, name)); break;
       case 'instance': {
-        const obj = jsInstance(item);
+        const obj = jsInstance(item, name, isAsync);
         out[name] = obj;
         const [base, version] = splitVersion(name);
         if (version !== null) addAlias(base, obj);

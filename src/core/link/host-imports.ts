@@ -1,4 +1,5 @@
 import type { ComponentCall } from '../abi/functions.js';
+import { isThenable } from '../abi/jspi.js';
 import { describe } from '../abi/strings.js';
 import { type FuncType, ResourceType, camelCase, pascalCase } from '../abi/types.js';
 import type { ComponentModel, DeclScope, ImportDef } from '../binary/model.js';
@@ -30,15 +31,24 @@ export function hostResourceType(cls: object | null, name: string): ResourceType
  */
 export function adaptHostFunction(fn: AnyFn, type: FuncType): ComponentCall {
   if (type.result?.kind !== 'result') return fn;
+  const ok = (val: unknown) => ({ tag: 'ok', val });
   return (...args: unknown[]) => {
+    let r: unknown;
     try {
-      return { tag: 'ok', val: fn(...args) };
+      r = fn(...args);
     } catch (e) {
-      if (typeof e === 'object' && e !== null && 'payload' in e) return { tag: 'err', val: (e as { payload: unknown }).payload };
-      if (!(e instanceof Error)) return { tag: 'err', val: e };
-      throw e;
+      return errOf(e);
     }
+    // an async host function (JSPI): its rejection is the error case
+    return isThenable(r) ? Promise.resolve(r).then(ok, errOf) : ok(r);
   };
+}
+
+/** jco's convention for a host's `result` error: a thrown `{ payload }`, or any thrown non-Error. */
+function errOf(e: unknown): { tag: 'err'; val: unknown } {
+  if (typeof e === 'object' && e !== null && 'payload' in e) return { tag: 'err', val: (e as { payload: unknown }).payload };
+  if (!(e instanceof Error)) return { tag: 'err', val: e };
+  throw e;
 }
 
 /**
@@ -51,7 +61,11 @@ export class HostImports {
   private inst: Instantiation | null = null;
   private problems: string[] = [];
 
-  constructor(private readonly model: ComponentModel, private readonly imports: Record<string, unknown>) {}
+  constructor(
+    private readonly model: ComponentModel,
+    private readonly imports: Record<string, unknown>,
+    private readonly isAsync: (iface: string | null, func: string, fn: unknown) => boolean = () => false,
+  ) {}
 
   bind(inst: Instantiation): void {
     this.inst = inst;
@@ -112,7 +126,7 @@ export class HostImports {
       }
       case 'func': {
         const type = this.env().func(t.type);
-        return this.adaptFunc(name, type, (n) => worldMember(this.imports, n, this.lookup.bind(this)), name, true);
+        return this.adaptFunc(name, type, (n) => worldMember(this.imports, n, this.lookup.bind(this)), name, true, null);
       }
       case 'type': {
         if (t.bound !== 'sub-resource') return { sort: 'type', type: this.env().get(t.bound.eq) };
@@ -146,7 +160,7 @@ export class HostImports {
       switch (t.sort) {
         case 'func': {
           const type = env.func(t.type);
-          exports.set(e.name, this.adaptFunc(e.name, type, (n) => obj[n], `${path}#${e.name}`, present));
+          exports.set(e.name, this.adaptFunc(e.name, type, (n) => obj[n], `${path}#${e.name}`, present, path));
           break;
         }
         case 'type':
@@ -165,11 +179,13 @@ export class HostImports {
   }
 
   /** Builds the function for an import from the host's conventions for its kind of name. */
-  private adaptFunc(name: string, type: FuncType, get: (key: string) => unknown, label: string, report: boolean): FuncItem {
+  private adaptFunc(name: string, type: FuncType, get: (key: string) => unknown, label: string, report: boolean, iface: string | null): FuncItem {
     const f = parseFuncName(name);
     let call: ComponentCall | null = null;
+    let target: unknown = null;
     if (f.kind === 'plain') {
       const fn = get(camelCase(f.member)) ?? get(f.member);
+      target = fn;
       if (typeof fn === 'function') call = adaptHostFunction(fn as AnyFn, type);
       else if (report) this.problems.push(fn === undefined ? label : `${label}: expected a function, got ${describe(fn)}`);
     } else {
@@ -181,16 +197,22 @@ export class HostImports {
       if (typeof klass !== 'function') {
         if (report) this.problems.push(klass === undefined ? `${label} (class ${clsName})` : `${label}: expected class ${clsName}, got ${describe(klass)}`);
       } else if (f.kind === 'constructor') {
+        target = klass;
         const C = klass as new (...a: unknown[]) => unknown;
         call = adaptHostFunction((...a: unknown[]) => new C(...a), type);
       } else if (f.kind === 'static') {
+        // looked up at call time, like methods: hosts that never see the call need not define it
         const m = camelCase(f.member);
-        const fn = (klass as unknown as Record<string, unknown>)[m];
-        if (typeof fn === 'function') call = adaptHostFunction((...a: unknown[]) => (fn as AnyFn).apply(klass, a), type);
-        else if (report) this.problems.push(`${label}: class ${clsName} has no static method ${m}`);
+        target = (klass as unknown as Record<string, unknown>)[m];
+        call = adaptHostFunction((...a: unknown[]) => {
+          const fn = (klass as unknown as Record<string, unknown>)[m];
+          if (typeof fn !== 'function') throw new TypeError(`class ${clsName} has no static method ${m}`);
+          return (fn as AnyFn).apply(klass, a);
+        }, type);
       } else {
         const m = camelCase(f.member);
         // methods are looked up on the object at call time: hosts may define them per instance
+        target = (klass as { prototype?: Record<string, unknown> }).prototype?.[m];
         call = adaptHostFunction((self: unknown, ...a: unknown[]) => {
           const fn = (self as Record<string, unknown>)[m];
           if (typeof fn !== 'function') throw new TypeError(`${clsName} object has no method ${m}`);
@@ -201,6 +223,7 @@ export class HostImports {
     return {
       sort: 'func', type,
       call: call ?? (() => { throw new IsowasmError('MISSING_IMPORTS', `the host did not provide ${label}`); }),
+      async: this.isAsync(iface, name, target),
     };
   }
 }

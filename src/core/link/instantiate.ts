@@ -1,5 +1,6 @@
 import type { InstanceState, Realloc } from '../abi/context.js';
-import { type LiveOptions, liftFunction, lowerFunction, poison } from '../abi/functions.js';
+import { type LiveOptions, liftFunction, liftFunctionAsync, lowerFunction, poison } from '../abi/functions.js';
+import type { Jspi } from '../abi/jspi.js';
 import { HandleTable, resourceDrop, resourceNew, resourceRep } from '../abi/resources.js';
 import { ResourceType } from '../abi/types.js';
 import type { CanonOptions, ComponentModel, CoreSort, Sort, TypeEntry } from '../binary/model.js';
@@ -13,6 +14,8 @@ export interface LinkContext {
   readonly modules: ReadonlyMap<number, WebAssembly.Module>;
   /** byte length of each module (large ones are instantiated asynchronously) */
   readonly moduleSizes: ReadonlyMap<number, number>;
+  /** JSPI, when this instantiation lets host imports suspend the guest */
+  readonly jspi?: Jspi | null;
 }
 
 /** Where an instantiation finds its imports by name. */
@@ -55,7 +58,7 @@ export class Instantiation {
     private readonly link: LinkContext,
     label: string,
   ) {
-    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}` };
+    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}`, queue: null, suspends: false };
     this.env = new TypeEnv(model, outer?.env ?? null, (e, i) => this.bindType(e, i));
   }
 
@@ -179,7 +182,12 @@ export class Instantiation {
       case 'lower': {
         const callee = this.func(e.func);
         if (e.options.async) throw new IsowasmError('UNSUPPORTED', 'async canon lower (component-model async) is not supported yet');
-        f = lowerFunction(callee.type, callee.call, this.options(e.options), this.state, funcLabel(this.model, e.func));
+        // only imports that may return a promise become WebAssembly.Suspending: V8 traps a call of
+        // one from a synchronous export even when it returns no promise
+        const api = this.link.jspi && callee.async ? this.link.jspi : null;
+        if (api) this.state.suspends = true;
+        // a Suspending import is not callable from JS; the linker only passes it to core instances
+        f = lowerFunction(callee.type, api ? callee.callAsync ?? callee.call : callee.call, this.options(e.options), this.state, funcLabel(this.model, e.func), api) as (...a: unknown[]) => unknown;
         break;
       }
       case 'resource.new': {
@@ -237,7 +245,15 @@ export class Instantiation {
         const type = this.env.func(e.type);
         const core = this.coreFunc(e.coreFunc);
         const name = funcLabel(this.model, i);
-        f = { sort: 'func', type, call: liftFunction(type, core, this.options(e.options), this.state, name) };
+        const opts = this.options(e.options);
+        const api = this.link.jspi;
+        const state = this.state;
+        const call = liftFunction(type, core, opts, state, name);
+        if (!api) f = { sort: 'func', type, call };
+        else {
+          const callAsync = liftFunctionAsync(type, core, opts, state, name, api);
+          f = { sort: 'func', type, call, callAsync, get async() { return state.suspends; } };
+        }
         break;
       }
     }
@@ -333,6 +349,7 @@ export class Instantiation {
         if (entry.dtor !== null) {
           const dtorIndex = entry.dtor;
           const state = this.state;
+          rt.coreDtor = (rep: number) => { this.coreFunc(dtorIndex)(rep); };
           rt.dtor = (rep: number) => {
             if (state.poisoned) return;
             if (!state.mayEnter) throw new AbiTrap(`a ${rt.name} destructor would re-enter instance ${state.label}`);

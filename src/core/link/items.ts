@@ -8,6 +8,11 @@ export interface FuncItem {
   readonly sort: 'func';
   readonly type: FuncType;
   readonly call: ComponentCall;
+  /** with JSPI: a variant that may suspend on host promises and returns a promise */
+  readonly callAsync?: ComponentCall;
+  /** with JSPI: whether calling it may return a promise (an async host import, or a guest
+   * function whose instance has one); its callers must then suspend */
+  readonly async?: boolean;
 }
 
 export interface InstanceItem {
