@@ -6,6 +6,9 @@ import { type AsyncSpec, exportSelector, importSelector } from './link/async-opt
 import { jsExports } from './link/exports.js';
 import { jspi } from './abi/jspi.js';
 import { HostImports } from './link/host-imports.js';
+import { findImportKey } from './link/names.js';
+import type { Capabilities } from './host/capabilities.js';
+import { createWasiImports, type WasiPlatform, wasiPlatform } from './host/wasi-host.js';
 import { Instantiation, type LinkContext } from './link/instantiate.js';
 
 /** Options of `Component.instantiate`. */
@@ -25,6 +28,16 @@ export interface InstantiateOptions {
    * synchronous export can't call an async import.
    */
   readonly async?: AsyncSpec;
+  /**
+   * What the instance may reach (deny by default): stdio, env, args, clocks, random, filesystem
+   * preopens, HTTP origins, config. The WASI interfaces the component imports and `imports`
+   * does not supply are served from these grants by the platform's WASI implementation.
+   */
+  readonly capabilities?: Capabilities;
+  /** Called once per capability when the guest tries something it was not granted (default: console.warn). */
+  readonly onCapabilityDenied?: (error: IsowasmError) => void;
+  /** The WASI implementation to serve grants with (default: the platform's, registered by `isowasm`). */
+  readonly wasi?: WasiPlatform;
 }
 
 /** A running instance of a component. */
@@ -91,6 +104,21 @@ export class Component {
     return this.#describe().exports;
   }
 
+  /** Adds the WASI interfaces the component imports and `imports` lacks, served from the grants. */
+  #withWasi(imports: Record<string, unknown>, options: InstantiateOptions): Record<string, unknown> {
+    const wanted = this.#model.imports.filter((i) => i.name.startsWith('wasi:') && findImportKey(imports, i.name) === null);
+    if (wanted.length === 0) return imports;
+    const platform = options.wasi ?? wasiPlatform();
+    if (!platform) {
+      if (options.capabilities) {
+        throw new IsowasmError('LINK_ERROR', 'capabilities were granted but no WASI implementation is registered: import from \'isowasm\' (or \'isowasm/node\', \'isowasm/browser\') instead of \'isowasm/core\', or pass options.wasi');
+      }
+      return imports;
+    }
+    const onDenied = options.onCapabilityDenied ?? ((e: IsowasmError) => console.warn(`isowasm: ${e.message}`));
+    return { ...createWasiImports(platform, options.capabilities ?? {}, onDenied), ...imports };
+  }
+
   #describe(): { imports: ItemDescription[]; exports: ItemDescription[] } {
     this.#described ??= describeComponent(this.#model);
     return this.#described;
@@ -109,8 +137,9 @@ export class Component {
    * ```
    */
   async instantiate(options: InstantiateOptions = {}): Promise<Instance> {
-    const imports = options.imports ?? {};
-    if (typeof imports !== 'object' || imports === null) throw new TypeError('instantiate(): options.imports must be an object');
+    const given = options.imports ?? {};
+    if (typeof given !== 'object' || given === null) throw new TypeError('instantiate(): options.imports must be an object');
+    const imports = this.#withWasi(given, options);
     let link = this.#link;
     if (options.async) {
       const api = jspi();

@@ -81,6 +81,36 @@ function describePayload(payload: unknown): string {
   }
 }
 
+/**
+ * Thrown when the guest calls `wasi:cli/exit`: it unwinds the guest (which can't continue) and
+ * carries the exit code to the caller. The instance can't be used after it.
+ *
+ * @example
+ * ```ts
+ * try { await exports['wasi:cli/run'].run(); } catch (e) { if (e instanceof ComponentExit) process.exitCode = e.exitCode; }
+ * ```
+ */
+export class ComponentExit extends Error {
+  readonly exitCode: number;
+  /** the marker preview2-shim's own exit error carries too */
+  readonly exitError = true;
+  constructor(exitCode: number) {
+    super(`the component exited with code ${exitCode}`);
+    this.name = 'ComponentExit';
+    this.exitCode = exitCode;
+  }
+}
+
+/** The exit code of an exit error (ours or preview2-shim's), or null if `e` is not one. */
+export function exitCodeOf(e: unknown): number | null {
+  if (e instanceof ComponentExit) return e.exitCode;
+  if (typeof e === 'object' && e !== null && (e as { exitError?: unknown }).exitError === true) {
+    const c = (e as { code?: unknown }).code;
+    return typeof c === 'number' ? c : 1;
+  }
+  return null;
+}
+
 /** Creates the TRAP error, keeping the guest's own error as `cause`. */
 export function trapError(message: string, cause?: unknown): IsowasmError {
   return new IsowasmError('TRAP', `guest trapped: ${message}`, { cause });

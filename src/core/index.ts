@@ -5,7 +5,9 @@
  */
 export { Component, type Instance, type InstantiateOptions } from './component.js';
 export { loadComponent, readSource, type ComponentSource, type LoadOptions } from './load.js';
-export { IsowasmError, ComponentError, type IsowasmErrorCode } from './errors.js';
+export { IsowasmError, ComponentError, ComponentExit, type IsowasmErrorCode } from './errors.js';
 export type { ItemDescription } from './link/describe.js';
 export { parseComponent, binaryKind } from './binary/parse-component.js';
 export type { ComponentModel } from './binary/model.js';
+export type { Capabilities, StdioGrant, PreopenGrant, OutputSink, InputSource, DenialReport } from './host/capabilities.js';
+export { setWasiPlatform, type WasiPlatform } from './host/wasi-host.js';

@@ -1,5 +1,11 @@
 /**
- * isowasm for Node: the core API with file-path loading, plus (as they land) Node host adapters,
- * the request listener and the CLI.
+ * isowasm for Node: the core API with file-path loading and WASI served by preview2-shim's Node
+ * implementation, plus (as they land) Node host adapters, the request listener and the CLI.
  */
+import { setWasiPlatform } from '../core/host/wasi-host.js';
+import { nodeWasi } from './wasi.js';
+
+setWasiPlatform(nodeWasi);
+
 export { loadComponent } from './load.js';
+export { nodeWasi } from './wasi.js';

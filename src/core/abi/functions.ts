@@ -1,4 +1,4 @@
-import { AbiTrap, IsowasmError, trapError } from '../errors.js';
+import { AbiTrap, exitCodeOf, IsowasmError, trapError } from '../errors.js';
 import { type Codec, codecFor, isScalar, type ScalarCodec, alignTo } from './codec.js';
 import { type CallScratch, Cx, type InstanceState, type Realloc } from './context.js';
 import { isThenable, type Jspi } from './jspi.js';
@@ -85,7 +85,12 @@ function argumentError(e: unknown, fname: string, pname: string): unknown {
 }
 
 /** Marks the instance dead and turns what went wrong into the error the caller sees. */
-export function poison(inst: InstanceState, e: unknown, where: string): IsowasmError {
+export function poison(inst: InstanceState, e: unknown, where: string): Error {
+  if (exitCodeOf(e) !== null) {
+    // the guest called exit: it is over, and the exit is what the caller wants to see
+    if (!inst.poisoned) inst.poisoned = e;
+    return e as Error;
+  }
   if (e instanceof Error && e.name === 'SuspendError') {
     e = new AbiTrap(`a host import returned a promise while ${where} was called synchronously; make ${where} asynchronous with instantiate({ async: { exports: ['${where}'] } }) (${e.message})`);
   }
@@ -430,7 +435,7 @@ function callHost(callee: ComponentCall, args: unknown[], name: string): unknown
 }
 
 function hostError(e: unknown, name: string): unknown {
-  if (e instanceof IsowasmError || e instanceof AbiTrap) return e;
+  if (e instanceof IsowasmError || e instanceof AbiTrap || exitCodeOf(e) !== null) return e;
   return new IsowasmError('HOST_ERROR', `the host function ${name} threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }
 

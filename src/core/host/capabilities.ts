@@ -1,0 +1,61 @@
+/**
+ * Capability grants: what an instance may reach. Everything not granted is denied; a denied
+ * WASI interface still links, and each call fails the way that interface reports a refusal.
+ * Grants are per instance.
+ */
+
+/** Receives what the guest writes to stdout or stderr. */
+export type OutputSink = (bytes: Uint8Array) => void;
+
+/** Where the guest's stdin comes from: the whole input up front, or a chunk per read (null = end). */
+export type InputSource = Uint8Array | string | (() => Uint8Array | null);
+
+export interface StdioGrant {
+  /** default: the host's stdout (process.stdout in Node, console.log in browsers); null discards */
+  readonly stdout?: OutputSink | null;
+  /** default: the host's stderr (process.stderr in Node, console.error in browsers); null discards */
+  readonly stderr?: OutputSink | null;
+  /** default: empty */
+  readonly stdin?: InputSource | null;
+}
+
+/** A directory the guest sees at a path of its own. */
+export interface PreopenGrant {
+  /**
+   * What backs it: a host directory path (Node), or a volume object made by a platform
+   * factory (`createMemoryVolume()`, `createIndexedDbVolume()`, `createDirectoryVolume()`).
+   */
+  readonly volume: string | object;
+  readonly readOnly?: boolean;
+}
+
+export interface Capabilities {
+  /** stdout/stderr/stdin; `false` withholds all three (writes fail as a closed stream). */
+  readonly stdio?: boolean | StdioGrant;
+  /** Environment variables the guest sees; never the host's own unless you pass them. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Command-line arguments, program name first by convention. */
+  readonly args?: readonly string[];
+  /** The guest's initial working directory. */
+  readonly cwd?: string;
+  /** Wall and monotonic clocks; granted unless `false`. */
+  readonly clocks?: boolean;
+  /** Secure and insecure randomness; granted unless `false`. */
+  readonly random?: boolean;
+  /** Filesystem preopens: guest path -> volume (a string is a host directory in Node). */
+  readonly fs?: { readonly preopens: Readonly<Record<string, string | PreopenGrant>> };
+  /** Outgoing HTTP: allowed origins, e.g. `https://api.example.com`, `https://*.example.com`, `http://127.0.0.1:8080`. */
+  readonly http?: { readonly allow: readonly string[] };
+  /** `wasi:config/store` values. */
+  readonly config?: Readonly<Record<string, string>>;
+  /** Outgoing sockets (Node only): allowed `host:port` pairs, `*` as a wildcard port or host. */
+  readonly sockets?: { readonly allow: readonly string[] };
+}
+
+/** A refusal the host reports: which capability, and the grant that would allow it. */
+export interface DenialReport {
+  readonly capability: keyof Capabilities;
+  readonly interface: string;
+  readonly detail: string;
+  readonly grant: string;
+}
