@@ -12,6 +12,9 @@
 //   test/fixtures/<name>/main.c          a C program: clang (Debian's, with wasi-libc) builds a
 //                                        wasm32-wasi core module, the WASI preview1 command adapter
 //                                        makes it a wasi:cli/run component
+//   test/fixtures/<name>/guest.js        a JavaScript guest with its world.wit (and fixture.json
+//                                        { "world": "w", "disable": ["all"] }): `jco componentize`
+//                                        (StarlingMonkey, ~20 s and ~12 MB; cached like the rest)
 //   conformance components listed in CONFORMANCE_REFERENCES below get a jco reference too
 //
 // Every component also gets build/fixtures/<name>.jco/<name>.js from `jco transpile
@@ -99,6 +102,23 @@ async function main() {
         const core = await parse(wat);
         const embedded = await componentEmbed({ binary: core, witSource: wit, world: opts.world, stringEncoding: opts.stringEncoding });
         return componentNew(embedded);
+      }, opts.jco !== false);
+      count++;
+    } else if (statSync(p).isDirectory() && existsSync(join(p, 'guest.js')) && existsSync(join(p, 'world.wit'))) {
+      const js = readFileSync(join(p, 'guest.js'));
+      const wit = readFileSync(join(p, 'world.wit'));
+      const cfg = existsSync(join(p, 'fixture.json')) ? readFileSync(join(p, 'fixture.json'), 'utf8') : '{}';
+      const opts = JSON.parse(cfg);
+      await buildComponent(entry, hash('js', js, wit, cfg), async () => {
+        const tmp = join(cache, `${entry}.tmp.wasm`);
+        const jco = fileURLToPath(new URL('../node_modules/@bytecodealliance/jco/dist/jco.js', import.meta.url));
+        const args = ['--import', join(root, 'scripts/jco-preopen.mjs'), jco, 'componentize', join(p, 'guest.js'), '--wit', join(p, 'world.wit'), '-o', tmp];
+        if (opts.world) args.push('--world-name', opts.world);
+        if (opts.disable) args.push('--disable', ...opts.disable);
+        execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+        const bytes = readFileSync(tmp);
+        rmSync(tmp, { force: true });
+        return bytes;
       }, opts.jco !== false);
       count++;
     } else if (statSync(p).isDirectory() && existsSync(join(p, 'main.c'))) {
