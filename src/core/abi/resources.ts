@@ -109,6 +109,12 @@ export function resourceClass(rt: ResourceType): new (...args: never[]) => objec
   return rt.jsClass;
 }
 
+/**
+ * Objects JS handed into a component as owned handles, by resource type and rep: when the guest
+ * hands the same resource back, JS gets the same object again (identity survives round trips).
+ */
+const movedIn = new WeakMap<ResourceType, Map<number, WeakRef<Wrapper>>>();
+
 function newWrapper(rt: ResourceType, rep: number, state: WrapperState): Wrapper {
   const w = Object.create(resourceClass(rt).prototype) as Wrapper;
   w[REP] = rep;
@@ -116,6 +122,17 @@ function newWrapper(rt: ResourceType, rep: number, state: WrapperState): Wrapper
   w[TYPE] = rt;
   if (state === 0 && rt.dtor) finalizer.register(w, { rt, rep, token: w }, w);
   return w;
+}
+
+function ownedWrapper(rt: ResourceType, rep: number): Wrapper {
+  const moved = movedIn.get(rt)?.get(rep)?.deref();
+  if (moved && moved[STATE] === 2) {
+    movedIn.get(rt)!.delete(rep);
+    moved[STATE] = 0;
+    if (rt.dtor) finalizer.register(moved, { rt, rep, token: moved }, moved);
+    return moved;
+  }
+  return newWrapper(rt, rep, 0);
 }
 
 function isWrapper(v: unknown): v is Wrapper {
@@ -134,6 +151,9 @@ function wrapperRep(v: unknown, rt: ResourceType, moving: boolean): number {
     if (s !== 0) throw new TypeError(`a borrowed ${resourceClass(rt).name} can't be passed as an owned handle`);
     v[STATE] = 2;
     finalizer.unregister(v);
+    let byRep = movedIn.get(rt);
+    if (!byRep) movedIn.set(rt, (byRep = new Map()));
+    byRep.set(v[REP], new WeakRef(v));
   }
   return v[REP];
 }
@@ -178,7 +198,7 @@ export function liftOwn(cx: Cx, i: number, rt: ResourceType): unknown {
   if (h.lends !== 0) throw new AbiTrap(`handle ${i >>> 0} is lent to a call in progress and can't be moved`);
   if (!h.own) throw new AbiTrap(`handle ${i >>> 0} is borrowed and can't be passed as owned`);
   cx.inst.handles.remove(i);
-  return rt.kind === 'host' ? h.rep : newWrapper(rt, h.rep as number, 0);
+  return rt.kind === 'host' ? h.rep : ownedWrapper(rt, h.rep as number);
 }
 
 /** `lift_borrow`: lends a handle of the instance's table to the callee for one call. */
@@ -227,6 +247,8 @@ export function resourceDrop(inst: InstanceState, rt: ResourceType, i: number): 
   }
   // the defining instance dropping its own resource runs the destructor in place (the spec calls
   // it directly); any other instance enters the defining one
+  // the resource ends here: a later resource with the same rep is a different one
+  if (rt.kind === 'guest') movedIn.get(rt)?.delete(h.rep as number);
   if (rt.impl === inst && rt.coreDtor) rt.coreDtor(h.rep as number);
   else destroy(rt, h.rep);
 }
