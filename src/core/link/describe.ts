@@ -1,4 +1,4 @@
-import { type FuncType, ResourceType, witFuncText } from '../abi/types.js';
+import { type FuncType, ResourceType, type ValType, witText } from '../abi/types.js';
 import type { ComponentModel, Sort } from '../binary/model.js';
 import { IsowasmError } from '../errors.js';
 import { nameResource } from './instantiate.js';
@@ -188,11 +188,57 @@ function declItems(d: DeclType): Map<string, DItem> {
   return out;
 }
 
-function describeItem(name: string, item: DItem): ItemDescription {
+const PRIMITIVE = new Set(['bool', 's8', 'u8', 's16', 'u16', 's32', 'u32', 's64', 'u64', 'f32', 'f64', 'char', 'string']);
+
+/** WIT names of the types seen in imports and exports, so signatures can say `error-code`. */
+type Names = Map<object, string>;
+
+function collectNames(items: Map<string, DItem>, names: Names): void {
+  for (const [n, item] of items) {
+    // primitives are shared objects: an alias such as `type filesize = u64` must not rename every u64
+    const t = item.sort === 'type' ? item.type : null;
+    if (t && !(t instanceof ResourceType) && !PRIMITIVE.has(t.kind) && !names.has(t)) names.set(t, n);
+    if (item.sort === 'instance') collectNames(item.exports, names);
+  }
+}
+
+/** WIT text of a type, naming nested types that have a name (the top level is spelled out). */
+function named(t: ValType | null, names: Names, top = false): string {
+  if (t === null) return '_';
+  const n = names.get(t);
+  if (n && !top) return n;
+  switch (t.kind) {
+    case 'list': return t.length === null ? `list<${named(t.elem, names)}>` : `list<${named(t.elem, names)}, ${t.length}>`;
+    case 'tuple': return `tuple<${t.types.map((x) => named(x, names)).join(', ')}>`;
+    case 'option': return `option<${named(t.type, names)}>`;
+    case 'result':
+      if (!t.ok && !t.err) return 'result';
+      if (!t.err) return `result<${named(t.ok, names)}>`;
+      return `result<${named(t.ok, names)}, ${named(t.err, names)}>`;
+    case 'record': return `record { ${t.fields.map((f) => `${f.name}: ${named(f.type, names)}`).join(', ')} }`;
+    case 'variant': return `variant { ${t.cases.map((c) => (c.type ? `${c.name}(${named(c.type, names)})` : c.name)).join(', ')} }`;
+    case 'own': return t.resource.name;
+    case 'borrow': return `borrow<${t.resource.name}>`;
+    default: return witText(t);
+  }
+}
+
+function signature(f: FuncType, names: Names): string {
+  const params = f.params.map((p) => `${p.name}: ${named(p.type, names)}`).join(', ');
+  const prefix = f.async ? 'async func' : 'func';
+  return f.result ? `${prefix}(${params}) -> ${named(f.result, names)}` : `${prefix}(${params})`;
+}
+
+function describeItem(name: string, item: DItem, names: Names): ItemDescription {
   switch (item.sort) {
-    case 'func': return { name, kind: 'func', signature: witFuncText(item.type) };
-    case 'instance': return { name, kind: 'instance', members: [...item.exports].map(([n, i]) => describeItem(n, i)) };
-    case 'type': return { name, kind: 'type', signature: item.type instanceof ResourceType ? 'resource' : 'type' };
+    case 'func': return { name, kind: 'func', signature: signature(item.type, names) };
+    case 'instance': return { name, kind: 'instance', members: [...item.exports].map(([n, i]) => describeItem(n, i, names)) };
+    case 'type': {
+      const t = item.type;
+      if (t instanceof ResourceType) return { name, kind: 'type', signature: 'resource' };
+      const text = t.kind !== 'func' && t.kind !== 'instance-type' && t.kind !== 'component-type' ? named(t as ValType, names, true) : 'type';
+      return { name, kind: 'type', signature: text };
+    }
     default: return { name, kind: item.sort };
   }
 }
@@ -200,7 +246,12 @@ function describeItem(name: string, item: DItem): ItemDescription {
 /** Describes the imports and exports of a parsed component. */
 export function describeComponent(model: ComponentModel): { imports: ItemDescription[]; exports: ItemDescription[] } {
   const d = new Describer(model, null, null);
-  const imports = [...d.imports()].map(([n, i]) => describeItem(n, i));
-  const exports = [...d.exports()].map(([n, i]) => describeItem(n, i));
+  const importItems = d.imports();
+  const exportItems = d.exports();
+  const names: Names = new Map();
+  collectNames(importItems, names);
+  collectNames(exportItems, names);
+  const imports = [...importItems].map(([n, i]) => describeItem(n, i, names));
+  const exports = [...exportItems].map(([n, i]) => describeItem(n, i, names));
   return { imports, exports };
 }
