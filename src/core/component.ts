@@ -1,4 +1,5 @@
 import { parseComponent } from './binary/parse-component.js';
+import { type CoreSignatures, readCoreSignatures } from './binary/core-signatures.js';
 import type { ComponentModel } from './binary/model.js';
 import { IsowasmError } from './errors.js';
 import { describeComponent, type ItemDescription } from './link/describe.js';
@@ -83,15 +84,18 @@ export class Component {
     const model = parseComponent(bytes);
     const modules = new Map<number, WebAssembly.Module>();
     const moduleSizes = new Map<number, number>();
+    const signatures = new WeakMap<WebAssembly.Module, CoreSignatures | null>();
     await Promise.all(model.allModules.map(async (m) => {
       try {
-        modules.set(m.id, await WebAssembly.compile(m.bytes as Uint8Array<ArrayBuffer>));
+        const compiled = await WebAssembly.compile(m.bytes as Uint8Array<ArrayBuffer>);
+        modules.set(m.id, compiled);
         moduleSizes.set(m.id, m.bytes.length);
+        signatures.set(compiled, readCoreSignatures(m.bytes));
       } catch (e) {
         throw new IsowasmError('INVALID_BINARY', `core module ${m.id} of the component does not compile: ${(e as Error).message}`, { cause: e });
       }
     }));
-    return new Component(model, { modules, moduleSizes });
+    return new Component(model, { modules, moduleSizes, signatures });
   }
 
   /** What the component imports, with WIT-like signatures. */

@@ -17,7 +17,10 @@ export interface LoadOptions {
  * `Response` is read with progress reporting.
  */
 export async function readSource(source: ComponentSource, options: LoadOptions = {}): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
+  if (source instanceof Uint8Array) {
+    // a plain view: subclasses such as Node's Buffer make every subarray() slower
+    return source.constructor === Uint8Array ? source : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  }
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
   let response: Response;

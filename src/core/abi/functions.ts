@@ -74,6 +74,37 @@ function containsBorrow(t: ValType | null): boolean {
   }
 }
 
+function needsMemory(t: ValType | null): boolean {
+  if (!t) return false;
+  switch (t.kind) {
+    case 'string': return true;
+    case 'list': return t.length === null || needsMemory(t.elem);
+    case 'record': return t.fields.some((f) => needsMemory(f.type));
+    case 'tuple': return t.types.some(needsMemory);
+    case 'variant': return t.cases.some((c) => needsMemory(c.type));
+    case 'option': return needsMemory(t.type);
+    case 'result': return needsMemory(t.ok) || needsMemory(t.err);
+    default: return false;
+  }
+}
+
+/**
+ * The core signature a `canon lift` (`'lift'`) or `canon lower` (`'lower'`) of this type has, as
+ * `"i32,i32->i32"`, and which canonical options it can't do without (the spec's validation).
+ */
+export function coreSignature(ft: FuncType, context: 'lift' | 'lower'): { signature: string; memory: boolean; realloc: boolean } {
+  const plan = planFor(ft);
+  const params = plan.spillParams ? ['i32'] : plan.params.flatMap((c) => c.flat);
+  const results = plan.result ? [...plan.result.flat] : [];
+  const paramsNeed = plan.spillParams || ft.params.some((p) => needsMemory(p.type));
+  const resultNeeds = plan.spillResult || needsMemory(ft.result);
+  if (context === 'lift') {
+    return { signature: `${params.join(',')}->${plan.spillResult ? 'i32' : results.join(',')}`, memory: paramsNeed || resultNeeds, realloc: plan.spillParams || ft.params.some((p) => needsMemory(p.type)) };
+  }
+  const lowered = plan.spillResult ? [...params, 'i32'] : params;
+  return { signature: `${lowered.join(',')}->${plan.spillResult ? '' : results.join(',')}`, memory: paramsNeed || resultNeeds, realloc: needsMemory(ft.result) };
+}
+
 /** Prefixes a TypeError from lowering an argument with the function and parameter name. */
 function argumentError(e: unknown, fname: string, pname: string): unknown {
   if (e instanceof TypeError) {
@@ -358,6 +389,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
       const args = new Array<unknown>(nparams);
       for (let i = 0; i < nparams; i++) args[i] = ps[i]!.fromCore(flat[i]);
       const r = callHost(callee, args, name);
+      if (isThenable(r)) throw promiseError(name);
       if (!rc) return undefined;
       try {
         return rc.toCore(r);
@@ -417,6 +449,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
           (e: unknown) => { endImportCall(call); throw hostError(e, name); },
         );
       }
+      if (isThenable(r)) throw promiseError(name);
       return lowerResult(r, flat);
     } finally {
       cx.call = prev;
@@ -437,6 +470,10 @@ function callHost(callee: ComponentCall, args: unknown[], name: string): unknown
 function hostError(e: unknown, name: string): unknown {
   if (e instanceof IsowasmError || e instanceof AbiTrap || exitCodeOf(e) !== null) return e;
   return new IsowasmError('HOST_ERROR', `the host function ${name} threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+}
+
+function promiseError(name: string): IsowasmError {
+  return new IsowasmError('HOST_ERROR', `the host function ${name} returned a promise, but it was not linked as asynchronous; list it in instantiate({ async: { imports: ['${name}'] } }) (or declare it \`async\`) so the guest waits for it with JSPI`);
 }
 
 function resultError(e: unknown, name: string): unknown {

@@ -18,11 +18,15 @@ export let loweredLength = 0;
 /** Throws a TypeError unless `s` is a string of Unicode scalar values (the spec's `string`). */
 export function checkString(s: unknown): string {
   if (typeof s !== 'string') throw new TypeError(`expected a string, got ${describe(s)}`);
+  checkWellFormed(s);
+  return s;
+}
+
+function checkWellFormed(s: string): void {
   if (!isWellFormed(s)) {
     const at = s.search(loneSurrogate);
     throw new TypeError(`string has a lone surrogate at index ${at}; component strings must be valid Unicode (use String.prototype.toWellFormed())`);
   }
-  return s;
 }
 
 /**
@@ -30,11 +34,12 @@ export function checkString(s: unknown): string {
  * `store_string_into_range`) and returns the pointer; `loweredLength` holds the length.
  */
 export function lowerString(cx: Cx, value: unknown): number {
-  const s = checkString(value);
+  if (typeof value !== 'string') throw new TypeError(`expected a string, got ${describe(value)}`);
   switch (cx.encoding) {
-    case 'utf8': return lowerUtf8(cx, s);
-    case 'utf16': return lowerUtf16(cx, s);
-    default: return lowerLatin1OrUtf16(cx, s);
+    // UTF-8 checks well-formedness itself, cheaply, from what the encoder produced
+    case 'utf8': return lowerUtf8(cx, value);
+    case 'utf16': return lowerUtf16(cx, checkString(value));
+    default: return lowerLatin1OrUtf16(cx, checkString(value));
   }
 }
 
@@ -43,8 +48,6 @@ export function lowerString(cx: Cx, value: unknown): number {
  * optimistically, then grow and shrink with realloc) breaks guests whose realloc only supports a
  * first allocation, such as the WASI preview1 adapter's import allocator, so we measure first.
  */
-
-const ascii = /^[\x00-\x7f]*$/;
 
 function utf8Length(s: string): number {
   let len = 0;
@@ -60,9 +63,14 @@ function utf8Length(s: string): number {
   return len;
 }
 
+/** Reused encoding buffer for strings up to this size: encode once, then allocate exactly. */
+const SCRATCH_LIMIT = 1 << 22;
+let scratch = new Uint8Array(4096);
+
 function lowerUtf8(cx: Cx, s: string): number {
   const n = s.length;
   if (n <= 32) {
+    checkWellFormed(s);
     const len = utf8Length(s);
     const ptr = cx.allocate(1, len);
     if (len === n) {
@@ -72,13 +80,13 @@ function lowerUtf8(cx: Cx, s: string): number {
     loweredLength = len;
     return ptr;
   }
-  if (ascii.test(s)) {
-    const ptr = cx.allocate(1, n);
-    encoder.encodeInto(s, cx.u8().subarray(ptr, ptr + n));
-    loweredLength = n;
-    return ptr;
-  }
-  const bytes = encoder.encode(s);
+  let bytes: Uint8Array;
+  if (3 * n <= SCRATCH_LIMIT) {
+    if (scratch.length < 3 * n) scratch = new Uint8Array(Math.max(3 * n, scratch.length * 2));
+    bytes = scratch.subarray(0, encoder.encodeInto(s, scratch).written);
+  } else bytes = encoder.encode(s);
+  // TextEncoder turns a lone surrogate into U+FFFD (EF BF BD): only then is a full check needed
+  if (bytes.indexOf(0xef) !== -1) checkWellFormed(s);
   if (bytes.length > MAX_BYTE_LENGTH) throw new TypeError(`string of ${bytes.length} UTF-8 bytes is too long to pass`);
   const ptr = cx.allocate(1, bytes.length);
   cx.u8().set(bytes, ptr);

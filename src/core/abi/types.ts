@@ -79,7 +79,15 @@ export function prim(kind: PrimKind): PrimType {
 
 /** kebab-case to camelCase, as jco names functions, fields and flags. */
 export function camelCase(name: string): string {
-  return name.replace(/-([a-z0-9])/gi, (_m, c: string) => c.toUpperCase());
+  // a character scan, not a regex: this runs for every name on the cold path of a first call
+  if (name.indexOf('-') === -1) return name;
+  let out = '';
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    if (c === '-' && i + 1 < name.length && name[i + 1] !== '-') out += name[++i]!.toUpperCase();
+    else out += c;
+  }
+  return out;
 }
 
 /** kebab-case to PascalCase, as jco names resource classes. */

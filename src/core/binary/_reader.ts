@@ -99,6 +99,20 @@ export class Reader {
     const at = this.pos;
     const n = this.u32();
     const raw = this.take(n);
+    // names are short and nearly always ASCII: decode those without TextDecoder
+    if (n <= 64) {
+      let s = '';
+      for (let i = 0; i < n; i++) {
+        const b = raw[i]!;
+        if (b >= 0x80) {
+          s = '';
+          break;
+        }
+        s += String.fromCharCode(b);
+        if (i === n - 1) return s;
+      }
+      if (n === 0) return '';
+    }
     try {
       return utf8.decode(raw);
     } catch {

@@ -6,6 +6,7 @@ import type {
 } from './model.js';
 
 const MAX_NESTING = 64;
+const MAX_FIXED_LIST = 4096;
 /** Generous caps that keep a hostile binary from making us allocate absurd structures. */
 const MAX_ITEMS = 1_000_000;
 
@@ -302,6 +303,8 @@ function readDefinedValType(r: Reader, b: number, scope: ScopeCounts): DefinedVa
       const elem = readValRef(r, scope);
       const length = r.u32();
       if (length === 0) r.fail('fixed-length list of length 0');
+      // the spec caps every type at 2^28 bytes; beyond a few thousand elements we refuse
+      if (length > MAX_FIXED_LIST) throw new IsowasmError('UNSUPPORTED', `fixed-length lists longer than ${MAX_FIXED_LIST} elements are not supported (this one has ${length})`);
       return { kind: 'list', elem, length };
     }
     case 0x6f: {
@@ -501,7 +504,8 @@ function readTypeDef(r: Reader, scope: TypeScope & ScopeCounts, depth: number): 
       if (rep !== 0x7f && rep !== 0x7e) r.fail('resource representation must be i32 or i64');
       const hasDtor = r.u8();
       let dtor: number | null = null;
-      if (hasDtor === 0x01) dtor = r.u32();
+      if (!('coreFuncs' in scope)) r.fail('resource types can only be defined in a component, not inside a type');
+      if (hasDtor === 0x01) dtor = check(r, r.u32(), (scope as ComponentModel).coreFuncs.length, 'destructor core func');
       else if (hasDtor !== 0x00) r.fail('bad resource destructor flag');
       if (b === 0x3e && r.u8() === 0x01) r.u32(); // async resource callback
       return { kind: 'resource', rep: rep === 0x7f ? 'i32' : 'i64', dtor, async: b === 0x3e };

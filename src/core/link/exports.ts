@@ -40,16 +40,42 @@ function classOf(rt: ResourceType): unknown {
   return rt.kind === 'host' ? rt.hostClass : resourceClass(rt);
 }
 
+const exposed = new WeakSet<ResourceType>();
+
+/**
+ * Names a guest resource type after the first export JS sees it under (inner components of the
+ * usual layout name it `import-type-x`; JS should see `X`). Later aliases keep the first name.
+ */
+function expose(rt: ResourceType, name: string): void {
+  if (rt.kind !== 'guest' || exposed.has(rt)) return;
+  exposed.add(rt);
+  rt.name = name;
+  Object.defineProperty(resourceClass(rt), 'name', { value: pascalCase(name), configurable: true });
+}
+
+/** Gives an exported function the name JS sees it under (for stack traces and `fn.name`). */
+function named<F extends object>(fn: F, name: string): F {
+  try {
+    Object.defineProperty(fn, 'name', { value: name, configurable: true });
+  } catch {
+    // a frozen host function keeps its own name
+  }
+  return fn;
+}
+
 /** Builds the JS object of an exported instance: functions, resource classes, nested instances. */
 export function jsInstance(inst: InstanceItem, path: string, isAsync: AsyncSelector): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  for (const [name, item] of inst.exports) {
+    if (item.sort === 'type' && item.type instanceof ResourceType) expose(item.type, name);
+  }
   for (const [name, item] of inst.exports) {
     switch (item.sort) {
       case 'func': {
         const f = parseFuncName(name);
         const fn = jsFunction(item, isAsync(path, name));
         if (f.kind === 'plain') {
-          out[camelCase(name)] = fn;
+          out[camelCase(name)] = named(fn, camelCase(name));
           break;
         }
         const rt = resourceOf(item.type, f, inst.exports);
@@ -59,7 +85,7 @@ export function jsInstance(inst: InstanceItem, path: string, isAsync: AsyncSelec
         }
         const cls = resourceClass(rt) as unknown as Record<string, unknown> & { prototype: Record<string, unknown> };
         if (f.kind === 'constructor') setResourceConstructor(rt, fn);
-        else if (f.kind === 'static') cls[camelCase(f.member)] = fn;
+        else if (f.kind === 'static') cls[camelCase(f.member)] = named(fn, camelCase(f.member));
         else {
           cls.prototype[camelCase(f.member)] = function method(this: unknown, ...args: unknown[]) {
             return fn(this, ...args);
@@ -97,8 +123,11 @@ export function jsExports(items: ReadonlyMap<string, Item>, isAsync: AsyncSelect
     aliases.set(k, list);
   };
   for (const [name, item] of items) {
+    if (item.sort === 'type' && item.type instanceof ResourceType) expose(item.type, name);
+  }
+  for (const [name, item] of items) {
     switch (item.sort) {
-      case 'func': out[camelCase(name)] = jsFunction(item, isAsync(null, name)); break;
+      case 'func': out[camelCase(name)] = named(jsFunction(item, isAsync(null, name)), camelCase(name)); break;
       case 'instance': {
         const obj = jsInstance(item, name, isAsync);
         out[name] = obj;

@@ -214,8 +214,11 @@ export class HostImports {
         // methods are looked up on the object at call time: hosts may define them per instance
         target = (klass as { prototype?: Record<string, unknown> }).prototype?.[m];
         call = adaptHostFunction((self: unknown, ...a: unknown[]) => {
+          if ((typeof self !== 'object' && typeof self !== 'function') || self === null) {
+            throw new TypeError(`${label}: expected a ${clsName} object as self, got ${describe(self)}`);
+          }
           const fn = (self as Record<string, unknown>)[m];
-          if (typeof fn !== 'function') throw new TypeError(`${clsName} object has no method ${m}`);
+          if (typeof fn !== 'function') throw new TypeError(`${label}: the ${clsName} object has no method ${m}`);
           return (fn as AnyFn).apply(self, a);
         }, type);
       }

@@ -1,9 +1,10 @@
 import type { InstanceState, Realloc } from '../abi/context.js';
-import { type LiveOptions, liftFunction, liftFunctionAsync, lowerFunction, poison } from '../abi/functions.js';
+import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, lowerFunction, poison } from '../abi/functions.js';
 import type { Jspi } from '../abi/jspi.js';
 import { HandleTable, resourceDrop, resourceNew, resourceRep } from '../abi/resources.js';
-import { ResourceType } from '../abi/types.js';
+import { ResourceType, witFuncText } from '../abi/types.js';
 import type { CanonOptions, ComponentModel, CoreSort, Sort, TypeEntry } from '../binary/model.js';
+import type { CoreSignatures } from '../binary/core-signatures.js';
 import { AbiTrap, IsowasmError } from '../errors.js';
 import type { ComponentItem, CoreModuleItem, FuncItem, InstanceItem, Item, TypeItem } from './items.js';
 import { type RuntimeType, TypeEnv } from './type-env.js';
@@ -16,7 +17,12 @@ export interface LinkContext {
   readonly moduleSizes: ReadonlyMap<number, number>;
   /** JSPI, when this instantiation lets host imports suspend the guest */
   readonly jspi?: Jspi | null;
+  /** function signatures of each compiled module's imports and exports (null: not readable) */
+  readonly signatures: WeakMap<WebAssembly.Module, CoreSignatures | null>;
 }
+
+/** Core signatures of the JS functions the linker makes (canon lower and the built-ins). */
+const jsSignatures = new WeakMap<object, string>();
 
 /** Where an instantiation finds its imports by name. */
 export interface ArgSource {
@@ -92,6 +98,18 @@ export class Instantiation {
     const module = this.coreModule(moduleIndex);
     const imports: Record<string, CoreExports> = {};
     for (const a of args) imports[a.name] = this.coreInstance(a.instance);
+    const sigs = this.link.signatures.get(module);
+    if (sigs) {
+      // V8 checks wasm functions passed as imports; the JS functions we make it does not
+      for (const [key, want] of sigs.imports) {
+        const [mod, name] = key.split('\0') as [string, string];
+        const value = imports[mod]?.[name];
+        const have = typeof value === 'object' || typeof value === 'function' ? jsSignatures.get(value as object) : undefined;
+        if (have !== undefined && have !== want) {
+          throw new IsowasmError('INVALID_BINARY', `core module ${moduleIndex} imports ${mod}.${name} as (${want}), but the component supplies a function of type (${have})`);
+        }
+      }
+    }
     const entry = this.model.coreModules[moduleIndex];
     const size = entry?.kind === 'defined' ? this.link.moduleSizes.get(entry.id) ?? 0 : 0;
     try {
@@ -181,6 +199,7 @@ export class Instantiation {
       }
       case 'lower': {
         const callee = this.func(e.func);
+        this.checkOptions(e.options, coreSignature(callee.type, 'lower'), `canon lower of ${funcLabel(this.model, e.func)}`);
         if (e.options.async) throw new IsowasmError('UNSUPPORTED', 'async canon lower (component-model async) is not supported yet');
         // only imports that may return a promise become WebAssembly.Suspending: V8 traps a call of
         // one from a synchronous export even when it returns no promise
@@ -188,30 +207,60 @@ export class Instantiation {
         if (api) this.state.suspends = true;
         // a Suspending import is not callable from JS; the linker only passes it to core instances
         f = lowerFunction(callee.type, api ? callee.callAsync ?? callee.call : callee.call, this.options(e.options), this.state, funcLabel(this.model, e.func), api) as (...a: unknown[]) => unknown;
+        jsSignatures.set(f, coreSignature(callee.type, 'lower').signature);
         break;
       }
       case 'resource.new': {
         const rt = this.localResource(e.type, 'resource.new');
         const state = this.state;
         f = (rep: unknown) => resourceNew(state, rt, rep as number);
+        jsSignatures.set(f, 'i32->i32');
         break;
       }
       case 'resource.drop': {
         const rt = this.env.resource(e.type);
         const state = this.state;
         f = (h: unknown) => { resourceDrop(state, rt, h as number); };
+        jsSignatures.set(f, 'i32->');
         break;
       }
       case 'resource.rep': {
         const rt = this.localResource(e.type, 'resource.rep');
         const state = this.state;
         f = (h: unknown) => resourceRep(state, rt, h as number);
+        jsSignatures.set(f, 'i32->i32');
         break;
       }
       case 'builtin':
         throw new IsowasmError('UNSUPPORTED', `the canonical built-in ${e.name} (component-model async or threads) is not supported yet`);
     }
     return (this.coreFuncs[i] = f);
+  }
+
+  /** The signature of a core function, where it can be known (null: unknown, not checked). */
+  private coreFuncSignature(i: number, depth = 0): string | null {
+    const e = this.model.coreFuncs[i];
+    if (!e || depth > 100) return null;
+    if (e.kind !== 'export') {
+      const f = this.coreFunc(i);
+      return jsSignatures.get(f) ?? null;
+    }
+    const inst = this.model.coreInstances[e.instance];
+    if (inst?.kind === 'instantiate') {
+      const sigs = this.link.signatures.get(this.coreModule(inst.module));
+      return sigs?.exports.get(e.name) ?? null;
+    }
+    if (inst?.kind === 'exports') {
+      const item = inst.items.find((x) => x.name === e.name && x.sort === 'func');
+      return item ? this.coreFuncSignature(item.index, depth + 1) : null;
+    }
+    return null;
+  }
+
+  /** The spec's validation of canonical options: memory and realloc where the type needs them. */
+  private checkOptions(o: CanonOptions, need: { memory: boolean; realloc: boolean }, what: string): void {
+    if (need.memory && o.memory === null) throw new IsowasmError('INVALID_BINARY', `${what} passes strings or lists through memory but names no memory option`);
+    if (need.realloc && o.realloc === null) throw new IsowasmError('INVALID_BINARY', `${what} passes strings or lists into the guest but names no realloc option`);
   }
 
   private localResource(typeIndex: number, what: string): ResourceType {
@@ -245,6 +294,12 @@ export class Instantiation {
         const type = this.env.func(e.type);
         const core = this.coreFunc(e.coreFunc);
         const name = funcLabel(this.model, i);
+        const want = coreSignature(type, 'lift');
+        this.checkOptions(e.options, want, `canon lift of ${name}`);
+        const have = this.coreFuncSignature(e.coreFunc);
+        if (have !== null && have !== want.signature) {
+          throw new IsowasmError('INVALID_BINARY', `canon lift of ${name}: the core function has type (${have}), but ${witFuncText(type)} needs (${want.signature})`);
+        }
         const opts = this.options(e.options);
         const api = this.link.jspi;
         const state = this.state;
@@ -396,7 +451,11 @@ function expect<S extends Item['sort']>(item: Item, sort: S, what: string): Extr
 function funcLabel(model: ComponentModel, i: number): string {
   for (const e of model.exports) if (e.sort === 'func' && e.index === i) return e.name;
   const f = model.funcs[i];
-  if (f?.kind === 'import' || f?.kind === 'alias-export') return f.name;
+  if (f?.kind === 'import') return f.name;
+  if (f?.kind === 'alias-export') {
+    const inst = model.instances[f.instance];
+    return inst?.kind === 'import' ? `${inst.name}#${f.name}` : f.name;
+  }
   // a lifted function is usually exported through an instance of a nested component
   for (const inst of model.instances) {
     if (inst.kind === 'exports') for (const x of inst.items) if (x.sort === 'func' && x.index === i) return x.name;

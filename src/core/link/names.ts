@@ -72,9 +72,14 @@ export function shortExportName(name: string): string {
 
 /** Parses `[constructor]r`, `[method]r.m`, `[static]r.m` or a plain function name. */
 export function parseFuncName(name: string): { kind: 'constructor' | 'method' | 'static' | 'plain'; resource: string; member: string } {
-  let m = /^\[constructor\]([^.]+)$/.exec(name);
-  if (m) return { kind: 'constructor', resource: m[1]!, member: '' };
-  m = /^\[(method|static)\]([^.]+)\.(.+)$/.exec(name);
-  if (m) return { kind: m[1] as 'method' | 'static', resource: m[2]!, member: m[3]! };
+  if (name.charCodeAt(0) === 0x5b /* [ */) {
+    if (name.startsWith('[constructor]')) return { kind: 'constructor', resource: name.slice(13), member: '' };
+    const kind = name.startsWith('[method]') ? 'method' : name.startsWith('[static]') ? 'static' : null;
+    if (kind) {
+      const rest = name.slice(8);
+      const dot = rest.indexOf('.');
+      if (dot > 0) return { kind, resource: rest.slice(0, dot), member: rest.slice(dot + 1) };
+    }
+  }
   return { kind: 'plain', resource: '', member: name };
 }
