@@ -1,6 +1,6 @@
 /**
  * isowasm for browsers, Web Workers and Service Workers: the core API with WASI served by
- * preview2-shim's browser implementation, plus browser volumes.
+ * isowasm's own host with browser adapters.
  */
 import { setWasiPlatform } from '../core/host/wasi-host.js';
 import { browserWasi } from './wasi.js';
@@ -9,4 +9,3 @@ setWasiPlatform(browserWasi);
 
 export { loadComponent } from '../core/load.js';
 export { browserWasi } from './wasi.js';
-export { createMemoryVolume, readVolumeFile, type MemoryVolume, type VolumeFiles } from './volumes.js';

@@ -120,7 +120,7 @@ export class Component {
       return imports;
     }
     const onDenied = options.onCapabilityDenied ?? ((e: IsowasmError) => console.warn(`isowasm: ${e.message}`));
-    return { ...createWasiImports(platform, options.capabilities ?? {}, onDenied), ...imports };
+    return { ...createWasiImports(platform, options.capabilities ?? {}, onDenied, { async: !!options.async }), ...imports };
   }
 
   #describe(): { imports: ItemDescription[]; exports: ItemDescription[] } {

@@ -1,6 +1,6 @@
 /**
- * isowasm for Node: the core API with file-path loading and WASI served by preview2-shim's Node
- * implementation, plus (as they land) Node host adapters, the request listener and the CLI.
+ * isowasm for Node: the core API with file-path loading and WASI served by isowasm's own host with
+ * Node adapters, plus (as they land) Node host adapters, the request listener and the CLI.
  */
 import { setWasiPlatform } from '../core/host/wasi-host.js';
 import { nodeWasi } from './wasi.js';

@@ -7,7 +7,7 @@ import { describe, it } from '../harness/test-api.js';
 
 const text = (chunks: Uint8Array[]): string => new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
 
-describe('WASI through the platform host (preview2-shim) and capability grants', () => {
+describe('WASI through isowasm\'s host and capability grants', () => {
   it('runs a C command with exactly the granted args and env, captures stdout/stderr, surfaces exit codes', async () => {
     const { loadComponent } = await platform();
     const component = await loadComponent(await readFixture('c-cli'));

@@ -1,32 +1,49 @@
-import { ComponentExit, IsowasmError } from '../errors.js';
-import type { Capabilities, DenialReport, InputSource, OutputSink, PreopenGrant } from './capabilities.js';
+import { IsowasmError } from '../errors.js';
+import type { Capabilities, DenialReport, OutputSink, PreopenGrant } from './capabilities.js';
+import { cliNamespaces } from './wasi/cli.js';
+import { denyNamespaces } from './wasi/deny.js';
+import { type FetchAdapter, httpNamespaces } from './wasi/http.js';
+import { clockNamespaces } from './wasi/clocks.js';
+import { ioNamespaces } from './wasi/io.js';
+import { randomNamespaces } from './wasi/random.js';
 
 /**
- * What a platform supplies to serve WASI: preview2-shim's namespaces for one instance, and
- * streams of the shim's own classes (host resources must be instances of the class the
- * `wasi:io/streams` import declares, so stdio can't use streams of another implementation).
+ * What a platform contributes to the WASI host: where stdout and stderr go by default, and the
+ * filesystem and HTTP implementations its grants are served with.
  */
 export interface WasiPlatform {
   /** `'node'`, `'browser'`, ... for messages */
   readonly name: string;
-  /**
-   * preview2-shim-shaped namespaces keyed by unversioned interface name
-   * (`'wasi:io/streams'`, `'wasi:filesystem/preopens'`, ...), isolated for one instance.
-   */
-  namespaces(options: { preopens: Readonly<Record<string, PreopenGrant>>; report: (d: DenialReport) => void }): Record<string, unknown>;
-  /** An output stream of the platform's `wasi:io/streams` class that hands its bytes to `sink`. */
-  outputStream(sink: OutputSink): object;
-  /** An input stream of the platform's class that reads from `source` (null: always at its end). */
-  inputStream(source: InputSource | null): object;
   readonly defaultStdout: OutputSink;
   readonly defaultStderr: OutputSink;
+  /**
+   * `wasi:filesystem` namespaces serving these preopens (guest path -> grant), or undefined when
+   * the platform has no filesystem support.
+   */
+  filesystem?(preopens: Readonly<Record<string, PreopenGrant>>, ctx: HostContext): Record<string, unknown>;
+  /** what outgoing HTTP goes through (default: the global `fetch`) */
+  readonly fetch?: FetchAdapter;
+}
+
+/** What every part of one instance's WASI host shares. */
+export interface HostContext {
+  /** the instance waits on hosts with JSPI (waits return promises) rather than blocking */
+  readonly async: boolean;
+  /** reports a refused operation once per capability and interface */
+  readonly report: (d: DenialReport) => void;
 }
 
 let defaultPlatform: WasiPlatform | null = null;
 
 /**
- * Registers the platform that serves WASI imports by default. The `isowasm` entry points for Node
- * and browsers register theirs on import; code that uses `isowasm/core` alone can register one.
+ * Registers the platform whose adapters serve WASI grants by default. The `isowasm` entry points
+ * for Node and browsers register theirs on import; code that uses `isowasm/core` alone can too.
+ *
+ * @example
+ * ```ts
+ * import { setWasiPlatform } from 'isowasm/core';
+ * setWasiPlatform({ name: 'edge', defaultStdout: (b) => console.log(new TextDecoder().decode(b)), defaultStderr: () => {} });
+ * ```
  */
 export function setWasiPlatform(platform: WasiPlatform | null): void {
   defaultPlatform = platform;
@@ -36,25 +53,23 @@ export function wasiPlatform(): WasiPlatform | null {
   return defaultPlatform;
 }
 
-/** The refusal a denied `wasi:cli/*` interface reports to the guest: a closed stream. */
-const closedStream = (): never => {
-  throw { tag: 'closed' };
-};
-
 function grantText(d: DenialReport): string {
   return `${d.interface}: ${d.detail} (the ${String(d.capability)} capability was not granted; grant it with ${d.grant})`;
 }
 
-/** Makes the error a denial is reported with. */
+/** The error a denial is reported with. */
 export function denialError(d: DenialReport): IsowasmError {
   return new IsowasmError('CAPABILITY_DENIED', grantText(d), { details: d });
 }
 
 /**
- * Builds the WASI imports of one instance from its grants: granted interfaces come from the
- * platform (preview2-shim), the others fail each call as that interface reports a refusal.
+ * Builds one instance's WASI imports from its grants (deny by default). Every WASI 0.2
+ * interface is present so any guest links; ungranted ones refuse each call the way the
+ * interface reports a refusal, and the refusal is reported through `onDenied`.
  */
-export function createWasiImports(platform: WasiPlatform, caps: Capabilities, onDenied: (e: IsowasmError) => void): Record<string, unknown> {
+export function createWasiImports(
+  platform: WasiPlatform, caps: Capabilities, onDenied: (e: IsowasmError) => void, options: { async: boolean },
+): Record<string, unknown> {
   const reported = new Set<string>();
   const report = (d: DenialReport): void => {
     const key = `${String(d.capability)}:${d.interface}`;
@@ -62,77 +77,51 @@ export function createWasiImports(platform: WasiPlatform, caps: Capabilities, on
     reported.add(key);
     onDenied(denialError(d));
   };
-  const preopens: Record<string, PreopenGrant> = {};
-  for (const [guest, g] of Object.entries(caps.fs?.preopens ?? {})) preopens[guest] = typeof g === 'string' ? { volume: g } : g;
-  const ns = platform.namespaces({ preopens, report });
-  const out: Record<string, unknown> = { ...ns };
-
-  // wasi:cli: arguments, environment and cwd are exactly what was granted, nothing of the host's
-  const env = Object.entries(caps.env ?? {});
-  const args = [...(caps.args ?? [])];
-  const cwd = caps.cwd;
-  out['wasi:cli/environment'] = {
-    getEnvironment: () => env.map(([k, v]) => [k, v]),
-    getArguments: () => [...args],
-    initialCwd: () => cwd,
-  };
-  out['wasi:cli/exit'] = {
-    exit(status: { tag: string }) {
-      throw new ComponentExit(status?.tag === 'err' ? 1 : 0);
-    },
-    exitWithCode(code: number) {
-      throw new ComponentExit(code);
-    },
-  };
-
+  const ctx: HostContext = { async: options.async, report };
   const stdio = caps.stdio === undefined || caps.stdio === true ? {} : caps.stdio;
-  const sink = (name: 'stdout' | 'stderr', def: OutputSink): object => {
-    if (stdio === false) {
-      return platform.outputStream(() => {
-        report({ capability: 'stdio', interface: `wasi:cli/${name}`, detail: `the guest wrote to ${name}`, grant: `capabilities.stdio` });
-        closedStream();
-      });
-    }
-    const chosen = stdio[name];
-    return platform.outputStream(chosen === undefined ? def : chosen === null ? () => {} : chosen);
+  const withheld = stdio === false;
+  const out: Record<string, unknown> = {
+    ...denyNamespaces(report),
+    ...ioNamespaces(),
+    ...cliNamespaces({
+      env: Object.entries(caps.env ?? {}),
+      args: caps.args ?? [],
+      cwd: caps.cwd,
+      stdout: withheld ? null : stdio.stdout === undefined ? platform.defaultStdout : stdio.stdout ?? (() => {}),
+      stderr: withheld ? null : stdio.stderr === undefined ? platform.defaultStderr : stdio.stderr ?? (() => {}),
+      stdin: withheld ? null : stdio.stdin ?? null,
+      onWithheld: (s) => report({ capability: 'stdio', interface: `wasi:cli/${s}`, detail: `the guest wrote to ${s}`, grant: 'capabilities.stdio' }),
+    }),
+    ...clockNamespaces({ async: options.async }),
+    ...randomNamespaces(),
   };
-  const stdout = sink('stdout', platform.defaultStdout);
-  const stderr = sink('stderr', platform.defaultStderr);
-  const stdin = platform.inputStream(stdio === false ? null : stdio.stdin ?? null);
-  out['wasi:cli/stdout'] = { getStdout: () => stdout };
-  out['wasi:cli/stderr'] = { getStderr: () => stderr };
-  out['wasi:cli/stdin'] = { getStdin: () => stdin };
-  // not a terminal: the guest's libc then buffers and never asks for terminal features
-  class TerminalInput {}
-  class TerminalOutput {}
-  out['wasi:cli/terminal-input'] = { TerminalInput };
-  out['wasi:cli/terminal-output'] = { TerminalOutput };
-  out['wasi:cli/terminal-stdin'] = { getTerminalStdin: () => undefined };
-  out['wasi:cli/terminal-stdout'] = { getTerminalStdout: () => undefined };
-  out['wasi:cli/terminal-stderr'] = { getTerminalStderr: () => undefined };
 
-  if (caps.clocks === false) {
-    const deny = (what: string) => (): never => {
-      const d: DenialReport = { capability: 'clocks', interface: what, detail: 'the guest read a clock', grant: 'capabilities.clocks = true' };
+  const denyAll = (capability: keyof Capabilities, iface: string, grant: string, names: readonly string[]): Record<string, () => never> => {
+    const deny = (): never => {
+      const d: DenialReport = { capability, interface: iface, detail: 'the guest used it', grant };
       report(d);
       throw denialError(d);
     };
-    out['wasi:clocks/wall-clock'] = { now: deny('wasi:clocks/wall-clock'), resolution: deny('wasi:clocks/wall-clock') };
-    out['wasi:clocks/monotonic-clock'] = {
-      now: deny('wasi:clocks/monotonic-clock'), resolution: deny('wasi:clocks/monotonic-clock'),
-      subscribeInstant: deny('wasi:clocks/monotonic-clock'), subscribeDuration: deny('wasi:clocks/monotonic-clock'),
-    };
+    return Object.fromEntries(names.map((n) => [n, deny]));
+  };
+  if (caps.clocks === false) {
+    out['wasi:clocks/wall-clock'] = denyAll('clocks', 'wasi:clocks/wall-clock', 'capabilities.clocks = true', ['now', 'resolution']);
+    out['wasi:clocks/monotonic-clock'] = denyAll('clocks', 'wasi:clocks/monotonic-clock', 'capabilities.clocks = true', ['now', 'resolution', 'subscribeInstant', 'subscribeDuration']);
   }
   if (caps.random === false) {
-    const deny = (what: string) => (): never => {
-      const d: DenialReport = { capability: 'random', interface: what, detail: 'the guest asked for random data', grant: 'capabilities.random = true' };
-      report(d);
-      throw denialError(d);
-    };
-    out['wasi:random/random'] = { getRandomBytes: deny('wasi:random/random'), getRandomU64: deny('wasi:random/random') };
-    out['wasi:random/insecure'] = { getInsecureRandomBytes: deny('wasi:random/insecure'), getInsecureRandomU64: deny('wasi:random/insecure') };
-    out['wasi:random/insecure-seed'] = { insecureSeed: deny('wasi:random/insecure-seed') };
+    out['wasi:random/random'] = denyAll('random', 'wasi:random/random', 'capabilities.random = true', ['getRandomBytes', 'getRandomU64']);
+    out['wasi:random/insecure'] = denyAll('random', 'wasi:random/insecure', 'capabilities.random = true', ['getInsecureRandomBytes', 'getInsecureRandomU64']);
+    out['wasi:random/insecure-seed'] = denyAll('random', 'wasi:random/insecure-seed', 'capabilities.random = true', ['insecureSeed']);
   }
+
+  const preopens: Record<string, PreopenGrant> = {};
+  for (const [guest, g] of Object.entries(caps.fs?.preopens ?? {})) preopens[guest] = typeof g === 'string' ? { volume: g } : g;
+  if (platform.filesystem) Object.assign(out, platform.filesystem(preopens, ctx));
+  else if (Object.keys(preopens).length > 0) {
+    throw new IsowasmError('UNSUPPORTED', `filesystem preopens were granted, but the ${platform.name} platform serves no filesystem`);
+  }
+
+  if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, platform.fetch ?? ((r) => fetch(r))));
 
   const config = Object.entries(caps.config ?? {});
   out['wasi:config/store'] = {

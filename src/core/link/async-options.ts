@@ -4,7 +4,8 @@ import { splitVersion } from './names.js';
 /**
  * Which imports may return promises and which exports return promises (JSPI). `true`: all of
  * them. An object: the listed imports (default: the host functions declared `async`) and the
- * listed exports (default: every export). Names are `'ns:pkg/iface#func'` (with or without
+ * listed exports (default: every export); host functions declared `async` or marked as possibly
+ * waiting (isowasm's WASI host marks its blocking calls) always count as async imports. Names are `'ns:pkg/iface#func'` (with or without
  * version) or a world-level `'func'`, in kebab-case or camelCase.
  */
 export type AsyncSpec = boolean | { readonly imports?: readonly string[]; readonly exports?: readonly string[] };
@@ -29,10 +30,16 @@ export function exportSelector(spec: AsyncSpec | undefined): AsyncSelector {
 
 const AsyncFunction = (async () => {}).constructor;
 
+/** Host functions marked with this symbol may return promises (isowasm's own WASI host marks its waits). */
+const MAY_SUSPEND = Symbol.for('isowasm.maySuspend');
+
+function marked(fn: unknown): boolean {
+  return fn instanceof AsyncFunction || ((typeof fn === 'function') && (fn as unknown as Record<symbol, unknown>)[MAY_SUSPEND] === true);
+}
+
 export function importSelector(spec: AsyncSpec | undefined): (iface: string | null, func: string, fn: unknown) => boolean {
   if (!spec) return () => false;
   if (spec === true) return () => true;
-  if (!spec.imports) return (_i, _f, fn) => fn instanceof AsyncFunction;
-  const sel = listed(spec.imports);
-  return (iface, func) => sel(iface, func);
+  const sel = spec.imports ? listed(spec.imports) : () => false;
+  return (iface, func, fn) => marked(fn) || sel(iface, func);
 }
