@@ -9,7 +9,7 @@ import { jspi } from './abi/jspi.js';
 import { HostImports } from './link/host-imports.js';
 import { findImportKey } from './link/names.js';
 import type { Capabilities } from './host/capabilities.js';
-import { createWasiImports, type WasiPlatform, wasiPlatform } from './host/wasi-host.js';
+import { createWasiImports, grantsNeedAsync, type WasiPlatform, wasiPlatform } from './host/wasi-host.js';
 import { Instantiation, type LinkContext } from './link/instantiate.js';
 
 /** Options of `Component.instantiate`. */
@@ -109,7 +109,7 @@ export class Component {
   }
 
   /** Adds the WASI interfaces the component imports and `imports` lacks, served from the grants. */
-  #withWasi(imports: Record<string, unknown>, options: InstantiateOptions): Record<string, unknown> {
+  #withWasi(imports: Record<string, unknown>, options: InstantiateOptions, async: boolean, afterCall: (() => Promise<void> | void)[]): Record<string, unknown> {
     const wanted = this.#model.imports.filter((i) => i.name.startsWith('wasi:') && findImportKey(imports, i.name) === null);
     if (wanted.length === 0) return imports;
     const platform = options.wasi ?? wasiPlatform();
@@ -120,7 +120,7 @@ export class Component {
       return imports;
     }
     const onDenied = options.onCapabilityDenied ?? ((e: IsowasmError) => console.warn(`isowasm: ${e.message}`));
-    return { ...createWasiImports(platform, options.capabilities ?? {}, onDenied, { async: !!options.async }), ...imports };
+    return { ...createWasiImports(platform, options.capabilities ?? {}, onDenied, { async, afterCall }), ...imports };
   }
 
   #describe(): { imports: ItemDescription[]; exports: ItemDescription[] } {
@@ -143,22 +143,29 @@ export class Component {
   async instantiate(options: InstantiateOptions = {}): Promise<Instance> {
     const given = options.imports ?? {};
     if (typeof given !== 'object' || given === null) throw new TypeError('instantiate(): options.imports must be an object');
-    const imports = this.#withWasi(given, options);
-    let link = this.#link;
-    if (options.async) {
+    // grants served by asynchronous adapters (fetch, IndexedDB) make the instance asynchronous
+    const needsAsync = grantsNeedAsync(options.capabilities ?? {});
+    const asyncSpec: AsyncSpec | undefined = options.async ?? (needsAsync ? true : undefined);
+    if (needsAsync && asyncSpec === false) {
+      throw new IsowasmError('UNSUPPORTED', 'the granted capabilities are served asynchronously (HTTP, IndexedDB volumes), so the instance can\'t be synchronous; leave out async: false');
+    }
+    const afterCall: (() => Promise<void> | void)[] = [];
+    const imports = this.#withWasi(given, options, !!asyncSpec, afterCall);
+    let link: LinkContext = this.#link;
+    if (asyncSpec) {
       const api = jspi();
       if (!api) {
-        throw new IsowasmError('UNSUPPORTED', 'instantiate({ async }) needs JavaScript Promise Integration (WebAssembly.Suspending), which this platform lacks; use Node 24+ or a current Chromium');
+        throw new IsowasmError('UNSUPPORTED', `${needsAsync ? 'the granted capabilities (HTTP, IndexedDB volumes) need' : 'instantiate({ async }) needs'} JavaScript Promise Integration (WebAssembly.Suspending), which this platform lacks; use Node 24+ or a current Chromium`);
       }
-      link = { ...link, jspi: api };
+      link = { ...link, jspi: api, afterCall };
     }
-    const host = new HostImports(this.#model, imports, importSelector(options.async));
+    const host = new HostImports(this.#model, imports, importSelector(asyncSpec));
     const inst = new Instantiation(this.#model, host, null, link, 'component');
     host.bind(inst);
     try {
       host.checkAll();
       const items = await inst.run();
-      return { exports: jsExports(items, exportSelector(options.async)) };
+      return { exports: jsExports(items, exportSelector(asyncSpec)) };
     } catch (e) {
       throw asIsowasmError(e);
     }

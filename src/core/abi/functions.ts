@@ -245,7 +245,7 @@ export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, o
  * host imports may suspend it; the call returns a promise. Calls into one instance are queued:
  * a second call starts only after the first finished, never while it is suspended.
  */
-export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string, api: Jspi): ComponentCall {
+export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string, api: Jspi, afterCall: readonly (() => Promise<void> | void)[] = []): ComponentCall {
   let run: (...a: unknown[]) => Promise<unknown>;
   try {
     run = api.promising(core as (...args: never[]) => unknown);
@@ -274,7 +274,9 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
         } catch (e) {
           throw poison(inst, e, name);
         }
-        return parts.finish(r);
+        const value = parts.finish(r);
+        for (const hook of afterCall) await hook();
+        return value;
       } finally {
         cx.scope = prevScope;
         inst.mayEnter = true;

@@ -31,6 +31,20 @@ export interface HostContext {
   readonly async: boolean;
   /** reports a refused operation once per capability and interface */
   readonly report: (d: DenialReport) => void;
+  /**
+   * Runs `hook` after every call into the instance, before the call's promise resolves (async
+   * instances only): what a call wrote is durable once the call has completed.
+   */
+  readonly afterCall: (hook: () => Promise<void> | void) => void;
+}
+
+/** Whether these grants need an asynchronous instance (JSPI or a worker): fetch and async volumes can't be waited on synchronously. */
+export function grantsNeedAsync(caps: Capabilities): boolean {
+  if (caps.http) return true;
+  return Object.values(caps.fs?.preopens ?? {}).some((g) => {
+    const v = typeof g === 'object' && g !== null && 'volume' in g ? (g as PreopenGrant).volume : g;
+    return typeof v === 'object' && v !== null && (v as { async?: unknown }).async === true;
+  });
 }
 
 let defaultPlatform: WasiPlatform | null = null;
@@ -68,7 +82,8 @@ export function denialError(d: DenialReport): IsowasmError {
  * interface reports a refusal, and the refusal is reported through `onDenied`.
  */
 export function createWasiImports(
-  platform: WasiPlatform, caps: Capabilities, onDenied: (e: IsowasmError) => void, options: { async: boolean },
+  platform: WasiPlatform, caps: Capabilities, onDenied: (e: IsowasmError) => void,
+  options: { async: boolean; afterCall: (() => Promise<void> | void)[] },
 ): Record<string, unknown> {
   const reported = new Set<string>();
   const report = (d: DenialReport): void => {
@@ -77,7 +92,7 @@ export function createWasiImports(
     reported.add(key);
     onDenied(denialError(d));
   };
-  const ctx: HostContext = { async: options.async, report };
+  const ctx: HostContext = { async: options.async, report, afterCall: (h) => { options.afterCall.push(h); } };
   const stdio = caps.stdio === undefined || caps.stdio === true ? {} : caps.stdio;
   const withheld = stdio === false;
   const out: Record<string, unknown> = {

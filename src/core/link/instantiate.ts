@@ -17,6 +17,8 @@ export interface LinkContext {
   readonly moduleSizes: ReadonlyMap<number, number>;
   /** JSPI, when this instantiation lets host imports suspend the guest */
   readonly jspi?: Jspi | null;
+  /** run after every asynchronous call, before it resolves (durability of what the call wrote) */
+  readonly afterCall?: readonly (() => Promise<void> | void)[];
   /** function signatures of each compiled module's imports and exports (null: not readable) */
   readonly signatures: WeakMap<WebAssembly.Module, CoreSignatures | null>;
 }
@@ -306,7 +308,7 @@ export class Instantiation {
         const call = liftFunction(type, core, opts, state, name);
         if (!api) f = { sort: 'func', type, call };
         else {
-          const callAsync = liftFunctionAsync(type, core, opts, state, name, api);
+          const callAsync = liftFunctionAsync(type, core, opts, state, name, api, this.link.afterCall ?? []);
           f = { sort: 'func', type, call, callAsync, get async() { return state.suspends; } };
         }
         break;
