@@ -3,6 +3,6 @@ export {
   Component, type Instance, type InstantiateOptions, readSource, type ComponentSource, type LoadOptions,
   IsowasmError, ComponentError, ComponentExit, type IsowasmErrorCode, type ItemDescription, parseComponent, binaryKind,
   type ComponentModel, type Capabilities, type StdioGrant, type PreopenGrant, type OutputSink, type InputSource,
-  type DenialReport, setWasiPlatform, type WasiPlatform,
+  type DenialReport, setWasiPlatform, type WasiPlatform, capabilityNeeds, type CapabilityNeed,
 } from './core/index.js';
 export * from './browser/index.js';

@@ -11,3 +11,4 @@ export { parseComponent, binaryKind } from './binary/parse-component.js';
 export type { ComponentModel } from './binary/model.js';
 export type { Capabilities, StdioGrant, PreopenGrant, OutputSink, InputSource, DenialReport } from './host/capabilities.js';
 export { setWasiPlatform, type WasiPlatform } from './host/wasi-host.js';
+export { capabilityNeeds, type CapabilityNeed } from './host/needs.js';

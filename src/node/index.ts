@@ -9,3 +9,4 @@ setWasiPlatform(nodeWasi);
 
 export { loadComponent } from './load.js';
 export { nodeWasi } from './wasi.js';
+export { processStdin } from './stdio.js';
