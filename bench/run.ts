@@ -2,7 +2,7 @@
  * The benchmark suite (`npm run bench`): isowasm beside jco's transpiled bindings of the same
  * components, measured in the same run, against the targets of DESIGN.md section 9.
  *
- *   node build/bench/run.js [calls|instantiate|fresh ...]   run only some groups
+ *   node build/bench/run.js [calls|instantiate|fresh|components ...]   run only some groups
  *   BENCH_QUICK=1 node build/bench/run.js                   fewer, shorter batches
  */
 import { cpus, totalmem } from 'node:os';
@@ -11,8 +11,9 @@ import type { Row } from './_common.js';
 import { formatNs, formatStat, printTable } from './_measure.js';
 import { freshCases } from './fresh.js';
 import { instantiateCases } from './instantiate.js';
+import { componentCases } from './components.js';
 
-const groups: Record<string, () => Promise<Row[]>> = { calls: callCases, instantiate: instantiateCases, fresh: freshCases };
+const groups: Record<string, () => Promise<Row[]>> = { calls: callCases, instantiate: instantiateCases, fresh: freshCases, components: componentCases };
 
 function ratio(r: Row): string {
   if (!r.isowasm || !r.jco) return '—';

@@ -92,7 +92,18 @@ function needsMemory(t: ValType | null): boolean {
  * The core signature a `canon lift` (`'lift'`) or `canon lower` (`'lower'`) of this type has, as
  * `"i32,i32->i32"`, and which canonical options it can't do without (the spec's validation).
  */
+const signatures = new WeakMap<FuncType, Record<'lift' | 'lower', { signature: string; memory: boolean; realloc: boolean }>>();
+
 export function coreSignature(ft: FuncType, context: 'lift' | 'lower'): { signature: string; memory: boolean; realloc: boolean } {
+  let both = signatures.get(ft);
+  if (!both) {
+    both = { lift: computeSignature(ft, 'lift'), lower: computeSignature(ft, 'lower') };
+    signatures.set(ft, both);
+  }
+  return both[context];
+}
+
+function computeSignature(ft: FuncType, context: 'lift' | 'lower'): { signature: string; memory: boolean; realloc: boolean } {
   const plan = planFor(ft);
   const params = plan.spillParams ? ['i32'] : plan.params.flatMap((c) => c.flat);
   const results = plan.result ? [...plan.result.flat] : [];

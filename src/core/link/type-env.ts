@@ -23,6 +23,7 @@ export type Binder = (entry: TypeEntry & { kind: 'resource' | 'abstract' | 'alia
 const staticCache = new WeakMap<TypeEntry, RuntimeType>();
 const staticness = new WeakMap<TypeEntry, boolean>();
 const interned = new Map<string, ValType | FuncType>();
+const MAX_INTERNED = 20_000;
 
 /**
  * Resolves the type indices of one scope (a component instance, or a declarator bound for one
@@ -190,41 +191,62 @@ function isStatic(scope: TypeScope, index: number, depth = 0): boolean {
   return s;
 }
 
-/** Returns one shared object per structurally equal resource-free type, so codecs are shared. */
+/**
+ * Returns one shared object per structurally equal type, so compiled codecs are shared between
+ * instances. Types are built bottom-up from interned parts, so a node's key names its parts by
+ * their ids (hash-consing) instead of spelling out the whole tree again. Types holding a guest
+ * resource (new in every instance) are not interned.
+ */
 function intern<T extends ValType | FuncType>(t: T): T {
   const key = keyOf(t);
   if (key === null) return t;
   const found = interned.get(key);
   if (found) return found as T;
+  // host classes made per instance (a class defined in a request handler) would grow the table
+  // without end: past a bound, start afresh; only sharing is lost, never correctness
+  if (interned.size >= MAX_INTERNED) interned.clear();
   interned.set(key, t);
+  ids.set(t, nextId++);
   return t;
 }
 
-const keys = new WeakMap<object, string | null>();
-function keyOf(t: ValType | FuncType | null): string | null {
+const ids = new WeakMap<object, number>();
+let nextId = 1;
+
+/** The id of an interned type or the name of a primitive; null when it can't be shared. */
+function idOf(t: ValType | null): string | null {
   if (t === null) return '_';
-  const k = keys.get(t);
-  if (k !== undefined) return k;
-  let key: string | null;
+  if (!('kind' in t)) return null;
+  switch (t.kind) {
+    case 'bool': case 's8': case 'u8': case 's16': case 'u16': case 's32': case 'u32': case 's64': case 'u64':
+    case 'f32': case 'f64': case 'char': case 'string':
+      return t.kind;
+    case 'own': case 'borrow':
+      // host resource types are one per host class, the same in every instance
+      return t.resource.kind === 'host' ? `${t.kind}#${t.resource.id}` : null;
+    default: {
+      const id = ids.get(t);
+      return id === undefined ? null : `#${id}`;
+    }
+  }
+}
+
+function keyOf(t: ValType | FuncType): string | null {
   const all = (xs: (string | null)[]): string | null => (xs.some((x) => x === null) ? null : xs.join(','));
   switch (t.kind) {
-    case 'own': case 'borrow': case 'stream': case 'future': case 'error-context': case 'map': key = null; break;
-    case 'list': { const e = keyOf(t.elem); key = e === null ? null : `list<${e};${t.length}>`; break; }
-    case 'record': { const f = all(t.fields.map((x) => { const v = keyOf(x.type); return v === null ? null : `${x.name}:${v}`; })); key = f === null ? null : `record{${f}}`; break; }
-    case 'tuple': { const f = all(t.types.map(keyOf)); key = f === null ? null : `tuple<${f}>`; break; }
-    case 'variant': { const f = all(t.cases.map((c) => { const v = c.type ? keyOf(c.type) : '_'; return v === null ? null : `${c.name}(${v})`; })); key = f === null ? null : `variant{${f}}`; break; }
-    case 'enum': key = `enum{${t.names.join(',')}}`; break;
-    case 'flags': key = `flags{${t.names.join(',')}}`; break;
-    case 'option': { const v = keyOf(t.type); key = v === null ? null : `option<${v}>`; break; }
-    case 'result': { const a = keyOf(t.ok); const b = keyOf(t.err); key = a === null || b === null ? null : `result<${a},${b}>`; break; }
+    case 'list': { const e = idOf(t.elem); return e === null ? null : `list<${e};${t.length}>`; }
+    case 'record': { const f = all(t.fields.map((x) => { const v = idOf(x.type); return v === null ? null : `${x.name}:${v}`; })); return f === null ? null : `record{${f}}`; }
+    case 'tuple': { const f = all(t.types.map(idOf)); return f === null ? null : `tuple<${f}>`; }
+    case 'variant': { const f = all(t.cases.map((c) => { const v = c.type ? idOf(c.type) : '_'; return v === null ? null : `${c.name}(${v})`; })); return f === null ? null : `variant{${f}}`; }
+    case 'enum': return `enum{${t.names.join(',')}}`;
+    case 'flags': return `flags{${t.names.join(',')}}`;
+    case 'option': { const v = idOf(t.type); return v === null ? null : `option<${v}>`; }
+    case 'result': { const a = idOf(t.ok); const b = idOf(t.err); return a === null || b === null ? null : `result<${a},${b}>`; }
     case 'func': {
-      const ps = all(t.params.map((p) => { const v = keyOf(p.type); return v === null ? null : `${p.name}:${v}`; }));
-      const r = keyOf(t.result);
-      key = ps === null || r === null ? null : `${t.async ? 'async ' : ''}func(${ps})->${r}`;
-      break;
+      const ps = all(t.params.map((p) => { const v = idOf(p.type); return v === null ? null : `${p.name}:${v}`; }));
+      const r = idOf(t.result);
+      return ps === null || r === null ? null : `${t.async ? 'async ' : ''}func(${ps})->${r}`;
     }
-    default: key = t.kind;
+    default: return null;
   }
-  keys.set(t, key);
-  return key;
 }
