@@ -8,6 +8,9 @@ export default {
     node: 'build/src/node/index.js',
     browser: 'build/src/browser/index.js',
     cli: 'build/src/node/cli.js',
+    // the 'worker' strategy's workers load these modules by their own URL: entries keep it stable
+    'worker.node': 'build/src/node/worker.js',
+    'worker.browser': 'build/src/browser/worker.js',
   },
   output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
   external: (id) => id.startsWith('node:') || /^(@bytecodealliance\/preview2-shim|comlink|idb-keyval)(\/|$)/.test(id),

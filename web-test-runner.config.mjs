@@ -4,8 +4,11 @@
 import { readFile } from 'node:fs/promises';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { conformancePath } from './build/test/harness/conformance-dir.js';
+import { createTestRoutes } from './build/test/node/http-test-server.js';
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// the outgoing-HTTP suites' endpoints (echo, streams, redirects, slow answers) under /__http/
+const httpRoutes = createTestRoutes('/__http');
 
 export default {
   rootDir: '.',
@@ -25,6 +28,24 @@ export default {
     }),
   ],
   middleware: [
+    // cross-origin isolation, which the 'worker' strategy needs in browsers (SharedArrayBuffer,
+    // Atomics.wait): set first, so that every response (raw ones too) carries it
+    async function crossOriginIsolation(context, next) {
+      context.set('Cross-Origin-Opener-Policy', 'same-origin');
+      context.set('Cross-Origin-Embedder-Policy', 'require-corp');
+      return next();
+    },
+    async function httpTestRoutes(context, next) {
+      if (!context.path.startsWith('/__http/')) return next();
+      // answered by node:http primitives, streamed as written: Koa stays out of the response, and
+      // the middleware waits until it is sent so that nothing upstream answers in the meantime
+      context.respond = false;
+      context.status = 200; // (the routes set the real status; this keeps Koa from logging a 404)
+      await new Promise((resolve) => {
+        context.res.once('close', resolve);
+        httpRoutes.handle(context.req, context.res);
+      });
+    },
     async function conformance(context, next) {
       const prefix = '/__conformance/';
       if (!context.path.startsWith(prefix)) return next();

@@ -3,9 +3,19 @@
  * isowasm's own host with browser adapters.
  */
 import { setWasiPlatform } from '../core/host/wasi-host.js';
+import { setWorkerPlatform } from '../core/worker/platform.js';
 import { browserWasi } from './wasi.js';
+import { browserWorkers } from './worker.js';
 
 setWasiPlatform(browserWasi);
+setWorkerPlatform(browserWorkers);
 
 export { loadComponent } from '../core/load.js';
 export { browserWasi } from './wasi.js';
+export { browserWorkers } from './worker.js';
+export { createIndexedDbVolume, type IndexedDbVolume, type IndexedDbVolumeOptions } from './volumes.js';
+export { createMemoryVolume, type MemoryVolumeOptions } from '../core/host/volumes/memory.js';
+export {
+  VolumeError, isVolume, type Volume, type VolumePath, type VolumeStat, type VolumeDirEntry, type VolumeEntryType,
+  type VolumeTimeUpdate, type FilesystemErrorCode,
+} from '../core/host/volume.js';

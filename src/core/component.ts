@@ -5,12 +5,13 @@ import { IsowasmError } from './errors.js';
 import { describeComponent, type ItemDescription } from './link/describe.js';
 import { type AsyncSpec, exportSelector, importSelector } from './link/async-options.js';
 import { jsExports } from './link/exports.js';
-import { jspi } from './abi/jspi.js';
 import { HostImports } from './link/host-imports.js';
 import { findImportKey } from './link/names.js';
 import type { Capabilities } from './host/capabilities.js';
 import { createWasiImports, grantsNeedAsync, type WasiPlatform, wasiPlatform } from './host/wasi-host.js';
 import { Instantiation, type LinkContext } from './link/instantiate.js';
+import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
+import { instantiateInWorker } from './worker/parent.js';
 
 /** Options of `Component.instantiate`. */
 export interface InstantiateOptions {
@@ -39,6 +40,35 @@ export interface InstantiateOptions {
   readonly onCapabilityDenied?: (error: IsowasmError) => void;
   /** The WASI implementation to serve grants with (default: the platform's, registered by `isowasm`). */
   readonly wasi?: WasiPlatform;
+  /**
+   * How the instance waits for hosts that return promises (default `'auto'`):
+   * - `'jspi'`: in this thread; the imports that `async` selects suspend the guest with
+   *   JavaScript Promise Integration (`WebAssembly.Suspending`, Node 24+ and Chromium).
+   * - `'worker'`: the guest runs in a worker (Node `worker_threads`; in browsers a module Worker,
+   *   which needs `crossOriginIsolated`) and blocks in `Atomics.wait` while this thread runs the
+   *   host's imports. Any import may return a promise, every export returns a promise (`new` of
+   *   a resource class too), and resources cross as proxies. Calls run one at a time, in call
+   *   order; arguments cross as data (records as plain objects). A host function that calls
+   *   into its own instance gets `REENTRANCE` (if it awaits such a call, it waits forever, as
+   *   with JSPI). A host call costs some tens of microseconds.
+   * - `'sync'`: in this thread, without waiting: a host import that returns a promise fails with
+   *   an `IsowasmError` `UNSUPPORTED`.
+   * - `'auto'`: `'sync'` unless the instance is asynchronous (`async`, or grants such as HTTP);
+   *   then `'jspi'` where the platform has it, else `'worker'` where it can run one, else
+   *   `'sync'`, whose refusal names what the platform lacks.
+   *
+   * A strategy the platform lacks fails at once with `UNSUPPORTED`, naming what is missing.
+   *
+   * @example
+   * ```ts
+   * const { exports, strategy } = await component.instantiate({
+   *   imports: { 'acme:kv/store': { get: async (key: string) => (await fetch(`/kv/${key}`)).text() } },
+   *   strategy: 'worker',
+   * });
+   * console.log(strategy, await exports.run()); // 'worker', and every export returns a promise
+   * ```
+   */
+  readonly strategy?: StrategyOption;
 }
 
 /** A running instance of a component. */
@@ -48,6 +78,14 @@ export interface Instance {
    * camelCase short name where unambiguous), functions in camelCase, resources as classes.
    */
   readonly exports: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** How the instance waits for asynchronous hosts (see `InstantiateOptions.strategy`). */
+  readonly strategy: Strategy;
+  /**
+   * Ends the instance: later calls fail with `INSTANCE_POISONED`. With `'worker'`, its worker is
+   * stopped at once and calls in flight reject too (a worker also ends once nothing references
+   * the instance's exports).
+   */
+  terminate(): Promise<void>;
 }
 
 /**
@@ -64,12 +102,15 @@ export interface Instance {
 export class Component {
   readonly #model: ComponentModel;
   readonly #link: LinkContext;
+  /** the binary, for workers (the 'worker' strategy parses it again there) */
+  readonly #bytes: Uint8Array;
   #described: { imports: ItemDescription[]; exports: ItemDescription[] } | null = null;
 
   /** Use `loadComponent` or `Component.compile`. */
-  private constructor(model: ComponentModel, link: LinkContext) {
+  private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array) {
     this.#model = model;
     this.#link = link;
+    this.#bytes = bytes;
   }
 
   /**
@@ -95,7 +136,7 @@ export class Component {
         throw new IsowasmError('INVALID_BINARY', `core module ${m.id} of the component does not compile: ${(e as Error).message}`, { cause: e });
       }
     }));
-    return new Component(model, { modules, moduleSizes, signatures });
+    return new Component(model, { modules, moduleSizes, signatures }, bytes);
   }
 
   /** What the component imports, with WIT-like signatures. */
@@ -149,23 +190,36 @@ export class Component {
     if (needsAsync && asyncSpec === false) {
       throw new IsowasmError('UNSUPPORTED', 'the granted capabilities are served asynchronously (HTTP, IndexedDB volumes), so the instance can\'t be synchronous; leave out async: false');
     }
+    const chosen = chooseStrategy(options.strategy, !!asyncSpec, needsAsync);
     const afterCall: (() => Promise<void> | void)[] = [];
-    const imports = this.#withWasi(given, options, !!asyncSpec, afterCall);
-    let link: LinkContext = this.#link;
-    if (asyncSpec) {
-      const api = jspi();
-      if (!api) {
-        throw new IsowasmError('UNSUPPORTED', `${needsAsync ? 'the granted capabilities (HTTP, IndexedDB volumes) need' : 'instantiate({ async }) needs'} JavaScript Promise Integration (WebAssembly.Suspending), which this platform lacks; use Node 24+ or a current Chromium`);
+    if (chosen.strategy === 'worker') {
+      // the host's side stays in this thread, where its waits may return promises
+      const imports = this.#withWasi(given, options, true, afterCall);
+      try {
+        const w = await instantiateInWorker({ bytes: this.#bytes, model: this.#model, link: this.#link, imports, afterCall, platform: chosen.platform });
+        return { exports: w.exports, strategy: 'worker', terminate: w.terminate };
+      } catch (e) {
+        throw asIsowasmError(e);
       }
-      link = { ...link, jspi: api, afterCall };
     }
+    const suspends = chosen.strategy === 'jspi' && !!asyncSpec;
+    const imports = this.#withWasi(given, options, suspends, afterCall);
+    const link: LinkContext = suspends ? { ...this.#link, jspi: chosen.jspi, afterCall } : this.#link;
     const host = new HostImports(this.#model, imports, importSelector(asyncSpec));
-    const inst = new Instantiation(this.#model, host, null, link, 'component');
+    const refuse = chosen.strategy === 'sync' ? chosen.refuse : null;
+    const inst = new Instantiation(this.#model, refuse ? refusingPromises(host, refuse) : host, null, link, 'component');
     host.bind(inst);
     try {
       host.checkAll();
       const items = await inst.run();
-      return { exports: jsExports(items, exportSelector(asyncSpec)) };
+      const state = inst.state;
+      return {
+        exports: jsExports(items, exportSelector(suspends ? asyncSpec : undefined)),
+        strategy: chosen.strategy,
+        terminate: async () => {
+          state.poisoned ??= new IsowasmError('INSTANCE_POISONED', 'the instance was terminated');
+        },
+      };
     } catch (e) {
       throw asIsowasmError(e);
     }

@@ -281,13 +281,16 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
         const flat = parts.lowerArgs(args);
         let r: unknown;
         try {
-          r = await run(...flat);
-        } catch (e) {
-          throw poison(inst, e, name);
+          try {
+            r = await run(...flat);
+          } catch (e) {
+            throw poison(inst, e, name);
+          }
+          return parts.finish(r);
+        } finally {
+          // what the call wrote is made durable whether it returned, trapped or exited
+          for (const hook of afterCall) await hook();
         }
-        const value = parts.finish(r);
-        for (const hook of afterCall) await hook();
-        return value;
       } finally {
         cx.scope = prevScope;
         inst.mayEnter = true;

@@ -3,6 +3,7 @@
  * WASI interface still links, and each call fails the way that interface reports a refusal.
  * Grants are per instance.
  */
+import type { Volume } from './volume.js';
 
 /** Receives what the guest writes to stdout or stderr. */
 export type OutputSink = (bytes: Uint8Array) => void;
@@ -25,7 +26,7 @@ export interface PreopenGrant {
    * What backs it: a host directory path (Node), or a volume object made by a platform
    * factory (`createMemoryVolume()`, `createIndexedDbVolume()`, `createDirectoryVolume()`).
    */
-  readonly volume: string | object;
+  readonly volume: string | Volume;
   readonly readOnly?: boolean;
 }
 
@@ -48,7 +49,14 @@ export interface Capabilities {
   readonly http?: { readonly allow: readonly string[] };
   /** `wasi:config/store` values. */
   readonly config?: Readonly<Record<string, string>>;
-  /** Outgoing sockets (Node only): allowed `host:port` pairs, `*` as a wildcard port or host. */
+  /**
+   * `wasi:sockets` (Node only; browsers refuse the grant with `UNSUPPORTED`): the `host:port`
+   * addresses the guest may connect to, bind to and send datagrams to, e.g. `'127.0.0.1:8080'`,
+   * `'[::1]:80'`, `'example.com:443'`, `'*.svc.example:7000'`, `'*:5432'`, `'db.internal:*'`. A name
+   * allows the addresses the guest resolved it to (through wasi:sockets/ip-name-lookup, which only
+   * looks up names the list could allow); an IP address otherwise needs its own entry or `*`.
+   * Granting sockets makes the instance asynchronous (exports return promises).
+   */
   readonly sockets?: { readonly allow: readonly string[] };
 }
 

@@ -1,11 +1,16 @@
 import { IsowasmError } from '../errors.js';
+import { denialError } from './denial.js';
 import type { Capabilities, DenialReport, OutputSink, PreopenGrant } from './capabilities.js';
 import { cliNamespaces } from './wasi/cli.js';
 import { denyNamespaces } from './wasi/deny.js';
 import { type FetchAdapter, httpNamespaces } from './wasi/http.js';
+import { socketNamespaces } from './wasi/sockets.js';
+import type { SocketBackend } from './socket-backend.js';
 import { clockNamespaces } from './wasi/clocks.js';
 import { ioNamespaces } from './wasi/io.js';
 import { randomNamespaces } from './wasi/random.js';
+import { filesystemNamespaces, preopensFromGrant } from './wasi/filesystem.js';
+import type { Volume } from './volume.js';
 
 /**
  * What a platform contributes to the WASI host: where stdout and stderr go by default, and the
@@ -17,12 +22,19 @@ export interface WasiPlatform {
   readonly defaultStdout: OutputSink;
   readonly defaultStderr: OutputSink;
   /**
-   * `wasi:filesystem` namespaces serving these preopens (guest path -> grant), or undefined when
-   * the platform has no filesystem support.
+   * The volume serving a host directory granted by path (`preopens: { '/data': './data' }`);
+   * absent on platforms without host directories (browsers), where such grants are refused.
+   */
+  directoryVolume?(hostPath: string, options: { readOnly: boolean }): Volume;
+  /**
+   * Serves `wasi:filesystem` itself instead of isowasm's host over volumes (which confines
+   * paths and enforces read-only grants; a replacement must do the same).
    */
   filesystem?(preopens: Readonly<Record<string, PreopenGrant>>, ctx: HostContext): Record<string, unknown>;
   /** what outgoing HTTP goes through (default: the global `fetch`) */
   readonly fetch?: FetchAdapter;
+  /** what `wasi:sockets` goes through when granted (Node's node:net backend); absent: granting sockets is refused */
+  readonly sockets?: SocketBackend;
 }
 
 /** What every part of one instance's WASI host shares. */
@@ -41,6 +53,8 @@ export interface HostContext {
 /** Whether these grants need an asynchronous instance (JSPI or a worker): fetch and async volumes can't be waited on synchronously. */
 export function grantsNeedAsync(caps: Capabilities): boolean {
   if (caps.http) return true;
+  // node:net, node:dgram and node:dns only answer asynchronously
+  if (caps.sockets) return true;
   return Object.values(caps.fs?.preopens ?? {}).some((g) => {
     const v = typeof g === 'object' && g !== null && 'volume' in g ? (g as PreopenGrant).volume : g;
     return typeof v === 'object' && v !== null && (v as { async?: unknown }).async === true;
@@ -67,14 +81,7 @@ export function wasiPlatform(): WasiPlatform | null {
   return defaultPlatform;
 }
 
-function grantText(d: DenialReport): string {
-  return `${d.interface}: ${d.detail} (the ${String(d.capability)} capability was not granted; grant it with ${d.grant})`;
-}
-
-/** The error a denial is reported with. */
-export function denialError(d: DenialReport): IsowasmError {
-  return new IsowasmError('CAPABILITY_DENIED', grantText(d), { details: d });
-}
+export { denialError };
 
 /**
  * Builds one instance's WASI imports from its grants (deny by default). Every WASI 0.2
@@ -129,14 +136,25 @@ export function createWasiImports(
     out['wasi:random/insecure-seed'] = denyAll('random', 'wasi:random/insecure-seed', 'capabilities.random = true', ['insecureSeed']);
   }
 
-  const preopens: Record<string, PreopenGrant> = {};
-  for (const [guest, g] of Object.entries(caps.fs?.preopens ?? {})) preopens[guest] = typeof g === 'string' ? { volume: g } : g;
-  if (platform.filesystem) Object.assign(out, platform.filesystem(preopens, ctx));
-  else if (Object.keys(preopens).length > 0) {
-    throw new IsowasmError('UNSUPPORTED', `filesystem preopens were granted, but the ${platform.name} platform serves no filesystem`);
+  if (platform.filesystem) {
+    const grants: Record<string, PreopenGrant> = {};
+    for (const [guest, g] of Object.entries(caps.fs?.preopens ?? {})) grants[guest] = typeof g === 'string' ? { volume: g } : g;
+    // what the platform leaves out links as a filesystem without preopens
+    Object.assign(out, filesystemNamespaces([], ctx), platform.filesystem(grants, ctx));
+  } else {
+    // no grant: an empty preopen list (the guest links, and sees no filesystem)
+    const preopens = preopensFromGrant(caps.fs?.preopens, platform.directoryVolume?.bind(platform), platform.name);
+    Object.assign(out, filesystemNamespaces(preopens, ctx));
   }
 
   if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, platform.fetch ?? ((r) => fetch(r))));
+
+  if (caps.sockets) {
+    if (!platform.sockets) {
+      throw new IsowasmError('UNSUPPORTED', `wasi:sockets is available in Node only: the ${platform.name} platform has no sockets, so capabilities.sockets can't be granted here (remove it, or serve the component from Node)`);
+    }
+    Object.assign(out, socketNamespaces(caps.sockets, ctx, platform.sockets));
+  }
 
   const config = Object.entries(caps.config ?? {});
   out['wasi:config/store'] = {

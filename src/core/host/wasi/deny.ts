@@ -2,8 +2,11 @@
  * The interfaces of capabilities that were not granted: they link (any guest instantiates) and
  * refuse each call the way the interface reports a refusal, reporting the denial once.
  */
-import { IsowasmError } from '../../errors.js';
+import type { IsowasmError } from '../../errors.js';
+import { denialError } from '../denial.js';
 import type { Capabilities, DenialReport } from '../capabilities.js';
+import { deniedHttpNamespaces } from './http.js';
+import { deniedSocketNamespaces } from './sockets.js';
 
 type Report = (d: DenialReport) => void;
 
@@ -34,7 +37,7 @@ function denyNamespace(d: DenialReport, report: Report, refusal: () => unknown):
   });
 }
 
-const trap = (d: DenialReport) => (): IsowasmError => new IsowasmError('CAPABILITY_DENIED', `${d.interface}: ${d.detail} (the ${String(d.capability)} capability was not granted; grant it with ${d.grant})`, { details: d });
+const trap = (d: DenialReport) => (): IsowasmError => denialError(d);
 
 export function denyNamespaces(report: Report): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -42,18 +45,10 @@ export function denyNamespaces(report: Report): Record<string, unknown> {
     const d: DenialReport = { capability, interface: iface, detail: 'the guest used it', grant };
     out[iface] = denyNamespace(d, report, refusal ?? trap(d));
   };
-  // no preopens: the guest sees no filesystem at all
-  out['wasi:filesystem/preopens'] = { getDirectories: () => [] };
-  deny('fs', 'wasi:filesystem/types', 'capabilities.fs = { preopens: { "/data": ... } }');
-  deny('http', 'wasi:http/types', 'capabilities.http = { allow: ["https://..."] }');
-  const http: DenialReport = { capability: 'http', interface: 'wasi:http/outgoing-handler', detail: 'the guest sent an HTTP request', grant: 'capabilities.http = { allow: ["https://..."] }' };
-  out['wasi:http/outgoing-handler'] = {
-    handle: () => {
-      report(http);
-      throw { tag: 'HTTP-request-denied' };
-    },
-  };
-  const sockets = (iface: string): void => deny('sockets', iface, 'capabilities.sockets = { allow: ["host:port"] }', () => 'access-denied');
-  for (const i of ['network', 'instance-network', 'tcp', 'tcp-create-socket', 'udp', 'udp-create-socket', 'ip-name-lookup']) sockets(`wasi:sockets/${i}`);
+  // wasi:filesystem is always served by wasi/filesystem.ts: without preopens the guest sees none
+  // wasi:http/types reach nothing by themselves (and serve incoming requests): only sending is refused
+  Object.assign(out, deniedHttpNamespaces(report));
+  // wasi:sockets link and refuse at the network's edge: bind, connect, send and lookup fail with access-denied
+  Object.assign(out, deniedSocketNamespaces(report));
   return out;
 }

@@ -146,6 +146,8 @@ export class InputStream {
     try {
       chunk = this.#src.read(Number(len > 0x7fffffffn ? 0x7fffffffn : len));
     } catch (e) {
+      // a stream-error a source raised itself passes through as it is
+      if (typeof e === 'object' && e !== null && 'tag' in e) throw e;
       throw failed(e instanceof Error ? e.message : String(e));
     }
     if (chunk === null) throw closed();

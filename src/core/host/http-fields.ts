@@ -1,0 +1,232 @@
+/**
+ * `wasi:http/types#fields`: HTTP headers and trailers as the guest sees them, a list of
+ * (name, bytes) pairs with the spec's rules: names are tokens (RFC 9110) compared without case,
+ * values are bytes without control characters, some hop-by-hop names are forbidden, and fields
+ * owned by a request or response are immutable.
+ */
+
+const symbolDispose: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+
+/** `wasi:http/types#header-error`, thrown as a `result` error. */
+export type HeaderError = { tag: 'invalid-syntax' } | { tag: 'forbidden' } | { tag: 'immutable' };
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Names a guest may not set: connection management belongs to the host's HTTP client (and
+ * `fetch` sets them itself), as in wasmtime's default list.
+ */
+export const FORBIDDEN_FIELDS: ReadonlySet<string> = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
+  'te', 'transfer-encoding', 'upgrade', 'http2-settings', 'host',
+]);
+
+/**
+ * Whether `name` is a syntactically valid field name (an RFC 9110 token).
+ *
+ * @example
+ * ```ts
+ * validFieldName('x-request-id'); // true
+ * validFieldName('bad name'); // false
+ * ```
+ */
+export function validFieldName(name: unknown): name is string {
+  return typeof name === 'string' && TOKEN.test(name);
+}
+
+/**
+ * Whether `value` is a valid field value: bytes without control characters other than tab.
+ *
+ * @example
+ * ```ts
+ * validFieldValue(new TextEncoder().encode('a\r\nb')); // false
+ * ```
+ */
+export function validFieldValue(value: unknown): value is Uint8Array {
+  if (!(value instanceof Uint8Array)) return false;
+  for (const b of value) if ((b < 0x20 && b !== 0x09) || b === 0x7f) return false;
+  return true;
+}
+
+function checkName(name: string): string {
+  if (!validFieldName(name)) throw { tag: 'invalid-syntax' } satisfies HeaderError;
+  const lower = name.toLowerCase();
+  if (FORBIDDEN_FIELDS.has(lower)) throw { tag: 'forbidden' } satisfies HeaderError;
+  return lower;
+}
+
+function checkValue(value: Uint8Array): Uint8Array {
+  if (!validFieldValue(value)) throw { tag: 'invalid-syntax' } satisfies HeaderError;
+  return value.slice();
+}
+
+let lock: (f: Fields) => Fields;
+let adopt: (entries: [string, Uint8Array][]) => Fields;
+
+/**
+ * `wasi:http/types#fields` (also `headers` and `trailers`). Names are kept in lower case.
+ *
+ * @example
+ * ```ts
+ * const h = Fields.fromList([['content-type', new TextEncoder().encode('text/plain')]]);
+ * h.append('x-tag', new TextEncoder().encode('a'));
+ * h.get('Content-Type'); // [Uint8Array 'text/plain']
+ * ```
+ */
+export class Fields {
+  #entries: [string, Uint8Array][] = [];
+  #immutable = false;
+
+  static {
+    lock = (f) => {
+      f.#immutable = true;
+      return f;
+    };
+    adopt = (entries) => {
+      const f = new Fields();
+      f.#entries = entries;
+      return f;
+    };
+  }
+
+  /** Creates fields from a list of pairs; fails on invalid or forbidden names or values. */
+  static fromList(entries: [string, Uint8Array][]): Fields {
+    const f = new Fields();
+    for (const [name, value] of entries) f.append(name, value);
+    return f;
+  }
+
+  /** All values of a name (none for an invalid name). */
+  get(name: string): Uint8Array[] {
+    if (!validFieldName(name)) return [];
+    const lower = name.toLowerCase();
+    return this.#entries.filter(([n]) => n === lower).map(([, v]) => v.slice());
+  }
+
+  has(name: string): boolean {
+    if (!validFieldName(name)) return false;
+    const lower = name.toLowerCase();
+    return this.#entries.some(([n]) => n === lower);
+  }
+
+  /** Replaces every value of a name. */
+  set(name: string, values: Uint8Array[]): void {
+    this.#mutable();
+    const lower = checkName(name);
+    const copies = values.map(checkValue);
+    // the new values take the place of the first old one, so the order of other names stays
+    const at = this.#entries.findIndex(([n]) => n === lower);
+    const rest = this.#entries.filter(([n]) => n !== lower);
+    const insert = at < 0 ? rest.length : this.#entries.slice(0, at).filter(([n]) => n !== lower).length;
+    rest.splice(insert, 0, ...copies.map((v): [string, Uint8Array] => [lower, v]));
+    this.#entries = rest;
+  }
+
+  delete(name: string): void {
+    this.#mutable();
+    const lower = checkName(name);
+    this.#entries = this.#entries.filter(([n]) => n !== lower);
+  }
+
+  append(name: string, value: Uint8Array): void {
+    this.#mutable();
+    const lower = checkName(name);
+    this.#entries.push([lower, checkValue(value)]);
+  }
+
+  /** Every pair, in order, names in lower case. */
+  entries(): [string, Uint8Array][] {
+    return this.#entries.map(([n, v]) => [n, v.slice()]);
+  }
+
+  /** A mutable deep copy (also of immutable fields). */
+  clone(): Fields {
+    return adopt(this.entries());
+  }
+
+  #mutable(): void {
+    if (this.#immutable) throw { tag: 'immutable' } satisfies HeaderError;
+  }
+
+  [symbolDispose](): void {}
+}
+
+/**
+ * Makes fields immutable (a request's or response's own headers), returning them.
+ *
+ * @example
+ * ```ts
+ * lockFields(fields).append('x', bytes); // throws { tag: 'immutable' }
+ * ```
+ */
+export function lockFields(f: Fields): Fields {
+  return lock(f);
+}
+
+/**
+ * The bytes of a header value as fetch gives it: a ByteString, one byte per character (a string
+ * with wider characters, which a ByteString can't be, is taken as UTF-8).
+ *
+ * @example
+ * ```ts
+ * byteString('caf\u00e9'); // Uint8Array [0x63, 0x61, 0x66, 0xe9]
+ * ```
+ */
+export function byteString(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) return new TextEncoder().encode(s);
+    out[i] = c;
+  }
+  return out;
+}
+
+/**
+ * The ByteString fetch takes for header value bytes (one character per byte).
+ *
+ * @example
+ * ```ts
+ * new Headers([['x-a', toByteString(fields.get('x-a')[0])]]);
+ * ```
+ */
+export function toByteString(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return s;
+}
+
+/**
+ * Immutable fields from pairs the host received (a fetch `Headers`, say): names are lower-cased,
+ * and pairs a guest could not have set are still carried, except invalid ones, which are dropped.
+ *
+ * @example
+ * ```ts
+ * const headers = receivedFields(headerPairs(response.headers));
+ * ```
+ */
+export function receivedFields(pairs: Iterable<readonly [string, string | Uint8Array]>): Fields {
+  const entries: [string, Uint8Array][] = [];
+  for (const [name, value] of pairs) {
+    const bytes = typeof value === 'string' ? byteString(value) : value.slice();
+    if (validFieldName(name) && validFieldValue(bytes)) entries.push([name.toLowerCase(), bytes]);
+  }
+  return lock(adopt(entries));
+}
+
+/**
+ * The pairs of a fetch `Headers` object, with each `set-cookie` kept apart (Headers joins other
+ * repeated names with `, `, which HTTP says means the same).
+ *
+ * @example
+ * ```ts
+ * headerPairs(new Headers([['set-cookie', 'a=1'], ['set-cookie', 'b=2']])); // [['set-cookie', 'a=1'], ['set-cookie', 'b=2']]
+ * ```
+ */
+export function headerPairs(headers: Headers): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [name, value] of headers) if (name !== 'set-cookie') out.push([name, value]);
+  const cookies = (headers as Headers & { getSetCookie?: () => string[] }).getSetCookie?.() ?? [];
+  for (const c of cookies) out.push(['set-cookie', c]);
+  return out;
+}

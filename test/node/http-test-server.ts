@@ -1,0 +1,161 @@
+/**
+ * The endpoints the outgoing-HTTP suites call: echo, streamed and large bodies, redirects, slow
+ * answers. Served by a node:http server on 127.0.0.1 (a free port) in Node, and under `/__http/`
+ * by web-test-runner's dev server for Chromium (web-test-runner.config.mjs). Every request is
+ * logged, so a suite can show that a refused request never arrived (`/hits?prefix=...` tells the
+ * browser).
+ */
+import { createHash } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TestServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly origin: string;
+  readonly port: number;
+  /** requests that arrived, as `METHOD /path?query` */
+  readonly log: string[];
+  /** how many requests arrived whose path starts with `prefix` */
+  hits(prefix?: string): number;
+  close(): Promise<void>;
+}
+
+/** Deterministic bytes for `/large`: byte i is i mod 251. */
+export function largeBody(size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  for (let i = 0; i < size; i++) b[i] = i % 251;
+  return b;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of req) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, url: URL, prefix: string, log: string[]): Promise<void> {
+  const q = url.searchParams;
+  switch (url.pathname.slice(prefix.length)) {
+    case '/hits': {
+      // how many logged requests start with `prefix` (relative to the routes), for the browser
+      const p = `${prefix}${q.get('prefix') ?? '/'}`;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(log.filter((l) => l.split(' ')[1]!.startsWith(p)).length));
+      return;
+    }
+    case '/echo': {
+      const body = await readBody(req);
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('x-echo-method', req.method ?? '');
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.end(JSON.stringify({
+        method: req.method, url: req.url, headers: req.headers, length: body.length, sha256: sha256(body),
+        text: body.length <= 4096 ? body.toString('utf8') : null,
+      }));
+      return;
+    }
+    case '/duplex': {
+      // answers at once, then echoes each request chunk as it arrives
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.flushHeaders();
+      req.on('data', (c: Buffer) => res.write(c));
+      req.on('end', () => res.end());
+      return;
+    }
+    case '/stream': {
+      const n = Number(q.get('n') ?? 4);
+      const delay = Number(q.get('delay') ?? 60);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      for (let i = 0; i < n; i++) {
+        res.write(`chunk ${i};`);
+        await sleep(delay);
+      }
+      res.end();
+      return;
+    }
+    case '/large': {
+      const size = Number(q.get('size') ?? 3_000_000);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
+      res.end(largeBody(size));
+      return;
+    }
+    case '/redirect': {
+      await readBody(req);
+      res.writeHead(Number(q.get('status') ?? 302), { location: q.get('to') ?? `${prefix}/echo` });
+      res.end('redirecting');
+      return;
+    }
+    case '/loop': {
+      res.writeHead(302, { location: `${prefix}/loop?n=${Number(q.get('n') ?? 0) + 1}` });
+      res.end();
+      return;
+    }
+    case '/slow': {
+      await sleep(Number(q.get('ms') ?? 2000));
+      if (!res.destroyed) res.end('late');
+      return;
+    }
+    case '/stall': {
+      // headers and a first chunk, then nothing for a while
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first;');
+      await sleep(Number(q.get('ms') ?? 2000));
+      if (!res.destroyed) res.end('last');
+      return;
+    }
+    case '/cut': {
+      // promises more than it sends, then drops the connection
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('only a little');
+      await sleep(50);
+      res.destroy();
+      return;
+    }
+    default:
+      res.writeHead(404);
+      res.end('not found');
+  }
+}
+
+/** The routes under `prefix` ('' or '/__http'), and the log of requests that reached them. */
+export function createTestRoutes(prefix = ''): { handle(req: IncomingMessage, res: ServerResponse): void; log: string[] } {
+  const log: string[] = [];
+  return {
+    log,
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (!url.pathname.endsWith('/hits')) log.push(`${req.method} ${req.url}`);
+      // (Koa, under web-test-runner, starts every response as a 404)
+      res.statusCode = 200;
+      route(req, res, url, prefix, log).catch((e: unknown) => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end(String(e));
+      });
+    },
+  };
+}
+
+/** Starts the server on 127.0.0.1 (never on other interfaces). */
+export async function startTestServer(): Promise<TestServer> {
+  const routes = createTestRoutes();
+  const server: Server = createServer((req, res) => routes.handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const log = routes.log;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    log,
+    hits: (prefix = '/') => log.filter((l) => l.split(' ')[1]!.startsWith(prefix)).length,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
