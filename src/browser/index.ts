@@ -2,7 +2,7 @@
  * isowasm for browsers, Web Workers and Service Workers: the core API with WASI served by
  * isowasm's own host with browser adapters.
  */
-import { setWasiPlatform } from '../core/host/wasi-host.js';
+import { setWasiPlatform } from '../core/host/platform.js';
 import { setWorkerPlatform } from '../core/worker/platform.js';
 import { browserWasi } from './wasi.js';
 import { browserWorkers } from './worker.js';
@@ -19,3 +19,5 @@ export {
   VolumeError, isVolume, type Volume, type VolumePath, type VolumeStat, type VolumeDirEntry, type VolumeEntryType,
   type VolumeTimeUpdate, type FilesystemErrorCode,
 } from '../core/host/volume.js';
+export { wasiHost } from '../core/host/wasi-host.js';
+export { capabilityNeeds } from '../core/host/needs.js';

@@ -1,6 +1,7 @@
 /** The browser WASI platform: stdio to the console, a line at a time. */
 import type { OutputSink } from '../core/host/capabilities.js';
-import type { WasiPlatform } from '../core/host/wasi-host.js';
+import type { WasiPlatform } from '../core/host/platform.js';
+import { wasiHost } from '../core/host/wasi-host.js';
 
 /** Writes whole lines to a console function, keeping a partial last line until more arrives. */
 function consoleSink(log: (line: string) => void): OutputSink {
@@ -16,6 +17,7 @@ function consoleSink(log: (line: string) => void): OutputSink {
 
 export const browserWasi: WasiPlatform = {
   name: 'browser',
+  host: wasiHost,
   defaultStdout: consoleSink((l) => console.log(l)),
   defaultStderr: consoleSink((l) => console.error(l)),
 };

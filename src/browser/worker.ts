@@ -7,6 +7,7 @@
  */
 import { serveGuest } from '../core/worker/guest.js';
 import type { GuestWorker, WorkerPlatform } from '../core/worker/platform.js';
+import { instantiateInWorker } from '../core/worker/parent.js';
 
 const NAME = 'isowasm-guest';
 
@@ -29,6 +30,7 @@ interface WorkerScope {
  */
 export const browserWorkers: WorkerPlatform = {
   name: 'browser',
+  instantiate: instantiateInWorker,
   missing() {
     const g = globalThis as { Worker?: unknown; crossOriginIsolated?: boolean };
     if (typeof g.Worker !== 'function') return 'Worker, which this context lacks';

@@ -8,10 +8,9 @@ import { jsExports } from './link/exports.js';
 import { HostImports } from './link/host-imports.js';
 import { findImportKey } from './link/names.js';
 import type { Capabilities } from './host/capabilities.js';
-import { createWasiImports, grantsNeedAsync, type WasiPlatform, wasiPlatform } from './host/wasi-host.js';
+import { type WasiPlatform, wasiPlatform } from './host/platform.js';
 import { Instantiation, type LinkContext } from './link/instantiate.js';
 import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
-import { instantiateInWorker } from './worker/parent.js';
 
 /** Options of `Component.instantiate`. */
 export interface InstantiateOptions {
@@ -161,7 +160,7 @@ export class Component {
       return imports;
     }
     const onDenied = options.onCapabilityDenied ?? ((e: IsowasmError) => console.warn(`isowasm: ${e.message}`));
-    return { ...createWasiImports(platform, options.capabilities ?? {}, onDenied, { async, afterCall }), ...imports };
+    return { ...platform.host.createImports(platform, options.capabilities ?? {}, onDenied, { async, afterCall }), ...imports };
   }
 
   #describe(): { imports: ItemDescription[]; exports: ItemDescription[] } {
@@ -185,7 +184,7 @@ export class Component {
     const given = options.imports ?? {};
     if (typeof given !== 'object' || given === null) throw new TypeError('instantiate(): options.imports must be an object');
     // grants served by asynchronous adapters (fetch, IndexedDB) make the instance asynchronous
-    const needsAsync = grantsNeedAsync(options.capabilities ?? {});
+    const needsAsync = !!options.capabilities && (options.wasi ?? wasiPlatform())?.host.needsAsync(options.capabilities) === true;
     const asyncSpec: AsyncSpec | undefined = options.async ?? (needsAsync ? true : undefined);
     if (needsAsync && asyncSpec === false) {
       throw new IsowasmError('UNSUPPORTED', 'the granted capabilities are served asynchronously (HTTP, IndexedDB volumes), so the instance can\'t be synchronous; leave out async: false');
@@ -196,7 +195,7 @@ export class Component {
       // the host's side stays in this thread, where its waits may return promises
       const imports = this.#withWasi(given, options, true, afterCall);
       try {
-        const w = await instantiateInWorker({ bytes: this.#bytes, model: this.#model, link: this.#link, imports, afterCall, platform: chosen.platform });
+        const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: this.#link, imports, afterCall, platform: chosen.platform });
         return { exports: w.exports, strategy: 'worker', terminate: w.terminate };
       } catch (e) {
         throw asIsowasmError(e);

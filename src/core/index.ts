@@ -1,7 +1,9 @@
 /**
  * isowasm's platform-neutral core: the component loader, linker and Canonical ABI. It uses only
  * WebAssembly and web-standard globals, so it runs unchanged in browsers, workers, Node, Deno,
- * Bun and workerd.
+ * Bun and workerd. The WASI host and the worker strategy are not part of it: the `isowasm`,
+ * `isowasm/node` and `isowasm/browser` entry points register them (`setWasiPlatform`,
+ * `setWorkerPlatform`), so an app that brings its own imports carries only the loader.
  */
 export { Component, type Instance, type InstantiateOptions } from './component.js';
 export { loadComponent, readSource, type ComponentSource, type LoadOptions } from './load.js';
@@ -10,17 +12,15 @@ export type { ItemDescription } from './link/describe.js';
 export { parseComponent, binaryKind } from './binary/parse-component.js';
 export type { ComponentModel } from './binary/model.js';
 export type { Capabilities, StdioGrant, PreopenGrant, OutputSink, InputSource, DenialReport } from './host/capabilities.js';
-export { setWasiPlatform, type WasiPlatform } from './host/wasi-host.js';
+export { setWasiPlatform, type WasiPlatform, type WasiHost, type HostContext } from './host/platform.js';
 export { setWorkerPlatform, type WorkerPlatform } from './worker/platform.js';
 export type { Strategy, StrategyOption } from './strategy.js';
-export { createMemoryVolume, type MemoryVolumeOptions } from './host/volumes/memory.js';
-export {
-  VolumeError, isVolume, type Volume, type VolumePath, type VolumeStat, type VolumeDirEntry, type VolumeEntryType,
-  type VolumeTimeUpdate, type FilesystemErrorCode,
+export type { MemoryVolumeOptions } from './host/volumes/memory.js';
+export type {
+  Volume, VolumePath, VolumeStat, VolumeDirEntry, VolumeEntryType, VolumeTimeUpdate, FilesystemErrorCode,
 } from './host/volume.js';
-export { capabilityNeeds, type CapabilityNeed } from './host/needs.js';
+export type { CapabilityNeed } from './host/needs.js';
 export type {
   SocketBackend, SocketErrorCode, TcpConnection, TcpBinding, UdpBinding, Datagram,
 } from './host/socket-backend.js';
 export type { SocketAddress } from './host/socket-address.js';
-export { SocketAllowList } from './host/socket-policy.js';

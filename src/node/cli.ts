@@ -8,9 +8,9 @@
  *                                             instantiate and call one export (args as JSON; 12n for bigint)
  */
 import { basename } from 'node:path';
-import { type Capabilities, capabilityNeeds, ComponentError, ComponentExit, IsowasmError, type ItemDescription, type PreopenGrant } from '../core/index.js';
+import { type Capabilities, ComponentError, ComponentExit, IsowasmError, type ItemDescription, type PreopenGrant } from '../core/index.js';
 // the Node entry registers the Node WASI platform
-import { loadComponent } from './index.js';
+import { capabilityNeeds, loadComponent } from './index.js';
 import { processStdin } from './stdio.js';
 
 const USAGE = `usage:

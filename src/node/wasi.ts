@@ -1,10 +1,12 @@
 /** The Node WASI platform: stdio to the process's streams by default. */
-import type { WasiPlatform } from '../core/host/wasi-host.js';
+import type { WasiPlatform } from '../core/host/platform.js';
 import { createNodeSocketBackend } from './sockets.js';
 import { createDirectoryVolume } from './volumes.js';
+import { wasiHost } from '../core/host/wasi-host.js';
 
 export const nodeWasi: WasiPlatform = {
   name: 'node',
+  host: wasiHost,
   defaultStdout: (bytes) => { process.stdout.write(bytes); },
   defaultStderr: (bytes) => { process.stderr.write(bytes); },
   // a preopen granted as a string is a host directory, confined

@@ -7,6 +7,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { serveGuest } from '../core/worker/guest.js';
 import type { GuestWorker, WorkerPlatform } from '../core/worker/platform.js';
+import { instantiateInWorker } from '../core/worker/parent.js';
 
 const MARKER = 'isowasm.guest';
 
@@ -23,6 +24,7 @@ const MARKER = 'isowasm.guest';
  */
 export const nodeWorkers: WorkerPlatform = {
   name: 'node',
+  instantiate: instantiateInWorker,
   missing: () => (typeof SharedArrayBuffer === 'function' ? null : 'SharedArrayBuffer'),
   spawn(events): GuestWorker {
     const w = new Worker(new URL(import.meta.url), { workerData: { [MARKER]: true } });

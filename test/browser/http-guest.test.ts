@@ -6,7 +6,7 @@
  */
 import type { IsowasmError } from '../../src/core/errors.js';
 import type { Capabilities } from '../../src/core/host/capabilities.js';
-import { type WasiPlatform, wasiPlatform } from '../../src/core/host/wasi-host.js';
+import { type WasiPlatform, wasiPlatform } from '../../src/core/host/platform.js';
 import { equal, ok } from '../harness/assert.js';
 import { readFixture } from '../harness/fixtures.js';
 import { platform } from '../harness/platform.js';

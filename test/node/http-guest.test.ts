@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Capabilities, type IsowasmError, loadComponent } from '../../src/index.node.js';
 import type { Component } from '../../src/core/component.js';
-import { type WasiPlatform, wasiPlatform } from '../../src/core/host/wasi-host.js';
+import { type WasiPlatform, wasiPlatform } from '../../src/core/host/platform.js';
 import { readFixture } from '../harness/fixtures.js';
 import { type TestServer, largeBody, sha256, startTestServer } from './http-test-server.js';
 

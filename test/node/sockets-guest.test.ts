@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Capabilities, type IsowasmError, loadComponent } from '../../src/index.node.js';
 import type { Component } from '../../src/core/component.js';
 import type { SocketBackend } from '../../src/core/host/socket-backend.js';
-import { type WasiPlatform, wasiPlatform } from '../../src/core/host/wasi-host.js';
+import { type WasiPlatform, wasiPlatform } from '../../src/core/host/platform.js';
 import { createNodeSocketBackend } from '../../src/node/sockets.js';
 import { readFixture } from '../harness/fixtures.js';
 import { type EchoServer, closedPort, startEchoServer } from './sockets-test-server.js';

@@ -13,6 +13,7 @@ let started = 0;
 let stopped = 0;
 setWorkerPlatform({
   name: base.name,
+  instantiate: base.instantiate,
   missing: () => base.missing(),
   spawn(events) {
     started++;

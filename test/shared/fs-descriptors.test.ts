@@ -3,8 +3,9 @@
  * call it: descriptor flags and their inheritance, read-only preopens, open flags, streams,
  * renames with open descriptors, identity, and error codes (always codes, never host errors).
  */
-import { createMemoryVolume, IsowasmError, type DenialReport, type Volume } from '../../src/core/index.js';
-import type { HostContext } from '../../src/core/host/wasi-host.js';
+import { IsowasmError, type DenialReport, type Volume } from '../../src/core/index.js';
+import { createMemoryVolume } from '../../src/core/host/volumes/memory.js';
+import type { HostContext } from '../../src/core/host/platform.js';
 import { Descriptor, filesystemErrorCode, filesystemNamespaces } from '../../src/core/host/wasi/filesystem.js';
 import { InputStream, OutputStream } from '../../src/core/host/wasi/io.js';
 import { deepEqual, equal, ok, throws } from '../harness/assert.js';

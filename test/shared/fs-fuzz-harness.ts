@@ -7,7 +7,7 @@
  */
 import type { Volume, VolumePath } from '../../src/core/index.js';
 import { isFilesystemErrorCode } from '../../src/core/host/volume.js';
-import type { HostContext } from '../../src/core/host/wasi-host.js';
+import type { HostContext } from '../../src/core/host/platform.js';
 import { type Descriptor, filesystemNamespaces } from '../../src/core/host/wasi/filesystem.js';
 
 /** A small deterministic PRNG (mulberry32), so that a failure can be replayed from its seed. */

@@ -1,5 +1,6 @@
 /** The seeded path fuzz against the memory volume (Node and Chromium); test/node runs it on host directories. */
-import { createMemoryVolume, type VolumePath } from '../../src/core/index.js';
+import { type VolumePath } from '../../src/core/index.js';
+import { createMemoryVolume } from '../../src/core/host/volumes/memory.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 import { plantLinks } from './fs-guest-harness.js';

@@ -2,7 +2,8 @@
  * C guests against the memory volume, in Node and in Chromium: a guest that writes, reads,
  * lists, renames and deletes files, and a hostile one that tries every way out of its preopens.
  */
-import { createMemoryVolume, IsowasmError, type Volume } from '../../src/core/index.js';
+import { IsowasmError, type Volume } from '../../src/core/index.js';
+import { createMemoryVolume } from '../../src/core/host/volumes/memory.js';
 import { deepEqual, equal, ok, rejects } from '../harness/assert.js';
 import { platform } from '../harness/platform.js';
 import { describe, isNode, it } from '../harness/test-api.js';

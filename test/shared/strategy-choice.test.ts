@@ -10,6 +10,7 @@ import { equal, ok } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 import type { Host } from './_conformance-hosts-2.js';
 import { failure, fixtureWith, sleep, startWith, withWorkers, withoutJspi } from './strategy-harness.js';
+import { instantiateInWorker } from '../../src/core/worker/parent.js';
 
 const I = 'something:test/test-interface';
 const host: Host = () => ({
@@ -70,7 +71,7 @@ describe('strategy option', () => {
   });
 
   it('auto: without JSPI and with workers the platform can\'t run here, the refusal names what the workers lack', async () => {
-    const lacking: WorkerPlatform = { name: 'test', missing: () => 'crossOriginIsolated (test)', spawn: () => { throw new Error('unreachable'); } };
+    const lacking: WorkerPlatform = { name: 'test', instantiate: instantiateInWorker, missing: () => 'crossOriginIsolated (test)', spawn: () => { throw new Error('unreachable'); } };
     await withoutJspi(() => withWorkers(lacking, async () => {
       const r = await startWith('async_call', 'auto', host, { async: { exports: ['run-async'] } });
       equal(r.instance.strategy, 'sync');
@@ -98,19 +99,20 @@ describe('strategy option', () => {
   });
 
   it('worker, forced where the platform lacks something, fails with UNSUPPORTED naming it', async () => {
-    const lacking: WorkerPlatform = { name: 'test', missing: () => 'crossOriginIsolated (test)', spawn: () => { throw new Error('unreachable'); } };
+    const lacking: WorkerPlatform = { name: 'test', instantiate: instantiateInWorker, missing: () => 'crossOriginIsolated (test)', spawn: () => { throw new Error('unreachable'); } };
     await withWorkers(lacking, async () => {
       isowasmError(await failure(() => startWith('async_call', 'worker', host)), 'UNSUPPORTED', "strategy 'worker'", 'crossOriginIsolated (test)');
     });
   });
 
   it('worker: a worker that can\'t be started fails instantiate with UNSUPPORTED; one that dies fails it with TRAP', async () => {
-    const throwing: WorkerPlatform = { name: 'test', missing: () => null, spawn: () => { throw new Error('no threads today'); } };
+    const throwing: WorkerPlatform = { name: 'test', instantiate: instantiateInWorker, missing: () => null, spawn: () => { throw new Error('no threads today'); } };
     await withWorkers(throwing, async () => {
       isowasmError(await failure(() => startWith('async_call', 'worker', host)), 'UNSUPPORTED', 'no threads today');
     });
     const dying: WorkerPlatform = {
       name: 'test',
+      instantiate: instantiateInWorker,
       missing: () => null,
       spawn(events): GuestWorker {
         setTimeout(() => events.failed(new Error('the worker script did not load')), 1);

@@ -5,7 +5,8 @@
  * in order, re-entrance and termination fail clearly, and after-call hooks finish before a call
  * resolves. Uses the strategy-echo fixture (exports that call host imports).
  */
-import { IsowasmError, type Volume, VolumeError } from '../../src/core/index.js';
+import { IsowasmError, type Volume } from '../../src/core/index.js';
+import { VolumeError } from '../../src/core/host/volume.js';
 import { equal, ok } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 import { failure, fixtureWith, sleep, until } from './strategy-harness.js';

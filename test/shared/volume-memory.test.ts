@@ -1,5 +1,6 @@
 /** The Volume contract suite on the memory volume (Node and Chromium), and what is its own. */
-import { createMemoryVolume, VolumeError } from '../../src/core/index.js';
+import { createMemoryVolume } from '../../src/core/host/volumes/memory.js';
+import { VolumeError } from '../../src/core/host/volume.js';
 import { deepEqual, equal, throws } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 import { codeOf, testVolume } from './volume-suite.js';

@@ -3,7 +3,8 @@
  * memory volume (Node and Chromium), the directory volume (Node) and the IndexedDB volume
  * (Chromium). Like unstorage's testDriver: a backend passes if it behaves exactly like the others.
  */
-import { VolumeError, type Volume, type VolumePath } from '../../src/core/index.js';
+import { type Volume, type VolumePath } from '../../src/core/index.js';
+import { VolumeError } from '../../src/core/host/volume.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 

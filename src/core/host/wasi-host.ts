@@ -1,54 +1,15 @@
 import { IsowasmError } from '../errors.js';
 import { denialError } from './denial.js';
-import type { Capabilities, DenialReport, OutputSink, PreopenGrant } from './capabilities.js';
+import type { Capabilities, DenialReport, PreopenGrant } from './capabilities.js';
+import type { HostContext, WasiHost, WasiPlatform } from './platform.js';
 import { cliNamespaces } from './wasi/cli.js';
 import { denyNamespaces } from './wasi/deny.js';
-import { type FetchAdapter, httpNamespaces } from './wasi/http.js';
+import { httpNamespaces } from './wasi/http.js';
 import { socketNamespaces } from './wasi/sockets.js';
-import type { SocketBackend } from './socket-backend.js';
 import { clockNamespaces } from './wasi/clocks.js';
 import { ioNamespaces } from './wasi/io.js';
 import { randomNamespaces } from './wasi/random.js';
 import { filesystemNamespaces, preopensFromGrant } from './wasi/filesystem.js';
-import type { Volume } from './volume.js';
-
-/**
- * What a platform contributes to the WASI host: where stdout and stderr go by default, and the
- * filesystem and HTTP implementations its grants are served with.
- */
-export interface WasiPlatform {
-  /** `'node'`, `'browser'`, ... for messages */
-  readonly name: string;
-  readonly defaultStdout: OutputSink;
-  readonly defaultStderr: OutputSink;
-  /**
-   * The volume serving a host directory granted by path (`preopens: { '/data': './data' }`);
-   * absent on platforms without host directories (browsers), where such grants are refused.
-   */
-  directoryVolume?(hostPath: string, options: { readOnly: boolean }): Volume;
-  /**
-   * Serves `wasi:filesystem` itself instead of isowasm's host over volumes (which confines
-   * paths and enforces read-only grants; a replacement must do the same).
-   */
-  filesystem?(preopens: Readonly<Record<string, PreopenGrant>>, ctx: HostContext): Record<string, unknown>;
-  /** what outgoing HTTP goes through (default: the global `fetch`) */
-  readonly fetch?: FetchAdapter;
-  /** what `wasi:sockets` goes through when granted (Node's node:net backend); absent: granting sockets is refused */
-  readonly sockets?: SocketBackend;
-}
-
-/** What every part of one instance's WASI host shares. */
-export interface HostContext {
-  /** the instance waits on hosts with JSPI (waits return promises) rather than blocking */
-  readonly async: boolean;
-  /** reports a refused operation once per capability and interface */
-  readonly report: (d: DenialReport) => void;
-  /**
-   * Runs `hook` after every call into the instance, before the call's promise resolves (async
-   * instances only): what a call wrote is durable once the call has completed.
-   */
-  readonly afterCall: (hook: () => Promise<void> | void) => void;
-}
 
 /** Whether these grants need an asynchronous instance (JSPI or a worker): fetch and async volumes can't be waited on synchronously. */
 export function grantsNeedAsync(caps: Capabilities): boolean {
@@ -59,26 +20,6 @@ export function grantsNeedAsync(caps: Capabilities): boolean {
     const v = typeof g === 'object' && g !== null && 'volume' in g ? (g as PreopenGrant).volume : g;
     return typeof v === 'object' && v !== null && (v as { async?: unknown }).async === true;
   });
-}
-
-let defaultPlatform: WasiPlatform | null = null;
-
-/**
- * Registers the platform whose adapters serve WASI grants by default. The `isowasm` entry points
- * for Node and browsers register theirs on import; code that uses `isowasm/core` alone can too.
- *
- * @example
- * ```ts
- * import { setWasiPlatform } from 'isowasm/core';
- * setWasiPlatform({ name: 'edge', defaultStdout: (b) => console.log(new TextDecoder().decode(b)), defaultStderr: () => {} });
- * ```
- */
-export function setWasiPlatform(platform: WasiPlatform | null): void {
-  defaultPlatform = platform;
-}
-
-export function wasiPlatform(): WasiPlatform | null {
-  return defaultPlatform;
 }
 
 export { denialError };
@@ -163,3 +104,15 @@ export function createWasiImports(
   };
   return out;
 }
+
+/**
+ * isowasm's WASI host: what the platform entry points register with their adapters
+ * (`setWasiPlatform(nodeWasi)`); a platform of your own can use it as its `host`.
+ *
+ * @example
+ * ```ts
+ * import { setWasiPlatform, wasiHost } from 'isowasm';
+ * setWasiPlatform({ name: 'edge', host: wasiHost, defaultStdout: (b) => console.log(new TextDecoder().decode(b)), defaultStderr: () => {} });
+ * ```
+ */
+export const wasiHost: WasiHost = { createImports: createWasiImports, needsAsync: grantsNeedAsync };

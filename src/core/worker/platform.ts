@@ -40,6 +40,11 @@ export interface WorkerPlatform {
   missing(): string | null;
   /** Starts a worker that runs isowasm's guest side (`serveGuest`). */
   spawn(events: GuestWorkerEvents): GuestWorker;
+  /**
+   * Instantiates a component in a worker of this platform (isowasm's `instantiateInWorker`;
+   * registered with the platform so that the loader alone doesn't carry the worker bridge).
+   */
+  instantiate(a: import('./parent.js').WorkerInstantiation): Promise<import('./parent.js').WorkerInstance>;
 }
 
 let current: WorkerPlatform | null = null;

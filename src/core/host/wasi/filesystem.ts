@@ -17,7 +17,7 @@
  */
 import type { DenialReport } from '../capabilities.js';
 import { IsowasmError } from '../../errors.js';
-import type { HostContext } from '../wasi-host.js';
+import type { HostContext } from '../platform.js';
 import {
   type FilesystemErrorCode, isFilesystemErrorCode, isVolume, type Volume, VolumeError, type VolumeDirEntry,
   type VolumeEntryType, type VolumePath, type VolumeStat, type VolumeTimeUpdate,

@@ -13,7 +13,7 @@ import {
   FutureIncomingResponse, FutureTrailers, IncomingBody, IncomingRequest, IncomingResponse, OutgoingBody, OutgoingRequest,
   OutgoingResponse, RequestOptions, ResponseOutparam, outgoingRequestParts,
 } from '../http-types.js';
-import type { HostContext } from '../wasi-host.js';
+import type { HostContext } from '../platform.js';
 
 export type { FetchAdapter };
 
