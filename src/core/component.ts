@@ -187,7 +187,7 @@ export class Component {
     const needsAsync = !!options.capabilities && (options.wasi ?? wasiPlatform())?.host.needsAsync(options.capabilities) === true;
     const asyncSpec: AsyncSpec | undefined = options.async ?? (needsAsync ? true : undefined);
     if (needsAsync && asyncSpec === false) {
-      throw new IsowasmError('UNSUPPORTED', 'the granted capabilities are served asynchronously (HTTP, IndexedDB volumes), so the instance can\'t be synchronous; leave out async: false');
+      throw new IsowasmError('UNSUPPORTED', 'the granted capabilities are served asynchronously (HTTP, sockets or an asynchronous volume), so the instance can\'t be synchronous; leave out async: false');
     }
     const chosen = chooseStrategy(options.strategy, !!asyncSpec, needsAsync);
     const afterCall: (() => Promise<void> | void)[] = [];

@@ -54,7 +54,7 @@ export function chooseStrategy(option: unknown, wantsAsync: boolean, grantsAsync
     }
     case 'sync':
       if (grantsAsync) {
-        throw new IsowasmError('UNSUPPORTED', 'the granted capabilities (HTTP, asynchronous volumes) are served asynchronously, which strategy \'sync\' can\'t wait for; use strategy \'jspi\', \'worker\' or \'auto\'');
+        throw new IsowasmError('UNSUPPORTED', 'the granted capabilities (HTTP, sockets or an asynchronous volume) are served asynchronously, which strategy \'sync\' can\'t wait for; use strategy \'jspi\', \'worker\' or \'auto\'');
       }
       return { strategy: 'sync', refuse: (name) => forcedSyncError(name) };
     case 'auto': {
@@ -63,7 +63,7 @@ export function chooseStrategy(option: unknown, wantsAsync: boolean, grantsAsync
       const missing = workerMissing();
       if (missing === null) return { strategy: 'worker', platform: workerPlatform()! };
       const lack = `this platform lacks ${JSPI_MISSING}, and a worker needs ${missing}`;
-      if (grantsAsync) throw new IsowasmError('UNSUPPORTED', `the granted capabilities (HTTP, asynchronous volumes) are served asynchronously, but ${lack}`);
+      if (grantsAsync) throw new IsowasmError('UNSUPPORTED', `the granted capabilities (HTTP, sockets or an asynchronous volume) are served asynchronously, but ${lack}`);
       return { strategy: 'sync', refuse: (name) => new IsowasmError('UNSUPPORTED', `the host function ${name} returned a promise, which the guest can't wait for: ${lack}`) };
     }
   }

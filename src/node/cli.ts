@@ -1,7 +1,7 @@
 /**
  * The `isowasm` command line.
  *
- *   isowasm run app.wasm [--dir HOST::GUEST[::ro]] [--env K=V] [--allow-http ORIGIN] -- args
+ *   isowasm run app.wasm [--dir HOST::GUEST[::ro]] [--env K=V] [--allow-http ORIGIN] [--allow-socket HOST:PORT] -- args
  *                                             run a wasi:cli/run component, like `wasmtime run`
  *   isowasm inspect app.wasm                  imports, exports and the capabilities it would need
  *   isowasm call app.wasm 'ns:pkg/iface#fn' [args...]
@@ -19,6 +19,7 @@ const USAGE = `usage:
       --dir HOST::GUEST[::ro]  preopen host directory HOST as GUEST (read-only with ::ro); --dir DIR maps DIR to itself
       --env K=V                set an environment variable (--env K passes the host's value of K)
       --allow-http ORIGIN      allow outgoing HTTP to ORIGIN (https://api.example.com, https://*.example.com)
+      --allow-socket HOST:PORT allow TCP/UDP to HOST:PORT (127.0.0.1:5432, db.internal:*)
       --config K=V             a wasi:config/store value
   isowasm inspect <component.wasm>
       prints imports, exports and the capabilities the component would need
@@ -64,6 +65,7 @@ export function parseRunArgs(file: string, argv: string[], env: NodeJS.ProcessEn
   const preopens: Record<string, PreopenGrant> = {};
   const vars: Record<string, string> = {};
   const allow: string[] = [];
+  const sockets: string[] = [];
   const config: Record<string, string> = {};
   for (let i = 0; i < opts.length; i++) {
     const flag = opts[i]!;
@@ -91,6 +93,7 @@ export function parseRunArgs(file: string, argv: string[], env: NodeJS.ProcessEn
         break;
       }
       case '--allow-http': allow.push(value()); break;
+      case '--allow-socket': sockets.push(value()); break;
       case '--config': {
         const v = value();
         const eq = v.indexOf('=');
@@ -105,6 +108,7 @@ export function parseRunArgs(file: string, argv: string[], env: NodeJS.ProcessEn
     args: [file, ...guestArgs], env: vars,
     ...(Object.keys(preopens).length ? { fs: { preopens } } : {}),
     ...(allow.length ? { http: { allow } } : {}),
+    ...(sockets.length ? { sockets: { allow: sockets } } : {}),
     ...(Object.keys(config).length ? { config } : {}),
   };
 }

@@ -120,7 +120,9 @@ function connectionOf(socket: Socket): TcpConnection {
       // a copy: the bytes may be a view of guest memory
       socket.write(Buffer.from(bytes));
     },
-    capacity: () => WRITE_CAPACITY,
+    // what the OS has not taken yet counts against the room the guest is given (backpressure)
+    capacity: () => Math.max(0, WRITE_CAPACITY - socket.writableLength),
+    wait: () => (socket.writableLength < WRITE_CAPACITY || socket.destroyed || error !== null ? Promise.resolve() : drained.wait()),
     flush() {
       if (socket.writableLength === 0 || socket.destroyed) return error !== null ? Promise.reject(new Error(error)) : undefined;
       return (async () => {

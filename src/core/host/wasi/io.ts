@@ -182,11 +182,16 @@ export class InputStream {
   }
 }
 
-/** What an output stream writes to. `capacity` limits a single write (default: 1 MiB). */
+/**
+ * What an output stream writes to. `capacity` is what `check-write` reports (default: 1 MiB);
+ * a target that fills up reports 0 and resolves `wait` when it has room again (backpressure).
+ */
 export interface OutputTarget {
   write(bytes: Uint8Array): void;
   capacity?(): number;
   flush?(): void | Promise<void>;
+  /** resolves when `capacity` may be above 0 again */
+  wait?(): Promise<void> | null;
   close?(): void;
 }
 
@@ -244,7 +249,13 @@ export class OutputStream {
     return r instanceof Promise ? r.then(done) : done(r);
   }
   subscribe(): Pollable {
-    return new Pollable();
+    const dst = this.#dst;
+    if (!dst.wait) return new Pollable();
+    return new Pollable({
+      ready: () => this.#closed || (dst.capacity?.() ?? 1) > 0,
+      wait: () => dst.wait!(),
+      async: true,
+    });
   }
   [symbolDispose](): void {
     if (this.#closed) return;

@@ -355,6 +355,7 @@ export class TcpSocket {
       write: (bytes) => dst.write(bytes),
       capacity: () => dst.capacity?.() ?? 65536,
       flush: () => dst.flush?.(),
+      ...(dst.wait ? { wait: () => dst.wait!() } : {}),
       close: () => { if (outputOpen) { outputOpen = false; this.#release(); } },
     });
     return [input, output];
