@@ -155,6 +155,17 @@ export function reentranceError(inst: InstanceState, fname: string): IsowasmErro
   return new IsowasmError('REENTRANCE', `${fname}() was called while the component instance ${inst.label} is already running a call; a component instance can't be re-entered (call it after the current call returns)`);
 }
 
+/** Calls post-return with the core results, once they were copied out; the guest may not call out meanwhile. */
+function runPostReturn(inst: InstanceState, postReturn: (...flat: unknown[]) => void, r: unknown): void {
+  inst.mayLeave = false;
+  try {
+    if (r === undefined) postReturn();
+    else postReturn(r);
+  } finally {
+    inst.mayLeave = true;
+  }
+}
+
 /** The halves of a lifted call around the core call, shared by the sync and JSPI variants. */
 interface LiftParts {
   /** lowers the arguments (a TypeError here is the caller's mistake and leaves the instance usable) */
@@ -197,15 +208,7 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, name: s
           cx.check(ptr, rc.size, rc.align);
           value = rc.load(cx, ptr);
         } else value = rc.lift(cx, [r], 0);
-        if (postReturn) {
-          inst.mayLeave = false;
-          try {
-            if (r === undefined) postReturn();
-            else postReturn(r);
-          } finally {
-            inst.mayLeave = true;
-          }
-        }
+        if (postReturn) runPostReturn(inst, postReturn, r);
         const scope = cx.scope;
         if (scope && scope.numBorrows > 0) throw new AbiTrap(`${name} returned without dropping ${scope.numBorrows} borrowed handle(s)`);
         return value;
@@ -310,15 +313,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
     let value: unknown;
     try {
       value = rc ? rc.fromCore(r) : undefined;
-      if (postReturn) {
-        inst.mayLeave = false;
-        try {
-          if (r === undefined) postReturn();
-          else postReturn(r);
-        } finally {
-          inst.mayLeave = true;
-        }
-      }
+      if (postReturn) runPostReturn(inst, postReturn, r);
     } catch (e) {
       throw poison(inst, e, name);
     }

@@ -40,6 +40,13 @@ function classOf(rt: ResourceType): unknown {
   return rt.kind === 'host' ? rt.hostClass : resourceClass(rt);
 }
 
+/** A resource type exported as a type: its class, under the PascalCase name. */
+function exportClass(out: Record<string, unknown>, name: string, t: unknown): void {
+  if (!(t instanceof ResourceType)) return;
+  const cls = classOf(t);
+  if (cls) out[pascalCase(name)] = cls;
+}
+
 const exposed = new WeakSet<ResourceType>();
 
 /**
@@ -94,10 +101,7 @@ export function jsInstance(inst: InstanceItem, path: string, isAsync: AsyncSelec
         break;
       }
       case 'type':
-        if (item.type instanceof ResourceType) {
-          const cls = classOf(item.type);
-          if (cls) out[pascalCase(name)] = cls;
-        }
+        exportClass(out, name, item.type);
         break;
       case 'instance':
         out[camelCase(name)] = jsInstance(item, `${path}/${name}`, isAsync);
@@ -137,10 +141,7 @@ export function jsExports(items: ReadonlyMap<string, Item>, isAsync: AsyncSelect
         break;
       }
       case 'type':
-        if (item.type instanceof ResourceType) {
-          const cls = classOf(item.type);
-          if (cls) out[pascalCase(name)] = cls;
-        }
+        exportClass(out, name, item.type);
         break;
       default: out[camelCase(name)] = item;
     }
