@@ -432,29 +432,15 @@ export class IncomingBody {
   }
 }
 
-/**
- * `wasi:http/types#incoming-response`.
- *
- * @example
- * ```ts
- * response.status(); // 200
- * response.headers().get('content-type');
- * ```
- */
-export class IncomingResponse {
-  readonly #status: number;
+/** What incoming requests and responses share: immutable headers and a body consumed once. */
+abstract class IncomingMessage {
   readonly #headers: Fields;
   readonly #body: IncomingBody;
   #consumed = false;
 
-  constructor(token: typeof INTERNAL, status: number, headers: Fields, body: IncomingBody) {
-    internalOnly(token, 'incoming-response');
-    this.#status = status;
+  protected constructor(headers: Fields, body: IncomingBody) {
     this.#headers = lockFields(headers);
     this.#body = body;
-  }
-  status(): number {
-    return this.#status;
   }
   headers(): Fields {
     return this.#headers;
@@ -465,8 +451,30 @@ export class IncomingResponse {
     return this.#body;
   }
   [symbolDispose](): void {
-    // a response dropped unread releases its connection
+    // a message dropped unread releases its body (and a response's connection)
     if (!this.#consumed) this.#body[symbolDispose]();
+  }
+}
+
+/**
+ * `wasi:http/types#incoming-response`.
+ *
+ * @example
+ * ```ts
+ * response.status(); // 200
+ * response.headers().get('content-type');
+ * ```
+ */
+export class IncomingResponse extends IncomingMessage {
+  readonly #status: number;
+
+  constructor(token: typeof INTERNAL, status: number, headers: Fields, body: IncomingBody) {
+    internalOnly(token, 'incoming-response');
+    super(headers, body);
+    this.#status = status;
+  }
+  status(): number {
+    return this.#status;
   }
 }
 
@@ -527,17 +535,13 @@ export interface IncomingRequestInit {
  * request.pathWithQuery(); // '/api/notes?limit=10'
  * ```
  */
-export class IncomingRequest {
+export class IncomingRequest extends IncomingMessage {
   readonly #init: IncomingRequestInit;
-  readonly #headers: Fields;
-  readonly #body: IncomingBody;
-  #consumed = false;
 
   constructor(token: typeof INTERNAL, init: IncomingRequestInit) {
     internalOnly(token, 'incoming-request');
+    super(init.headers, new IncomingBody(INTERNAL, init.body, { async: init.async }));
     this.#init = init;
-    this.#headers = lockFields(init.headers);
-    this.#body = new IncomingBody(INTERNAL, init.body, { async: init.async });
   }
   method(): Method {
     return this.#init.method;
@@ -550,17 +554,6 @@ export class IncomingRequest {
   }
   authority(): string | undefined {
     return this.#init.authority;
-  }
-  headers(): Fields {
-    return this.#headers;
-  }
-  consume(): IncomingBody {
-    if (this.#consumed) throw undefined;
-    this.#consumed = true;
-    return this.#body;
-  }
-  [symbolDispose](): void {
-    if (!this.#consumed) this.#body[symbolDispose]();
   }
 }
 
