@@ -390,3 +390,68 @@ export function expectShim(r: ShimReport, ret: unknown, stdout: string, stderr =
   equal(r.stdout, stdout, 'stdout');
   equal(r.stderr, stderr, 'stderr');
 }
+
+/** The host of resource_import_and_export (Rust and C builds), recording every call. */
+export function thingHost(): Host {
+  return (log) => {
+    let n = 0;
+    class Thing {
+      readonly id = n++;
+      v: number;
+      constructor(v: number) {
+        log.push(['new Thing', this.id, v]);
+        this.v = v + 1;
+      }
+      foo(): number {
+        log.push(['foo', this.id]);
+        return this.v + 2;
+      }
+      bar(v: number): void {
+        log.push(['bar', this.id, v]);
+        this.v = v + 3;
+      }
+      static baz(a: Thing, b: Thing): Thing {
+        log.push(['baz', a instanceof Thing ? a.id : show(a), b instanceof Thing ? b.id : show(b)]);
+        return new Thing(a.foo() + b.foo() + 4);
+      }
+      [Symbol.dispose](): void {
+        log.push(['dispose', this.id, this.v]);
+      }
+    }
+    return {
+      'test:resource-import-and-export/test': { Thing },
+      'toplevel-import': { default: (a: unknown) => { log.push(['toplevel-import', a instanceof Thing ? a.id : show(a)]); return a; } },
+    };
+  };
+}
+
+/** The host `Y` class of the `resources` C guest, recording every call. */
+export function yHost(): Host {
+  return (log) => {
+    let n = 0;
+    class Y {
+      readonly id = n++;
+      a: number;
+      constructor(a: number) {
+        log.push(['new Y', this.id, a]);
+        this.a = a;
+      }
+      getA(): number {
+        log.push(['getA', this.id]);
+        return this.a;
+      }
+      setA(a: number): void {
+        log.push(['setA', this.id, a]);
+        this.a = a;
+      }
+      static add(y: Y, a: number): Y {
+        log.push(['add', y instanceof Y ? y.id : show(y), a]);
+        return new Y(y.a + a);
+      }
+      [Symbol.dispose](): void {
+        log.push(['dispose', this.id, this.a]);
+      }
+    }
+    return { imports: { Y } };
+  };
+}

@@ -8,7 +8,7 @@
 import { IsowasmError } from '../../src/core/index.js';
 import { deepEqual, equal, ok, show } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
-import { type Call, type Exports, type Host, type Run, both, bytes, start, text, thrown, typeError } from './_conformance-hosts-2.js';
+import { type Call, type Exports, type Host, type Run, both, bytes, start, text, thingHost, thrown, typeError, yHost } from './_conformance-hosts-2.js';
 
 const none: Host = () => ({});
 const isTypeError = (fn: () => unknown): boolean => thrown(fn) instanceof TypeError;
@@ -161,44 +161,12 @@ describe('conformance group 3: resource_with_lists', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-function importAndExportHost(): Host {
-  return (log) => {
-    let n = 0;
-    class Thing {
-      readonly id = n++;
-      v: number;
-      constructor(v: number) {
-        log.push(['new Thing', this.id, v]);
-        this.v = v + 1;
-      }
-      foo(): number {
-        log.push(['foo', this.id]);
-        return this.v + 2;
-      }
-      bar(v: number): void {
-        log.push(['bar', this.id, v]);
-        this.v = v + 3;
-      }
-      static baz(a: Thing, b: Thing): Thing {
-        log.push(['baz', a instanceof Thing ? a.id : show(a), b instanceof Thing ? b.id : show(b)]);
-        return new Thing(a.foo() + b.foo() + 4);
-      }
-      [Symbol.dispose](): void {
-        log.push(['dispose', this.id, this.v]);
-      }
-    }
-    return {
-      'test:resource-import-and-export/test': { Thing },
-      'toplevel-import': { default: (a: unknown) => { log.push(['toplevel-import', a instanceof Thing ? a.id : show(a)]); return a; } },
-    };
-  };
-}
 
 describe('conformance group 3: resource_import_and_export (Rust) and resource-import-and-export (C)', () => {
   const T = 'test:resource-import-and-export/test';
   for (const name of ['resource_import_and_export', 'resource-import-and-export']) {
     it(`${name}: methods and static baz of the exported Thing; baz moves t1 and t2; the temporary host thing holding 131 is disposed during baz`, async () => {
-      const runs = await both(name, importAndExportHost(), ({ exports: w }) => {
+      const runs = await both(name, thingHost(), ({ exports: w }) => {
         const E = w[T];
         const t1 = new E.Thing(42);
         const r = [t1.foo(), t1.bar(33), t1.foo()];
@@ -218,7 +186,7 @@ describe('conformance group 3: resource_import_and_export (Rust) and resource-im
     });
 
     it(`${name}: toplevelExport(h) with a host Thing hands back h itself, after the host saw toplevel-import(h)`, async () => {
-      const runs = await both(name, importAndExportHost(), ({ exports: w, host, log }) => {
+      const runs = await both(name, thingHost(), ({ exports: w, host, log }) => {
         const h = new host[T].Thing(7);
         const before = log.length;
         const r = w.toplevelExport(h);
@@ -488,33 +456,7 @@ describe('conformance group 3: resource_alias_redux', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('conformance group 3: resources (C guest)', () => {
-  const host: Host = (log) => {
-    let n = 0;
-    class Y {
-      readonly id = n++;
-      a: number;
-      constructor(a: number) {
-        log.push(['new Y', this.id, a]);
-        this.a = a;
-      }
-      getA(): number {
-        log.push(['getA', this.id]);
-        return this.a;
-      }
-      setA(a: number): void {
-        log.push(['setA', this.id, a]);
-        this.a = a;
-      }
-      static add(y: Y, a: number): Y {
-        log.push(['add', y instanceof Y ? y.id : show(y), a]);
-        return new Y(y.a + a);
-      }
-      [Symbol.dispose](): void {
-        log.push(['dispose', this.id, this.a]);
-      }
-    }
-    return { imports: { Y } };
-  };
+  const host = yHost();
 
   it('testImports(): the host sees the documented calls; the stale drops of moved handles dispose Y(30), then Y(30) and Y(50)', async () => {
     const [isowasm] = await both('resources', host, ({ exports: w }) => w.exports.testImports(), undefined);

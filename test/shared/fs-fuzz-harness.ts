@@ -7,20 +7,10 @@
  */
 import type { Volume, VolumePath } from '../../src/core/index.js';
 import { isFilesystemErrorCode } from '../../src/core/host/volume.js';
+import { mulberry32 } from '../harness/prng.js';
 import type { HostContext } from '../../src/core/host/platform.js';
 import { type Descriptor, filesystemNamespaces } from '../../src/core/host/wasi/filesystem.js';
 
-/** A small deterministic PRNG (mulberry32), so that a failure can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const METHODS = ['lstat', 'read', 'write', 'createFile', 'truncate', 'readdir', 'mkdir', 'rmdir', 'unlink', 'rename', 'setTimes', 'symlink', 'readlink', 'link', 'sync'] as const;
 
@@ -90,7 +80,7 @@ export interface FuzzReport {
  * when anything but a wasi:filesystem error code escapes.
  */
 export function fuzzFilesystem(volume: Volume, seed: number, ops: number, names: readonly string[]): FuzzReport {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const ctx: HostContext = { async: false, report: () => {}, afterCall: () => {} };
   const ns = filesystemNamespaces([{ guestPath: '/data', volume, readOnly: false }], ctx);
   const root = ns['wasi:filesystem/preopens'].getDirectories()[0]![0];

@@ -17,23 +17,13 @@ import { readFixture } from '../harness/fixtures.js';
 import { describe, isNode, it } from '../harness/test-api.js';
 import { stubWasi } from '../harness/wasi-stub.js';
 import { answerComponent, sections } from './_binary-builder.js';
+import { mulberry32 } from '../harness/prng.js';
 
 const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 export const DEFAULT_SEED = 0x15a_0a5a;
 const SEED = env.ISOWASM_FUZZ_SEED !== undefined ? Number(env.ISOWASM_FUZZ_SEED) >>> 0 : DEFAULT_SEED;
 const SCALE = (env.ISOWASM_FUZZ_SCALE !== undefined ? Number(env.ISOWASM_FUZZ_SCALE) : 1) * (isNode ? 1 : 1 / 2);
 
-/** mulberry32: a small, fast, well-mixed 32-bit PRNG. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The PRNG seed of one case: independent of every other case, so a case reproduces alone. */
 function caseSeed(seed: number, target: string, index: number): number {

@@ -8,7 +8,7 @@
 import { ComponentError, ComponentExit, IsowasmError } from '../../src/core/index.js';
 import { deepEqual, equal, ok, show } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
-import { type Call, type Host } from './_conformance-hosts-2.js';
+import { type Call, type Host, thingHost, yHost } from './_conformance-hosts-2.js';
 import { STRATEGIES, failure, fixtureWith, sleep, startWith, until } from './strategy-harness.js';
 
 const I = 'something:test/test-interface';
@@ -96,69 +96,6 @@ const isTypeError = async (fn: () => unknown): Promise<boolean> => {
     return e instanceof TypeError;
   }
 };
-
-function thingHost(): Host {
-  return (log) => {
-    let n = 0;
-    class Thing {
-      readonly id = n++;
-      v: number;
-      constructor(v: number) {
-        log.push(['new Thing', this.id, v]);
-        this.v = v + 1;
-      }
-      foo(): number {
-        log.push(['foo', this.id]);
-        return this.v + 2;
-      }
-      bar(v: number): void {
-        log.push(['bar', this.id, v]);
-        this.v = v + 3;
-      }
-      static baz(a: Thing, b: Thing): Thing {
-        log.push(['baz', a instanceof Thing ? a.id : show(a), b instanceof Thing ? b.id : show(b)]);
-        return new Thing(a.foo() + b.foo() + 4);
-      }
-      [Symbol.dispose](): void {
-        log.push(['dispose', this.id, this.v]);
-      }
-    }
-    return {
-      'test:resource-import-and-export/test': { Thing },
-      'toplevel-import': { default: (a: unknown) => { log.push(['toplevel-import', a instanceof Thing ? a.id : show(a)]); return a; } },
-    };
-  };
-}
-
-function yHost(): Host {
-  return (log) => {
-    let n = 0;
-    class Y {
-      readonly id = n++;
-      a: number;
-      constructor(a: number) {
-        log.push(['new Y', this.id, a]);
-        this.a = a;
-      }
-      getA(): number {
-        log.push(['getA', this.id]);
-        return this.a;
-      }
-      setA(a: number): void {
-        log.push(['setA', this.id, a]);
-        this.a = a;
-      }
-      static add(y: Y, a: number): Y {
-        log.push(['add', y instanceof Y ? y.id : show(y), a]);
-        return new Y(y.a + a);
-      }
-      [Symbol.dispose](): void {
-        log.push(['dispose', this.id, this.a]);
-      }
-    }
-    return { imports: { Y } };
-  };
-}
 
 describe('strategies: resources (conformance group 3)', () => {
   const T = 'test:resource-import-and-export/test';
