@@ -2,15 +2,8 @@
  * isowasm for browsers, Web Workers and Service Workers: the core API with WASI served by
  * isowasm's own host with browser adapters.
  */
-import { setWasiPlatform } from '../core/host/platform.js';
-import { setWorkerPlatform } from '../core/worker/platform.js';
-import { browserWasi } from './wasi.js';
-import { browserWorkers } from './worker.js';
-
-setWasiPlatform(browserWasi);
-setWorkerPlatform(browserWorkers);
-
-export { loadComponent } from '../core/load.js';
+export { loadComponent } from './load.js';
+export { browserPlatform } from './platform.js';
 export { browserWasi } from './wasi.js';
 export { browserWorkers } from './worker.js';
 export { createIndexedDbVolume, type IndexedDbVolume, type IndexedDbVolumeOptions } from './volumes.js';
@@ -19,5 +12,5 @@ export {
   VolumeError, isVolume, type Volume, type VolumePath, type VolumeStat, type VolumeDirEntry, type VolumeEntryType,
   type VolumeTimeUpdate, type FilesystemErrorCode,
 } from '../core/host/volume.js';
-export { wasiHost } from '../core/host/wasi-host.js';
+export { wasiHost } from '../core/wasi/index.js';
 export { capabilityNeeds } from '../core/host/needs.js';

@@ -1,7 +1,7 @@
 /** The browser WASI platform: stdio to the console, a line at a time. */
 import type { OutputSink } from '../core/host/capabilities.js';
 import type { WasiPlatform } from '../core/host/platform.js';
-import { wasiHost } from '../core/host/wasi-host.js';
+import { wasiHost } from '../core/wasi/index.js';
 
 /** Writes whole lines to a console function, keeping a partial last line until more arrives. */
 function consoleSink(log: (line: string) => void): OutputSink {

@@ -23,9 +23,10 @@ interface WorkerScope {
  *
  * @example
  * ```ts
- * import { setWorkerPlatform } from 'isowasm/core';
+ * import { loadComponent } from 'isowasm/core';
  * import { browserWorkers } from 'isowasm/browser';
- * setWorkerPlatform(browserWorkers); // done by 'isowasm' and 'isowasm/browser' on import
+ * const component = await loadComponent(url, { platform: { name: 'browser', workers: browserWorkers } }); // part of browserPlatform
+ * const { exports } = await component.instantiate({ strategy: 'worker' });
  * ```
  */
 export const browserWorkers: WorkerPlatform = {

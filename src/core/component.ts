@@ -8,7 +8,9 @@ import { jsExports } from './link/exports.js';
 import { HostImports } from './link/host-imports.js';
 import { findImportKey } from './link/names.js';
 import type { Capabilities } from './host/capabilities.js';
-import { type WasiPlatform, wasiPlatform } from './host/platform.js';
+import type { Grants } from './host/grants.js';
+import type { WasiPlatform } from './host/platform.js';
+import type { Platform } from './platform.js';
 import { Instantiation, type LinkContext } from './link/instantiate.js';
 import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
 
@@ -37,7 +39,12 @@ export interface InstantiateOptions {
   readonly capabilities?: Capabilities;
   /** Called once per capability when the guest tries something it was not granted (default: console.warn). */
   readonly onCapabilityDenied?: (error: IsowasmError) => void;
-  /** The WASI implementation to serve grants with (default: the platform's, registered by `isowasm`). */
+  /**
+   * The platform that serves grants and runs workers (default: the one the component was loaded
+   * with: `loadComponent` of `isowasm`, `isowasm/node` and `isowasm/browser` give their own).
+   */
+  readonly platform?: Platform;
+  /** The WASI implementation to serve grants with (default: the platform's). */
   readonly wasi?: WasiPlatform;
   /**
    * How the instance waits for hosts that return promises (default `'auto'`):
@@ -68,6 +75,12 @@ export interface InstantiateOptions {
    * ```
    */
   readonly strategy?: StrategyOption;
+}
+
+/** Options of `Component.compile` (and of `loadComponent`, which passes them on). */
+export interface CompileOptions {
+  /** serves the instances' grants and workers (see `Platform`) */
+  readonly platform?: Platform;
 }
 
 /** A running instance of a component. */
@@ -103,24 +116,32 @@ export class Component {
   readonly #link: LinkContext;
   /** the binary, for workers (the 'worker' strategy parses it again there) */
   readonly #bytes: Uint8Array;
+  /** what instances get grants and workers from unless `instantiate` says otherwise */
+  readonly #platform: Platform | null;
   #described: { imports: ItemDescription[]; exports: ItemDescription[] } | null = null;
 
   /** Use `loadComponent` or `Component.compile`. */
-  private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array) {
+  private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array, platform: Platform | null) {
     this.#model = model;
     this.#link = link;
     this.#bytes = bytes;
+    this.#platform = platform;
   }
 
   /**
-   * Parses a component binary and compiles its core modules.
+   * Parses a component binary and compiles its core modules. `options.platform` serves its
+   * instances' grants and workers (without one, as from `isowasm/core` alone, instances get
+   * only what `imports` gives them).
    *
    * @example
    * ```ts
-   * const component = await Component.compile(new Uint8Array(await (await fetch(url)).arrayBuffer()));
+   * import { Component } from 'isowasm/core';
+   * import { nodePlatform } from 'isowasm/node';
+   * const component = await Component.compile(bytes, { platform: nodePlatform });
    * ```
    */
-  static async compile(bytes: Uint8Array): Promise<Component> {
+  static async compile(bytes: Uint8Array, options: CompileOptions = {}): Promise<Component> {
+    if (typeof options !== 'object' || options === null) throw new TypeError('Component.compile(bytes, options): options must be an object');
     const model = parseComponent(bytes);
     const modules = new Map<number, WebAssembly.Module>();
     const moduleSizes = new Map<number, number>();
@@ -135,7 +156,7 @@ export class Component {
         throw new IsowasmError('INVALID_BINARY', `core module ${m.id} of the component does not compile: ${(e as Error).message}`, { cause: e });
       }
     }));
-    return new Component(model, { modules, moduleSizes, signatures }, bytes);
+    return new Component(model, { modules, moduleSizes, signatures }, bytes, options.platform ?? null);
   }
 
   /** What the component imports, with WIT-like signatures. */
@@ -148,19 +169,22 @@ export class Component {
     return this.#describe().exports;
   }
 
-  /** Adds the WASI interfaces the component imports and `imports` lacks, served from the grants. */
-  #withWasi(imports: Record<string, unknown>, options: InstantiateOptions, async: boolean, afterCall: (() => Promise<void> | void)[]): Record<string, unknown> {
+  /**
+   * Adds the WASI interfaces the component imports and `imports` lacks, served from the grants
+   * (resolved once, in `instantiate`).
+   */
+  #withWasi(imports: Record<string, unknown>, wasi: WasiPlatform | null, grants: Grants | null, options: InstantiateOptions, async: boolean, afterCall: (() => Promise<void> | void)[]): Record<string, unknown> {
     const wanted = this.#model.imports.filter((i) => i.name.startsWith('wasi:') && findImportKey(imports, i.name) === null);
     if (wanted.length === 0) return imports;
-    const platform = options.wasi ?? wasiPlatform();
-    if (!platform) {
+    if (!wasi) {
       if (options.capabilities) {
-        throw new IsowasmError('LINK_ERROR', 'capabilities were granted but no WASI implementation is registered: import from \'isowasm\' (or \'isowasm/node\', \'isowasm/browser\') instead of \'isowasm/core\', or pass options.wasi');
+        throw new IsowasmError('LINK_ERROR', 'capabilities were granted but no WASI implementation serves them: load the component with loadComponent of \'isowasm\', \'isowasm/node\' or \'isowasm/browser\' (not \'isowasm/core\'), or pass options.platform');
       }
       return imports;
     }
     const onDenied = options.onCapabilityDenied ?? ((e: IsowasmError) => console.warn(`isowasm: ${e.message}`));
-    return { ...platform.host.createImports(platform, options.capabilities ?? {}, onDenied, { async, afterCall }), ...imports };
+    const served = wasi.host.createImports(wasi, grants ?? wasi.host.resolveGrants({}, wasi), { onDenied, async, afterCall: (h) => { afterCall.push(h); } });
+    return { ...served, ...imports };
   }
 
   #describe(): { imports: ItemDescription[]; exports: ItemDescription[] } {
@@ -183,17 +207,20 @@ export class Component {
   async instantiate(options: InstantiateOptions = {}): Promise<Instance> {
     const given = options.imports ?? {};
     if (typeof given !== 'object' || given === null) throw new TypeError('instantiate(): options.imports must be an object');
-    // grants served by asynchronous adapters (fetch, IndexedDB) make the instance asynchronous
-    const needsAsync = !!options.capabilities && (options.wasi ?? wasiPlatform())?.host.needsAsync(options.capabilities) === true;
+    const platform = options.platform ?? this.#platform;
+    const wasi = options.wasi ?? platform?.wasi ?? null;
+    // the grants are checked and resolved here, once; asynchronous adapters (fetch, IndexedDB) make the instance asynchronous
+    const grants = options.capabilities && wasi ? wasi.host.resolveGrants(options.capabilities, wasi) : null;
+    const needsAsync = grants?.async === true;
     const asyncSpec: AsyncSpec | undefined = options.async ?? (needsAsync ? true : undefined);
     if (needsAsync && asyncSpec === false) {
       throw new IsowasmError('UNSUPPORTED', 'the granted capabilities are served asynchronously (HTTP, sockets or an asynchronous volume), so the instance can\'t be synchronous; leave out async: false');
     }
-    const chosen = chooseStrategy(options.strategy, !!asyncSpec, needsAsync);
+    const chosen = chooseStrategy(options.strategy, !!asyncSpec, needsAsync, platform?.workers ?? null);
     const afterCall: (() => Promise<void> | void)[] = [];
     if (chosen.strategy === 'worker') {
       // the host's side stays in this thread, where its waits may return promises
-      const imports = this.#withWasi(given, options, true, afterCall);
+      const imports = this.#withWasi(given, wasi, grants, options, true, afterCall);
       try {
         const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: this.#link, imports, afterCall, platform: chosen.platform });
         return { exports: w.exports, strategy: 'worker', terminate: w.terminate };
@@ -202,7 +229,7 @@ export class Component {
       }
     }
     const suspends = chosen.strategy === 'jspi' && !!asyncSpec;
-    const imports = this.#withWasi(given, options, suspends, afterCall);
+    const imports = this.#withWasi(given, wasi, grants, options, suspends, afterCall);
     const link: LinkContext = suspends ? { ...this.#link, jspi: chosen.jspi, afterCall } : this.#link;
     const host = new HostImports(this.#model, imports, importSelector(asyncSpec));
     const refuse = chosen.strategy === 'sync' ? chosen.refuse : null;

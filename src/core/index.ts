@@ -2,18 +2,21 @@
  * isowasm's platform-neutral core: the component loader, linker and Canonical ABI. It uses only
  * WebAssembly and web-standard globals, so it runs unchanged in browsers, workers, Node, Deno,
  * Bun and workerd. The WASI host and the worker strategy are not part of it: the `isowasm`,
- * `isowasm/node` and `isowasm/browser` entry points register them (`setWasiPlatform`,
- * `setWorkerPlatform`), so an app that brings its own imports carries only the loader.
+ * `isowasm/node` and `isowasm/browser` entry points pass theirs down as a `Platform` (their
+ * `loadComponent` does), so an app that brings its own imports carries only the loader.
  */
-export { Component, type Instance, type InstantiateOptions } from './component.js';
+export { Component, type CompileOptions, type Instance, type InstantiateOptions } from './component.js';
 export { loadComponent, readSource, type ComponentSource, type LoadOptions } from './load.js';
 export { IsowasmError, ComponentError, ComponentExit, type IsowasmErrorCode } from './errors.js';
 export type { ItemDescription } from './link/describe.js';
 export { parseComponent, binaryKind } from './binary/parse-component.js';
 export type { ComponentModel } from './binary/model.js';
 export type { Capabilities, StdioGrant, PreopenGrant, OutputSink, InputSource, DenialReport } from './host/capabilities.js';
-export { setWasiPlatform, type WasiPlatform, type WasiHost, type HostContext } from './host/platform.js';
-export { setWorkerPlatform, type WorkerPlatform } from './worker/platform.js';
+export type { Platform } from './platform.js';
+export type { WasiPlatform, WasiHost, WasiImportOptions, FetchAdapter } from './host/platform.js';
+export type { Grants, FilesystemPreopen } from './host/grants.js';
+export type { HostContext } from './wasi/context.js';
+export type { WorkerPlatform } from './worker/platform.js';
 export type { Strategy, StrategyOption } from './strategy.js';
 export type { MemoryVolumeOptions } from './host/volumes/memory.js';
 export type {

@@ -1,11 +1,11 @@
-import { Component } from './component.js';
+import { Component, type CompileOptions } from './component.js';
 import { IsowasmError } from './errors.js';
 
 /** Where a component's bytes come from. */
 export type ComponentSource = Uint8Array | ArrayBuffer | ArrayBufferView | URL | string | Response | Promise<Response>;
 
-/** Options of `loadComponent`. */
-export interface LoadOptions {
+/** Options of `loadComponent` (those of `Component.compile` included, such as `platform`). */
+export interface LoadOptions extends CompileOptions {
   /** Called as the download progresses (total is null when the server sends no length). */
   readonly onProgress?: (received: number, total: number | null) => void;
   /** Passed to `fetch` when the source is a URL. */
@@ -85,5 +85,5 @@ async function readResponse(response: Response, options: LoadOptions): Promise<U
  * ```
  */
 export async function loadComponent(source: ComponentSource, options: LoadOptions = {}): Promise<Component> {
-  return Component.compile(await readSource(source, options));
+  return Component.compile(await readSource(source, options), options);
 }

@@ -8,7 +8,7 @@ import { isThenable, jspi, type Jspi } from './abi/jspi.js';
 import { IsowasmError } from './errors.js';
 import type { ArgSource } from './link/instantiate.js';
 import type { Item } from './link/items.js';
-import { type WorkerPlatform, workerPlatform } from './worker/platform.js';
+import type { WorkerPlatform } from './worker/platform.js';
 
 /** The strategy an instance runs with. */
 export type Strategy = 'jspi' | 'worker' | 'sync';
@@ -27,17 +27,17 @@ export type Chosen =
 const JSPI_MISSING = 'JavaScript Promise Integration (WebAssembly.Suspending, in Node 24+ and current Chromium)';
 
 /** Why workers can't run the guest here, or null when they can. */
-function workerMissing(): string | null {
-  const p = workerPlatform();
-  if (!p) return 'a worker platform, which the \'isowasm\' entry points register (import from \'isowasm\', \'isowasm/node\' or \'isowasm/browser\', not \'isowasm/core\' alone)';
-  return p.missing();
+function workerMissing(workers: WorkerPlatform | null): string | null {
+  if (!workers) return 'a worker platform: load the component with loadComponent of \'isowasm\', \'isowasm/node\' or \'isowasm/browser\' (not \'isowasm/core\'), or pass options.platform';
+  return workers.missing();
 }
 
 /**
  * Picks the strategy of one instance. `wantsAsync`: the instance was asked to be asynchronous
- * (`async` option) or its grants are served asynchronously (`grantsAsync`).
+ * (`async` option) or its grants are served asynchronously (`grantsAsync`); `workers`: how this
+ * platform runs guests in workers (null: it can't).
  */
-export function chooseStrategy(option: unknown, wantsAsync: boolean, grantsAsync: boolean): Chosen {
+export function chooseStrategy(option: unknown, wantsAsync: boolean, grantsAsync: boolean, workers: WorkerPlatform | null): Chosen {
   const requested = option ?? 'auto';
   if (!OPTIONS.includes(requested as StrategyOption)) {
     throw new TypeError(`instantiate(): options.strategy must be one of ${OPTIONS.map((o) => `'${o}'`).join(', ')}, got ${typeof requested === 'string' ? `'${requested}'` : typeof requested}`);
@@ -48,20 +48,20 @@ export function chooseStrategy(option: unknown, wantsAsync: boolean, grantsAsync
       if (!api) throw new IsowasmError('UNSUPPORTED', `strategy 'jspi' needs ${JSPI_MISSING}, which this platform lacks; use strategy 'worker' or 'auto'`);
       return { strategy: 'jspi', jspi: api };
     case 'worker': {
-      const missing = workerMissing();
-      if (missing !== null) throw new IsowasmError('UNSUPPORTED', `strategy 'worker' needs ${missing}`);
-      return { strategy: 'worker', platform: workerPlatform()! };
+      const missing = workerMissing(workers);
+      if (missing !== null || !workers) throw new IsowasmError('UNSUPPORTED', `strategy 'worker' needs ${missing}`);
+      return { strategy: 'worker', platform: workers };
     }
     case 'sync':
       if (grantsAsync) {
         throw new IsowasmError('UNSUPPORTED', 'the granted capabilities (HTTP, sockets or an asynchronous volume) are served asynchronously, which strategy \'sync\' can\'t wait for; use strategy \'jspi\', \'worker\' or \'auto\'');
       }
-      return { strategy: 'sync', refuse: (name) => forcedSyncError(name) };
+      return { strategy: 'sync', refuse: (name) => forcedSyncError(name, workers) };
     case 'auto': {
       if (!wantsAsync) return { strategy: 'sync', refuse: null };
       if (api) return { strategy: 'jspi', jspi: api };
-      const missing = workerMissing();
-      if (missing === null) return { strategy: 'worker', platform: workerPlatform()! };
+      const missing = workerMissing(workers);
+      if (missing === null && workers) return { strategy: 'worker', platform: workers };
       const lack = `this platform lacks ${JSPI_MISSING}, and a worker needs ${missing}`;
       if (grantsAsync) throw new IsowasmError('UNSUPPORTED', `the granted capabilities (HTTP, sockets or an asynchronous volume) are served asynchronously, but ${lack}`);
       return { strategy: 'sync', refuse: (name) => new IsowasmError('UNSUPPORTED', `the host function ${name} returned a promise, which the guest can't wait for: ${lack}`) };
@@ -69,9 +69,10 @@ export function chooseStrategy(option: unknown, wantsAsync: boolean, grantsAsync
   }
 }
 
-function forcedSyncError(name: string): IsowasmError {
-  const alternatives = [jspi() ? 'strategy \'jspi\'' : null, workerMissing() === null ? 'strategy \'worker\'' : null].filter((x) => x !== null);
-  const fix = alternatives.length ? `use ${alternatives.join(' or ')}` : `this platform has neither ${JSPI_MISSING} nor workers (${workerMissing()})`;
+function forcedSyncError(name: string, workers: WorkerPlatform | null): IsowasmError {
+  const missing = workerMissing(workers);
+  const alternatives = [jspi() ? 'strategy \'jspi\'' : null, missing === null ? 'strategy \'worker\'' : null].filter((x) => x !== null);
+  const fix = alternatives.length ? `use ${alternatives.join(' or ')}` : `this platform has neither ${JSPI_MISSING} nor workers (${missing})`;
   return new IsowasmError('UNSUPPORTED', `the host function ${name} returned a promise, but the instance runs with strategy 'sync', which can't wait for it; ${fix}`);
 }
 

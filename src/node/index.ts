@@ -2,15 +2,8 @@
  * isowasm for Node: the core API with file-path loading and WASI served by isowasm's own host with
  * Node adapters, plus (as they land) Node host adapters, the request listener and the CLI.
  */
-import { setWasiPlatform } from '../core/host/platform.js';
-import { setWorkerPlatform } from '../core/worker/platform.js';
-import { nodeWasi } from './wasi.js';
-import { nodeWorkers } from './worker.js';
-
-setWasiPlatform(nodeWasi);
-setWorkerPlatform(nodeWorkers);
-
 export { loadComponent } from './load.js';
+export { nodePlatform } from './platform.js';
 export { nodeWasi } from './wasi.js';
 export { nodeWorkers } from './worker.js';
 export { createDirectoryVolume, type DirectoryVolumeOptions } from './volumes.js';
@@ -21,6 +14,6 @@ export {
 } from '../core/host/volume.js';
 export { processStdin } from './stdio.js';
 export { createNodeSocketBackend } from './sockets.js';
-export { wasiHost } from '../core/host/wasi-host.js';
+export { wasiHost } from '../core/wasi/index.js';
 export { SocketAllowList } from '../core/host/socket-policy.js';
 export { capabilityNeeds } from '../core/host/needs.js';

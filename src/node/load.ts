@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Component, type ComponentSource, IsowasmError, type LoadOptions, loadComponent as loadCore } from '../core/index.js';
+import { nodePlatform } from './platform.js';
 
 /**
  * Loads a component in Node: like the core `loadComponent`, and also accepts a file path or a
- * `file:` URL, read from disk.
+ * `file:` URL, read from disk. `nodePlatform` serves its instances' grants and workers unless
+ * `options.platform` says otherwise.
  *
  * @example
  * ```ts
@@ -12,7 +14,8 @@ import { type Component, type ComponentSource, IsowasmError, type LoadOptions, l
  * const component = await loadComponent('./app.wasm');
  * ```
  */
-export async function loadComponent(source: ComponentSource, options: LoadOptions = {}): Promise<Component> {
+export async function loadComponent(source: ComponentSource, given: LoadOptions = {}): Promise<Component> {
+  const options: LoadOptions = { ...given, platform: given.platform ?? nodePlatform };
   const path = localPath(source);
   if (path === null) return loadCore(source, options);
   let bytes: Uint8Array;

@@ -9,7 +9,7 @@ import { type AddressInfo, type LookupFunction, Server, Socket } from 'node:net'
 import type { SocketAddress } from '../core/host/socket-address.js';
 import type { Datagram, SocketBackend, SocketErrorCode, TcpBinding, TcpConnection, UdpBinding } from '../core/host/socket-backend.js';
 import { canonicalIp } from '../core/host/socket-policy.js';
-import { type InputSource, type OutputTarget, closed } from '../core/host/wasi/io.js';
+import { type InputSource, type OutputTarget, closed } from '../core/wasi/io.js';
 
 /** bytes buffered from the peer before reading from the socket pauses (backpressure) */
 const READ_HIGH_WATER = 256 * 1024;
@@ -276,8 +276,9 @@ async function lookup(name: string): Promise<string[]> {
  *
  * @example
  * ```ts
- * import { createNodeSocketBackend } from 'isowasm/node';
- * const platform = { ...wasiPlatform()!, sockets: createNodeSocketBackend() };
+ * import { createNodeSocketBackend, nodeWasi } from 'isowasm/node';
+ * const wasi = { ...nodeWasi, sockets: createNodeSocketBackend() }; // what nodeWasi has already
+ * await component.instantiate({ wasi, capabilities: { sockets: { allow: ['127.0.0.1:5432'] } } });
  * ```
  */
 export function createNodeSocketBackend(): SocketBackend {

@@ -2,7 +2,7 @@
 import type { WasiPlatform } from '../core/host/platform.js';
 import { createNodeSocketBackend } from './sockets.js';
 import { createDirectoryVolume } from './volumes.js';
-import { wasiHost } from '../core/host/wasi-host.js';
+import { wasiHost } from '../core/wasi/index.js';
 
 export const nodeWasi: WasiPlatform = {
   name: 'node',

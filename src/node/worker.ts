@@ -17,9 +17,10 @@ const MARKER = 'isowasm.guest';
  *
  * @example
  * ```ts
- * import { setWorkerPlatform } from 'isowasm/core';
+ * import { loadComponent } from 'isowasm/core';
  * import { nodeWorkers } from 'isowasm/node';
- * setWorkerPlatform(nodeWorkers); // done by 'isowasm' and 'isowasm/node' on import
+ * const component = await loadComponent(bytes, { platform: { name: 'node', workers: nodeWorkers } }); // part of nodePlatform
+ * const { exports } = await component.instantiate({ strategy: 'worker' });
  * ```
  */
 export const nodeWorkers: WorkerPlatform = {

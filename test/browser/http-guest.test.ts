@@ -6,7 +6,7 @@
  */
 import type { IsowasmError } from '../../src/core/errors.js';
 import type { Capabilities } from '../../src/core/host/capabilities.js';
-import { type WasiPlatform, wasiPlatform } from '../../src/core/host/platform.js';
+import type { WasiPlatform } from '../../src/core/host/platform.js';
 import { equal, ok } from '../harness/assert.js';
 import { readFixture } from '../harness/fixtures.js';
 import { platform } from '../harness/platform.js';
@@ -25,10 +25,10 @@ let component: { instantiate(o: object): Promise<{ exports: Record<string, unkno
 let wasi: WasiPlatform;
 
 before(async () => {
-  const { loadComponent } = await platform();
+  const { loadComponent, browserWasi } = await platform();
   component = await loadComponent(await readFixture('http-guest'));
-  const base = wasiPlatform();
-  ok(base, 'the browser platform registers itself');
+  const base: WasiPlatform | undefined = browserWasi;
+  ok(base, 'the browser entry exports its WASI platform');
   wasi = { ...base, fetch: (r: Request) => { fetched.push(r.url); return fetch(r); } };
 });
 

@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Capabilities, type IsowasmError, loadComponent } from '../../src/index.node.js';
+import { type Capabilities, type IsowasmError, loadComponent, nodeWasi } from '../../src/index.node.js';
 import type { Component } from '../../src/core/component.js';
-import { type WasiPlatform, wasiPlatform } from '../../src/core/host/platform.js';
+import type { WasiPlatform } from '../../src/core/host/platform.js';
 import { readFixture } from '../harness/fixtures.js';
 import { type TestServer, largeBody, sha256, startTestServer } from './http-test-server.js';
 
@@ -27,8 +27,8 @@ let platform: WasiPlatform;
 before(async () => {
   server = await startTestServer();
   component = await loadComponent(await readFixture('http-guest'));
-  const base = wasiPlatform();
-  assert.ok(base, 'the Node platform registers itself');
+  const base: WasiPlatform | undefined = nodeWasi;
+  assert.ok(base, 'the Node entry exports its WASI platform');
   platform = { ...base, fetch: (r: Request) => { fetched.push(r.url); return fetch(r); } };
 });
 after(async () => {

@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { DenialReport } from '../../src/core/host/capabilities.js';
-import { BODY_HIGH_WATER } from '../../src/core/host/http-body.js';
-import { Fields } from '../../src/core/host/http-fields.js';
-import { type FutureIncomingResponse, type IncomingResponse, OutgoingBody, OutgoingRequest, type RequestOptions } from '../../src/core/host/http-types.js';
-import { httpNamespaces } from '../../src/core/host/wasi/http.js';
-import type { InputStream } from '../../src/core/host/wasi/io.js';
+import { BODY_HIGH_WATER } from '../../src/core/wasi/http/body.js';
+import { Fields } from '../../src/core/wasi/http/fields.js';
+import { type FutureIncomingResponse, type IncomingResponse, OutgoingBody, OutgoingRequest, type RequestOptions } from '../../src/core/wasi/http/types.js';
+import { httpNamespaces } from '../../src/core/wasi/http/index.js';
+import type { InputStream } from '../../src/core/wasi/io.js';
 import { type TestServer, startTestServer } from './http-test-server.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -8,10 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Capabilities, type IsowasmError, loadComponent } from '../../src/index.node.js';
+import { type Capabilities, type IsowasmError, loadComponent, nodeWasi } from '../../src/index.node.js';
 import type { Component } from '../../src/core/component.js';
 import type { SocketBackend } from '../../src/core/host/socket-backend.js';
-import { type WasiPlatform, wasiPlatform } from '../../src/core/host/platform.js';
+import type { WasiPlatform } from '../../src/core/host/platform.js';
 import { createNodeSocketBackend } from '../../src/node/sockets.js';
 import { readFixture } from '../harness/fixtures.js';
 import { type EchoServer, closedPort, startEchoServer } from './sockets-test-server.js';
@@ -31,7 +31,7 @@ const calls = { connect: 0, lookup: [] as string[] };
 before(async () => {
   component = await loadComponent(await readFixture('sockets-guest'));
   [allowed, forbidden] = await Promise.all([startEchoServer(), startEchoServer()]);
-  const base = wasiPlatform();
+  const base: WasiPlatform | undefined = nodeWasi;
   assert.ok(base?.sockets, 'the Node platform serves sockets');
   const real = createNodeSocketBackend();
   const counting: SocketBackend = {

@@ -10,12 +10,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { DenialReport } from '../../src/core/host/capabilities.js';
 import type { IpSocketAddress } from '../../src/core/host/socket-address.js';
-import type { InputStream, OutputStream, Pollable } from '../../src/core/host/wasi/io.js';
-import { deniedSocketNamespaces, socketNamespaces } from '../../src/core/host/wasi/sockets.js';
-import type { Network } from '../../src/core/host/wasi/sockets-network.js';
-import type { TcpSocket } from '../../src/core/host/wasi/sockets-tcp.js';
-import type { UdpSocket } from '../../src/core/host/wasi/sockets-udp.js';
-import type { ResolveAddressStream } from '../../src/core/host/wasi/sockets-lookup.js';
+import type { InputStream, OutputStream, Pollable } from '../../src/core/wasi/io.js';
+import { deniedSocketNamespaces, socketNamespaces } from '../../src/core/wasi/sockets/index.js';
+import type { Network } from '../../src/core/wasi/sockets/network.js';
+import type { TcpSocket } from '../../src/core/wasi/sockets/tcp.js';
+import type { UdpSocket } from '../../src/core/wasi/sockets/udp.js';
+import type { ResolveAddressStream } from '../../src/core/wasi/sockets/lookup.js';
 import { createNodeSocketBackend } from '../../src/node/sockets.js';
 import { type UdpPeer, closedPort, startUdpPeer } from './sockets-test-server.js';
 

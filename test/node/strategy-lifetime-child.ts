@@ -3,15 +3,14 @@
  * stops. One instance is dropped and garbage collected (its worker must stop); another stays
  * referenced, idle and never terminated (the process must still end by itself).
  */
-const { loadComponent } = await import('../../src/index.node.js');
-const { setWorkerPlatform, workerPlatform } = await import('../../src/core/worker/platform.js');
+import type { WorkerPlatform } from '../../src/core/index.js';
+
+const { loadComponent, nodePlatform, nodeWorkers: base } = await import('../../src/index.node.js');
 const { conformancePath } = await import('../harness/conformance-dir.js');
 
-const base = workerPlatform();
-if (!base) throw new Error('the Node entry registers its worker platform');
 let started = 0;
 let stopped = 0;
-setWorkerPlatform({
+const counting: WorkerPlatform = {
   name: base.name,
   instantiate: base.instantiate,
   missing: () => base.missing(),
@@ -20,13 +19,13 @@ setWorkerPlatform({
     const w = base.spawn(events);
     return { post: (m) => w.post(m), hold: (a) => w.hold(a), terminate: () => { stopped++; w.terminate(); } };
   },
-});
+};
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 const I = 'something:test/test-interface';
 const imports = { [I]: { callSync: () => 'called sync', callAsync: async () => 'called async' } };
-const component = await loadComponent(conformancePath('components/async_call.wasm'));
+const component = await loadComponent(conformancePath('components/async_call.wasm'), { platform: { ...nodePlatform, workers: counting } });
 
 const kept = await component.instantiate({ strategy: 'worker', imports });
 const keptResult: unknown = await kept.exports.runSync();

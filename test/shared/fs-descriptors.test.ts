@@ -5,9 +5,9 @@
  */
 import { IsowasmError, type DenialReport, type Volume } from '../../src/core/index.js';
 import { createMemoryVolume } from '../../src/core/host/volumes/memory.js';
-import type { HostContext } from '../../src/core/host/platform.js';
-import { Descriptor, filesystemErrorCode, filesystemNamespaces } from '../../src/core/host/wasi/filesystem.js';
-import { InputStream, OutputStream } from '../../src/core/host/wasi/io.js';
+import type { HostContext } from '../../src/core/wasi/context.js';
+import { Descriptor, filesystemErrorCode, filesystemNamespaces } from '../../src/core/wasi/filesystem/index.js';
+import { InputStream, OutputStream } from '../../src/core/wasi/io.js';
 import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 

@@ -8,8 +8,8 @@
 import type { Volume, VolumePath } from '../../src/core/index.js';
 import { isFilesystemErrorCode } from '../../src/core/host/volume.js';
 import { mulberry32 } from '../harness/prng.js';
-import type { HostContext } from '../../src/core/host/platform.js';
-import { type Descriptor, filesystemNamespaces } from '../../src/core/host/wasi/filesystem.js';
+import type { HostContext } from '../../src/core/wasi/context.js';
+import { type Descriptor, filesystemNamespaces } from '../../src/core/wasi/filesystem/index.js';
 
 
 const METHODS = ['lstat', 'read', 'write', 'createFile', 'truncate', 'readdir', 'mkdir', 'rmdir', 'unlink', 'rename', 'setTimes', 'symlink', 'readlink', 'link', 'sync'] as const;

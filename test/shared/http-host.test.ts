@@ -5,14 +5,14 @@
  * bodies stream in Node and are collected first in browsers; browsers hide redirect targets).
  */
 import type { DenialReport } from '../../src/core/host/capabilities.js';
-import { Fields } from '../../src/core/host/http-fields.js';
+import { Fields } from '../../src/core/wasi/http/fields.js';
 import {
   type FutureIncomingResponse, type IncomingResponse, OutgoingRequest, OutgoingResponse, RequestOptions, newIncomingRequest, newResponseOutparam,
   outgoingResponseParts, IncomingBody, OutgoingBody, ResponseOutparam,
-} from '../../src/core/host/http-types.js';
-import { type HttpErrorCode, httpErrorCode } from '../../src/core/host/http-errors.js';
-import { deniedHttpNamespaces, httpNamespaces } from '../../src/core/host/wasi/http.js';
-import type { InputStream, IoError, OutputStream } from '../../src/core/host/wasi/io.js';
+} from '../../src/core/wasi/http/types.js';
+import { type HttpErrorCode, httpErrorCode } from '../../src/core/wasi/http/errors.js';
+import { deniedHttpNamespaces, httpNamespaces } from '../../src/core/wasi/http/index.js';
+import type { InputStream, IoError, OutputStream } from '../../src/core/wasi/io.js';
 import { deepEqual, equal, ok, rejects, throws } from '../harness/assert.js';
 import { after, before, describe, isNode, it } from '../harness/test-api.js';
 

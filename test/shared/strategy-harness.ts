@@ -3,10 +3,10 @@
  * fixtures under a forced strategy, failures of calls that may throw or reject, and a platform
  * with JSPI or workers taken away for the length of a callback.
  */
-import type { Instance, InstantiateOptions, Strategy } from '../../src/core/index.js';
-import { type WorkerPlatform, setWorkerPlatform, workerPlatform } from '../../src/core/worker/platform.js';
+import type { Instance, InstantiateOptions, Platform, Strategy } from '../../src/core/index.js';
+import type { WorkerPlatform } from '../../src/core/worker/platform.js';
 import { readFixture } from '../harness/fixtures.js';
-import { platform } from '../harness/platform.js';
+import { platform, platformValue } from '../harness/platform.js';
 import { type Call, type Exports, type Host, type RecordingWasi, recordingWasi } from './_conformance-hosts-2.js';
 import { component } from './_conformance-hosts.js';
 
@@ -23,21 +23,20 @@ export interface StrategyRun {
 
 /**
  * A fresh instance of conformance component `name` with `strategy`, the recording WASI stub and
- * the custom imports of `host`. Loads the platform entry first, which registers its workers.
+ * the custom imports of `host`, on the entry's platform (with the workers of `withWorkers`).
  */
 export async function startWith(name: string, strategy: Strategy | 'auto', host: Host = () => ({}), extra: Omit<InstantiateOptions, 'imports' | 'strategy'> = {}): Promise<StrategyRun> {
-  await platform();
   const log: Call[] = [];
   const wasi = recordingWasi();
   const custom = host(log);
-  const instance = await (await component(name)).instantiate({ imports: { ...wasi.imports, ...custom }, strategy, ...extra });
+  const instance = await (await component(name)).instantiate({ imports: { ...wasi.imports, ...custom }, strategy, platform: await testPlatform(), ...extra });
   return { instance, exports: instance.exports, log, wasi, host: custom };
 }
 
 /** A fresh instance of fixture `name` (build/fixtures) with the platform's loader. */
 export async function fixtureWith(name: string, options: InstantiateOptions): Promise<Instance> {
   const { loadComponent } = await platform();
-  return (await loadComponent(await readFixture(name))).instantiate(options);
+  return (await loadComponent(await readFixture(name))).instantiate({ platform: await testPlatform(), ...options });
 }
 
 /** What `fn` threw or its promise rejected with (fails if neither). */
@@ -64,15 +63,23 @@ export async function withoutJspi<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs `fn` with `p` as the registered worker platform (null: none), then restores the platform's. */
+/** The workers `withWorkers` put in place of the platform's (undefined: the platform's own). */
+let workers: WorkerPlatform | null | undefined;
+
+/** The entry's platform, with the workers of `withWorkers` while it runs. */
+async function testPlatform(): Promise<Platform> {
+  const base = await platformValue();
+  return workers === undefined ? base : { ...base, workers };
+}
+
+/** Runs `fn` with `p` as the platform's workers for the instances it starts (null: none). */
 export async function withWorkers<T>(p: WorkerPlatform | null, fn: () => Promise<T>): Promise<T> {
-  await platform();
-  const saved = workerPlatform();
-  setWorkerPlatform(p);
+  const saved = workers;
+  workers = p;
   try {
     return await fn();
   } finally {
-    setWorkerPlatform(saved);
+    workers = saved;
   }
 }
 

@@ -1,7 +1,10 @@
+import { symbolDispose } from '../dispose.js';
 import { AbiTrap } from '../errors.js';
 import type { BorrowScope, Cx, InstanceState } from './context.js';
 import { describe } from './strings.js';
 import { ResourceType } from './types.js';
+
+export { symbolDispose };
 
 /** An element of an instance's handle table (the spec's ResourceHandle). */
 export interface Handle {
@@ -54,9 +57,6 @@ export class HandleTable {
   }
 }
 
-/** `Symbol.dispose` where the platform has it, else the registered symbol TypeScript's helpers use. */
-export const symbolDispose: typeof Symbol.dispose =
-  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 const REP = Symbol('isowasm.rep');
 const STATE = Symbol('isowasm.state');

@@ -1,29 +1,71 @@
 /**
- * The WASI platform contract and its registry: what a platform contributes (adapters, default
- * stdio) and which WASI host serves grants with it. Kept apart from the host itself so that the
- * loader reaches the host only through what the platform entry points register: `isowasm/core`
- * alone stays small.
+ * The WASI platform contract: what a platform contributes to the WASI host (default stdio, host
+ * directories, the fetch and socket adapters) and which WASI host serves grants with it. Kept
+ * apart from the host itself (src/core/wasi) so that the loader reaches the host only through
+ * the platform a caller hands it: `isowasm/core` alone carries no WASI host.
  */
 import type { IsowasmError } from '../errors.js';
-import type { Capabilities, DenialReport, OutputSink, PreopenGrant } from './capabilities.js';
+import type { Capabilities, OutputSink } from './capabilities.js';
+import type { Grants } from './grants.js';
 import type { SocketBackend } from './socket-backend.js';
 import type { Volume } from './volume.js';
-import type { FetchAdapter } from './wasi/http.js';
 
-/** Builds WASI imports from grants (isowasm's is `wasiHost`). */
+/**
+ * What serves outgoing requests: `fetch`, or anything with its signature. Set
+ * `streamsRequestBodies` to say whether it can send a `ReadableStream` request body as it is
+ * written (default: found out by feature test, and never in browsers).
+ *
+ * @example
+ * ```ts
+ * const logged: FetchAdapter = (request) => { console.log(request.url); return fetch(request); };
+ * ```
+ */
+export type FetchAdapter = ((request: Request) => Promise<Response>) & { readonly streamsRequestBodies?: boolean };
+
+/** What one instance's WASI imports are built with, besides its grants. */
+export interface WasiImportOptions {
+  /** receives each refusal, once per capability and interface */
+  readonly onDenied: (e: IsowasmError) => void;
+  /** the instance waits on hosts by suspending (JSPI, or the parent side of a worker) */
+  readonly async: boolean;
+  /** registers a hook run after every call into the instance, before the call's promise resolves */
+  readonly afterCall: (hook: () => Promise<void> | void) => void;
+}
+
+/**
+ * Builds WASI imports from grants (isowasm's is `wasiHost`, in `isowasm` and the platform entry
+ * points; `isowasm/core` alone does not carry it).
+ *
+ * @example
+ * ```ts
+ * const grants = wasiHost.resolveGrants({ env: { A: '1' } }, nodeWasi);
+ * const imports = wasiHost.createImports(nodeWasi, grants, { onDenied: console.warn, async: false, afterCall: () => {} });
+ * ```
+ */
 export interface WasiHost {
+  /**
+   * Checks and resolves one instance's grants, once (isowasm's is `resolveGrants`; the loader
+   * reaches it through the host so that `isowasm/core` alone doesn't carry it).
+   */
+  resolveGrants(caps: Capabilities, platform: WasiPlatform): Grants;
   /** one instance's WASI imports, served from its grants (deny by default) */
-  createImports(
-    platform: WasiPlatform, caps: Capabilities, onDenied: (e: IsowasmError) => void,
-    options: { async: boolean; afterCall: (() => Promise<void> | void)[] },
-  ): Record<string, unknown>;
-  /** whether grants are served asynchronously (the instance must then be async) */
-  needsAsync(caps: Capabilities): boolean;
+  createImports(platform: WasiPlatform, grants: Grants, options: WasiImportOptions): Record<string, unknown>;
 }
 
 /**
  * What a platform contributes to the WASI host: where stdout and stderr go by default, and the
- * filesystem and HTTP implementations its grants are served with.
+ * filesystem, HTTP and socket adapters its grants are served with. `nodeWasi` and `browserWasi`
+ * are the two isowasm ships; an edge runtime can make its own from `wasiHost`.
+ *
+ * @example
+ * ```ts
+ * import { wasiHost, type WasiPlatform } from 'isowasm';
+ * const edgeWasi: WasiPlatform = {
+ *   name: 'edge', host: wasiHost,
+ *   defaultStdout: (b) => console.log(new TextDecoder().decode(b)), defaultStderr: () => {},
+ * };
+ * await component.instantiate({ wasi: edgeWasi, capabilities: { env: { MODE: 'edge' } } });
+ * ```
  */
 export interface WasiPlatform {
   /** `'node'`, `'browser'`, ... for messages */
@@ -37,47 +79,8 @@ export interface WasiPlatform {
    * absent on platforms without host directories (browsers), where such grants are refused.
    */
   directoryVolume?(hostPath: string, options: { readOnly: boolean }): Volume;
-  /**
-   * Serves `wasi:filesystem` itself instead of isowasm's host over volumes (which confines
-   * paths and enforces read-only grants; a replacement must do the same).
-   */
-  filesystem?(preopens: Readonly<Record<string, PreopenGrant>>, ctx: HostContext): Record<string, unknown>;
   /** what outgoing HTTP goes through (default: the global `fetch`) */
   readonly fetch?: FetchAdapter;
   /** what `wasi:sockets` goes through when granted (Node's node:net backend); absent: granting sockets is refused */
   readonly sockets?: SocketBackend;
 }
-
-/** What every part of one instance's WASI host shares. */
-export interface HostContext {
-  /** the instance waits on hosts with JSPI (waits return promises) rather than blocking */
-  readonly async: boolean;
-  /** reports a refused operation once per capability and interface */
-  readonly report: (d: DenialReport) => void;
-  /**
-   * Runs `hook` after every call into the instance, before the call's promise resolves (async
-   * instances only): what a call wrote is durable once the call has completed.
-   */
-  readonly afterCall: (hook: () => Promise<void> | void) => void;
-}
-
-let defaultPlatform: WasiPlatform | null = null;
-
-/**
- * Registers the platform whose adapters serve WASI grants by default. The `isowasm` entry points
- * for Node and browsers register theirs on import; code that uses `isowasm/core` alone can too.
- *
- * @example
- * ```ts
- * import { setWasiPlatform } from 'isowasm/core';
- * setWasiPlatform({ name: 'edge', defaultStdout: (b) => console.log(new TextDecoder().decode(b)), defaultStderr: () => {} });
- * ```
- */
-export function setWasiPlatform(platform: WasiPlatform | null): void {
-  defaultPlatform = platform;
-}
-
-export function wasiPlatform(): WasiPlatform | null {
-  return defaultPlatform;
-}
-

@@ -9,7 +9,7 @@
  * rejecting (or throwing) with a `wasi:sockets/network` error-code string such as
  * `'connection-refused'`.
  */
-import type { InputSource, OutputTarget } from './wasi/io.js';
+import type { InputSource, OutputTarget } from './streams.js';
 import type { SocketAddress } from './socket-address.js';
 
 /** A `wasi:sockets/network` error-code. */

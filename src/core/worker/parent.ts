@@ -13,30 +13,14 @@ import { HostImports } from '../link/host-imports.js';
 import { Instantiation, type LinkContext } from '../link/instantiate.js';
 import type { FuncItem, InstanceItem } from '../link/items.js';
 import { Lent, Proxies } from './handles.js';
-import type { GuestWorker, WorkerPlatform } from './platform.js';
+import type { GuestWorker, WorkerInstance, WorkerInstantiation, WorkerPlatform } from './platform.js';
+
+export type { WorkerInstance, WorkerInstantiation };
 import {
   type CallOp, type ExportNode, type GuestClassRef, type GuestToken, type ImportShape, type NamespaceShape, type Reply,
   type ToParent, type ToWorker, errorIn, errorOut, isGuestToken, isHostToken, isPlainObject,
 } from './protocol.js';
 import { ReplySlot, encode } from './wire.js';
-
-export interface WorkerInstantiation {
-  /** the component's bytes (the worker parses them again) */
-  readonly bytes: Uint8Array;
-  readonly model: ComponentModel;
-  /** compiled modules, sent to the worker so that it does not compile them again */
-  readonly link: LinkContext;
-  /** the complete import object, WASI included */
-  readonly imports: Record<string, unknown>;
-  /** run after every call, before its promise resolves */
-  readonly afterCall: readonly (() => Promise<void> | void)[];
-  readonly platform: WorkerPlatform;
-}
-
-export interface WorkerInstance {
-  readonly exports: Record<string, unknown>;
-  terminate(): Promise<void>;
-}
 
 /** Proxies keep this object alive; when it is collected, nothing can call the worker any more. */
 const LIFE = Symbol('isowasm.worker');

@@ -1,8 +1,11 @@
 /**
- * How a platform runs a guest in a worker thread (the 'worker' strategy). Core code stays
- * platform-neutral: the Node and browser entry points register their implementation
- * (`node:worker_threads`, or a module `Worker`), and the core asks it whether workers can run here.
+ * The contract of how a platform runs a guest in a worker thread (the 'worker' strategy). Core
+ * code stays platform-neutral: the Node and browser entry points implement it
+ * (`node:worker_threads`, or a module `Worker`) and hand it down with their `Platform`; the
+ * strategy chooser asks it whether workers can run here.
  */
+import type { ComponentModel } from '../binary/model.js';
+import type { LinkContext } from '../link/instantiate.js';
 
 /** What the parent thread holds of a started worker. */
 export interface GuestWorker {
@@ -30,6 +33,16 @@ export interface ParentPort {
   onMessage(handler: (data: unknown) => void): void;
 }
 
+/**
+ * How one platform starts guest workers: `nodeWorkers` (isowasm/node) and `browserWorkers`
+ * (isowasm/browser) implement it; a platform of your own (an edge runtime with threads) can too.
+ *
+ * @example
+ * ```ts
+ * import { loadComponent, nodePlatform } from 'isowasm/node';
+ * const component = await loadComponent('app.wasm', { platform: { ...nodePlatform, workers: myWorkers } });
+ * ```
+ */
 export interface WorkerPlatform {
   /** `'node'`, `'browser'`, ... for messages */
   readonly name: string;
@@ -44,26 +57,25 @@ export interface WorkerPlatform {
    * Instantiates a component in a worker of this platform (isowasm's `instantiateInWorker`;
    * registered with the platform so that the loader alone doesn't carry the worker bridge).
    */
-  instantiate(a: import('./parent.js').WorkerInstantiation): Promise<import('./parent.js').WorkerInstance>;
+  instantiate(a: WorkerInstantiation): Promise<WorkerInstance>;
 }
 
-let current: WorkerPlatform | null = null;
-
-/**
- * Registers how this platform starts guest workers (the `isowasm` entry points do it on import;
- * `null` leaves the 'worker' strategy unavailable).
- *
- * @example
- * ```ts
- * import { setWorkerPlatform } from 'isowasm/core';
- * import { browserWorkers } from 'isowasm/browser';
- * setWorkerPlatform(browserWorkers); // e.g. for code that imports 'isowasm/core' alone
- * ```
- */
-export function setWorkerPlatform(platform: WorkerPlatform | null): void {
-  current = platform;
+/** What the parent thread hands `WorkerPlatform.instantiate`. */
+export interface WorkerInstantiation {
+  /** the component's bytes (the worker parses them again) */
+  readonly bytes: Uint8Array;
+  readonly model: ComponentModel;
+  /** compiled modules, sent to the worker so that it does not compile them again */
+  readonly link: LinkContext;
+  /** the complete import object, WASI included */
+  readonly imports: Record<string, unknown>;
+  /** run after every call, before its promise resolves */
+  readonly afterCall: readonly (() => Promise<void> | void)[];
+  readonly platform: WorkerPlatform;
 }
 
-export function workerPlatform(): WorkerPlatform | null {
-  return current;
+/** An instance running in a worker, as the parent thread holds it. */
+export interface WorkerInstance {
+  readonly exports: Record<string, unknown>;
+  terminate(): Promise<void>;
 }

@@ -5,13 +5,13 @@
  * (`outgoingRequestParts`, `newIncomingResponse`, ...), never through extra methods, so a guest
  * sees exactly the WIT surface.
  */
-import { BodyPipe, HttpInputStream, HttpOutputStream, StreamSource, type StreamSourceOptions } from './http-body.js';
-import type { HttpErrorCode } from './http-errors.js';
-import { HttpFailure } from './http-errors.js';
-import { Fields, lockFields } from './http-fields.js';
-import { type OutputStream, Pollable, type InputStream } from './wasi/io.js';
+import { BodyPipe, HttpInputStream, HttpOutputStream, StreamSource, type StreamSourceOptions } from './body.js';
+import type { HttpErrorCode } from './errors.js';
+import { HttpFailure } from './errors.js';
+import { Fields, lockFields } from './fields.js';
+import { type OutputStream, Pollable, type InputStream } from '../io.js';
+import { symbolDispose } from '../../dispose.js';
 
-const symbolDispose: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 /** Only this module constructs the resources a guest can't construct. */
 const INTERNAL: unique symbol = Symbol('isowasm.http.internal');

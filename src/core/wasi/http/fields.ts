@@ -5,7 +5,7 @@
  * owned by a request or response are immutable.
  */
 
-const symbolDispose: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+import { symbolDispose } from '../../dispose.js';
 
 /** `wasi:http/types#header-error`, thrown as a `result` error. */
 export type HeaderError = { tag: 'invalid-syntax' } | { tag: 'forbidden' } | { tag: 'immutable' };

@@ -1,7 +1,7 @@
 /** `wasi:cli`: stdio streams from sinks and sources, environment, exit and terminals. */
-import { ComponentExit } from '../../errors.js';
+import { ComponentExit } from '../errors.js';
 import { bytesSource, InputStream, OutputStream } from './io.js';
-import type { InputSource as GrantedInput, OutputSink } from '../capabilities.js';
+import type { InputSource as GrantedInput, OutputSink } from '../host/capabilities.js';
 
 export interface CliOptions {
   readonly env: readonly (readonly [string, string])[];

@@ -2,7 +2,7 @@
  * `wasi:http/types#error-code` values, and how failures of `fetch` (and of reading a response
  * body) map onto them.
  */
-import type { IoError } from './wasi/io.js';
+import type { IoError } from '../io.js';
 
 /** `wasi:http/types#error-code` in jco's shape: `{ tag }` or `{ tag, val }`. */
 export type HttpErrorCode =

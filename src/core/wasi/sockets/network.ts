@@ -4,10 +4,10 @@
  * operation shares. An instance without the sockets grant gets a network without a backend:
  * everything that would reach the network fails with `access-denied` and is reported.
  */
-import type { DenialReport } from '../capabilities.js';
-import type { SocketBackend, SocketErrorCode } from '../socket-backend.js';
-import type { SocketAddress } from '../socket-address.js';
-import { type SocketAllowList, formatHostPort } from '../socket-policy.js';
+import type { DenialReport } from '../../host/capabilities.js';
+import type { SocketBackend, SocketErrorCode } from '../../host/socket-backend.js';
+import type { SocketAddress } from '../../host/socket-address.js';
+import { type SocketAllowList, formatHostPort } from '../../host/socket-policy.js';
 
 /** One instance's sockets state. */
 export interface SocketEnv {

@@ -4,13 +4,13 @@
  * link and behave the same up to the point where the network would be reached, where every
  * operation fails with `access-denied` (how wasi:sockets reports a refusal) and is reported.
  */
-import type { DenialReport } from '../capabilities.js';
-import type { SocketBackend } from '../socket-backend.js';
-import { SocketAllowList } from '../socket-policy.js';
-import { ResolveAddressStream, resolveAddresses } from './sockets-lookup.js';
-import { Network, type SocketEnv } from './sockets-network.js';
-import { TcpSocket, tcpSocketFactory } from './sockets-tcp.js';
-import { IncomingDatagramStream, OutgoingDatagramStream, UdpSocket, udpSocketFactory } from './sockets-udp.js';
+import type { DenialReport } from '../../host/capabilities.js';
+import type { SocketBackend } from '../../host/socket-backend.js';
+import { SocketAllowList } from '../../host/socket-policy.js';
+import { ResolveAddressStream, resolveAddresses } from './lookup.js';
+import { Network, type SocketEnv } from './network.js';
+import { TcpSocket, tcpSocketFactory } from './tcp.js';
+import { IncomingDatagramStream, OutgoingDatagramStream, UdpSocket, udpSocketFactory } from './udp.js';
 
 /** The sockets grant: allowed `host:port` addresses (`*` for any host or any port). */
 export interface SocketGrant {

@@ -6,12 +6,12 @@
  */
 import {
   type IpAddressFamily, type IpSocketAddress, type SocketAddress, fromSocketAddress, ipOf, isIpv4Mapped, isNotUnicast, isUnspecified, toSocketAddress,
-} from '../socket-address.js';
-import type { SocketErrorCode, UdpBinding } from '../socket-backend.js';
-import { Pollable } from './io.js';
-import { type Network, Pending, type SocketEnv, backendOf, checkAddress, envOf } from './sockets-network.js';
+} from '../../host/socket-address.js';
+import type { SocketErrorCode, UdpBinding } from '../../host/socket-backend.js';
+import { Pollable } from '../io.js';
+import { type Network, Pending, type SocketEnv, backendOf, checkAddress, envOf } from './network.js';
+import { symbolDispose } from '../../dispose.js';
 
-const symbolDispose: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 const IFACE = 'wasi:sockets/udp';
 /** datagrams one `check-send` permits */

@@ -4,9 +4,9 @@
  * fetch or Response, or the whole body at once), and a `StreamSource` lets the guest read a
  * `ReadableStream` (a response or request body) as the chunks arrive.
  */
-import { type HttpErrorCode, HttpFailure, errorCodeOf, tagIoError } from './http-errors.js';
-import type { Fields } from './http-fields.js';
-import { InputStream, type InputSource, OutputStream } from './wasi/io.js';
+import { type HttpErrorCode, HttpFailure, errorCodeOf, tagIoError } from './errors.js';
+import type { Fields } from './fields.js';
+import { InputStream, type InputSource, OutputStream } from '../io.js';
 
 /** How many bytes may wait in a pipe or a source before the writer is slowed down or the reader stops reading ahead. */
 export const BODY_HIGH_WATER = 1 << 20;

@@ -3,9 +3,9 @@
  * refuse each call the way the interface reports a refusal, reporting the denial once.
  * wasi:filesystem needs nothing here: without preopens the guest sees no directory at all.
  */
-import type { DenialReport } from '../capabilities.js';
-import { deniedHttpNamespaces } from './http.js';
-import { deniedSocketNamespaces } from './sockets.js';
+import type { DenialReport } from '../host/capabilities.js';
+import { deniedHttpNamespaces } from './http/index.js';
+import { deniedSocketNamespaces } from './sockets/index.js';
 
 export function denyNamespaces(report: (d: DenialReport) => void): Record<string, unknown> {
   return {

@@ -4,18 +4,17 @@
  * for every instance (a resource must be an instance of the class its interface declares) and
  * hold no capability themselves: only `handle` reaches the network.
  */
-import type { DenialReport } from '../capabilities.js';
-import { HttpFailure, httpErrorCode } from '../http-errors.js';
-import { Fields } from '../http-fields.js';
-import { type FetchAdapter, grantFor, outgoingHandler, requestUrl } from '../http-outgoing.js';
-import { HttpAllowList } from '../http-policy.js';
+import type { DenialReport } from '../../host/capabilities.js';
+import { HttpFailure, httpErrorCode } from './errors.js';
+import { Fields } from './fields.js';
+import { grantFor, outgoingHandler, requestUrl } from './outgoing.js';
+import type { FetchAdapter } from '../../host/platform.js';
+import { HttpAllowList } from '../../host/http-policy.js';
 import {
   FutureIncomingResponse, FutureTrailers, IncomingBody, IncomingRequest, IncomingResponse, OutgoingBody, OutgoingRequest,
   OutgoingResponse, RequestOptions, ResponseOutparam, outgoingRequestParts,
-} from '../http-types.js';
-import type { HostContext } from '../platform.js';
-
-export type { FetchAdapter };
+} from './types.js';
+import type { HostContext } from '../context.js';
 
 /** The outgoing-HTTP grant: origins like `https://api.example.com`, `https://*.example.com`, `http://127.0.0.1:8080`. */
 export interface HttpGrant {

@@ -4,12 +4,12 @@
  * resolves to is remembered with the name, so that a later connect to that address is checked
  * against the name's entries.
  */
-import { type IpAddress, ipText, isIpv4Mapped, parseIp } from '../socket-address.js';
-import { canonicalIp, canonicalName } from '../socket-policy.js';
-import { Pollable } from './io.js';
-import { type Network, Pending, type SocketEnv, backendOf, checkLookup, envOf } from './sockets-network.js';
+import { type IpAddress, ipText, isIpv4Mapped, parseIp } from '../../host/socket-address.js';
+import { canonicalIp, canonicalName } from '../../host/socket-policy.js';
+import { Pollable } from '../io.js';
+import { type Network, Pending, type SocketEnv, backendOf, checkLookup, envOf } from './network.js';
+import { symbolDispose } from '../../dispose.js';
 
-const symbolDispose: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 /** `wasi:sockets/ip-name-lookup#resolve-address-stream`. */
 export class ResolveAddressStream {

@@ -9,7 +9,10 @@
  * built from them.
  */
 
-const symbolDispose: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+import { symbolDispose } from '../dispose.js';
+import type { InputSource, OutputTarget } from '../host/streams.js';
+
+export type { InputSource, OutputTarget };
 
 /** Marks a host function that may return a promise (the linker makes it a JSPI suspending import). */
 export const MAY_SUSPEND = Symbol.for('isowasm.maySuspend');
@@ -121,18 +124,6 @@ export function poll(list: Pollable[]): Uint32Array | Promise<Uint32Array> {
 export const closed = (): { tag: 'closed' } => ({ tag: 'closed' });
 export const failed = (message: string): { tag: 'last-operation-failed'; val: IoError } => ({ tag: 'last-operation-failed', val: new IoError(message) });
 
-/**
- * What an input stream reads from. `read` returns up to `max` bytes, an empty array when nothing
- * is available yet, or null at the end; `wait` resolves when more may be available.
- */
-export interface InputSource {
-  read(max: number): Uint8Array | null;
-  /** whether a read would return data or the end now (default: always) */
-  available?(): boolean;
-  wait?(): Promise<void> | null;
-  close?(): void;
-}
-
 /** `wasi:io/streams#input-stream`. */
 export class InputStream {
   readonly #src: InputSource;
@@ -180,19 +171,6 @@ export class InputStream {
     this.#closed = true;
     this.#src.close?.();
   }
-}
-
-/**
- * What an output stream writes to. `capacity` is what `check-write` reports (default: 1 MiB);
- * a target that fills up reports 0 and resolves `wait` when it has room again (backpressure).
- */
-export interface OutputTarget {
-  write(bytes: Uint8Array): void;
-  capacity?(): number;
-  flush?(): void | Promise<void>;
-  /** resolves when `capacity` may be above 0 again */
-  wait?(): Promise<void> | null;
-  close?(): void;
 }
 
 const DEFAULT_CAPACITY = 1 << 20;

@@ -3,22 +3,17 @@
  * anything reaches the network; redirects are followed here, one hop at a time
  * (`redirect: 'manual'`), and every target is checked again before it is requested.
  */
-import type { DenialReport } from './capabilities.js';
-import type { BodyPipe } from './http-body.js';
-import { type HttpErrorCode, HttpFailure, describeErrorCode, errorCodeOf } from './http-errors.js';
-import { FORBIDDEN_FIELDS, type Fields, headerPairs, receivedFields, toByteString } from './http-fields.js';
-import type { HttpAllowList } from './http-policy.js';
+import type { DenialReport } from '../../host/capabilities.js';
+import type { BodyPipe } from './body.js';
+import { type HttpErrorCode, HttpFailure, describeErrorCode, errorCodeOf } from './errors.js';
+import { FORBIDDEN_FIELDS, type Fields, headerPairs, receivedFields, toByteString } from './fields.js';
+import type { HttpAllowList } from '../../host/http-policy.js';
+import type { FetchAdapter } from '../../host/platform.js';
 import {
   type FutureIncomingResponse, type OutgoingRequest, RequestOptions, type Scheme, methodName,
   newFutureIncomingResponse, newIncomingResponse, outgoingRequestParts,
-} from './http-types.js';
+} from './types.js';
 
-/**
- * What serves outgoing requests: `fetch`, or anything with its signature. Set
- * `streamsRequestBodies` to say whether it can send a `ReadableStream` request body as it is
- * written (default: found out by feature test, and never in browsers, see `canStreamRequestBodies`).
- */
-export type FetchAdapter = ((request: Request) => Promise<Response>) & { readonly streamsRequestBodies?: boolean };
 
 /** How many redirects are followed before the request fails with `loop-detected` (as browsers do, within reason). */
 export const MAX_REDIRECTS = 10;

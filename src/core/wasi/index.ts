@@ -1,0 +1,101 @@
+/**
+ * isowasm's WASI 0.2 host: builds one instance's imports from its resolved grants, one room per
+ * WIT package (io, cli, clocks, random, filesystem, http, sockets, config), deny by default.
+ * Every WASI 0.2 interface is present so any guest links; ungranted ones refuse each call the
+ * way the interface reports a refusal, and the refusal is reported through `onDenied`.
+ */
+import { IsowasmError } from '../errors.js';
+import type { Capabilities, DenialReport } from '../host/capabilities.js';
+import { denialError } from '../host/denial.js';
+import { type Grants, resolveGrants } from '../host/grants.js';
+import type { WasiHost, WasiImportOptions, WasiPlatform } from '../host/platform.js';
+import { cliNamespaces } from './cli.js';
+import { clockNamespaces } from './clocks.js';
+import { configNamespaces } from './config.js';
+import type { HostContext } from './context.js';
+import { denyNamespaces } from './deny.js';
+import { filesystemNamespaces } from './filesystem/index.js';
+import { httpNamespaces } from './http/index.js';
+import { ioNamespaces } from './io.js';
+import { randomNamespaces } from './random.js';
+import { socketNamespaces } from './sockets/index.js';
+
+/** One instance's WASI imports, served from `grants` with `platform`'s adapters. */
+function createWasiImports(platform: WasiPlatform, grants: Grants, options: WasiImportOptions): Record<string, unknown> {
+  const caps = grants.capabilities;
+  const reported = new Set<string>();
+  const report = (d: DenialReport): void => {
+    const key = `${String(d.capability)}:${d.interface}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    options.onDenied(denialError(d));
+  };
+  const ctx: HostContext = { async: options.async, report, afterCall: options.afterCall };
+  const stdio = caps.stdio === undefined || caps.stdio === true ? {} : caps.stdio;
+  const withheld = stdio === false;
+  const out: Record<string, unknown> = {
+    ...denyNamespaces(report),
+    ...ioNamespaces(),
+    ...cliNamespaces({
+      env: Object.entries(caps.env ?? {}),
+      args: caps.args ?? [],
+      cwd: caps.cwd,
+      stdout: withheld ? null : stdio.stdout === undefined ? platform.defaultStdout : stdio.stdout ?? (() => {}),
+      stderr: withheld ? null : stdio.stderr === undefined ? platform.defaultStderr : stdio.stderr ?? (() => {}),
+      stdin: withheld ? null : stdio.stdin ?? null,
+      onWithheld: (s) => report({ capability: 'stdio', interface: `wasi:cli/${s}`, detail: `the guest wrote to ${s}`, grant: 'capabilities.stdio' }),
+    }),
+    ...(caps.clocks === false ? withheldNamespaces('clocks', report, WITHHELD_CLOCKS) : clockNamespaces({ async: options.async })),
+    ...(caps.random === false ? withheldNamespaces('random', report, WITHHELD_RANDOM) : randomNamespaces()),
+    // no grant: an empty preopen list (the guest links, and sees no filesystem)
+    ...filesystemNamespaces(grants.preopens, ctx),
+    ...configNamespaces(caps.config ?? {}),
+  };
+  if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, platform.fetch ?? ((r) => fetch(r))));
+  if (caps.sockets) {
+    if (!platform.sockets) {
+      throw new IsowasmError('UNSUPPORTED', `wasi:sockets is available in Node only: the ${platform.name} platform has no sockets, so capabilities.sockets can't be granted here (remove it, or serve the component from Node)`);
+    }
+    Object.assign(out, socketNamespaces(caps.sockets, ctx, platform.sockets));
+  }
+  return out;
+}
+
+/** Interface -> functions of the clocks and random capabilities, refused one by one when withheld. */
+const WITHHELD_CLOCKS: Readonly<Record<string, readonly string[]>> = {
+  'wasi:clocks/wall-clock': ['now', 'resolution'],
+  'wasi:clocks/monotonic-clock': ['now', 'resolution', 'subscribeInstant', 'subscribeDuration'],
+};
+const WITHHELD_RANDOM: Readonly<Record<string, readonly string[]>> = {
+  'wasi:random/random': ['getRandomBytes', 'getRandomU64'],
+  'wasi:random/insecure': ['getInsecureRandomBytes', 'getInsecureRandomU64'],
+  'wasi:random/insecure-seed': ['insecureSeed'],
+};
+
+/** Namespaces whose every function refuses (these interfaces have no error to report it with: the call traps). */
+function withheldNamespaces(
+  capability: keyof Capabilities, report: (d: DenialReport) => void, table: Readonly<Record<string, readonly string[]>>,
+): Record<string, Record<string, () => never>> {
+  const grant = `capabilities.${String(capability)} = true`;
+  return Object.fromEntries(Object.entries(table).map(([iface, names]) => {
+    const deny = (): never => {
+      const d: DenialReport = { capability, interface: iface, detail: 'the guest used it', grant };
+      report(d);
+      throw denialError(d);
+    };
+    return [iface, Object.fromEntries(names.map((n) => [n, deny]))];
+  }));
+}
+
+/**
+ * isowasm's WASI host: what `nodeWasi` and `browserWasi` serve grants with; a platform of your
+ * own can use it as its `host`.
+ *
+ * @example
+ * ```ts
+ * import { wasiHost, type WasiPlatform } from 'isowasm';
+ * const edge: WasiPlatform = { name: 'edge', host: wasiHost, defaultStdout: (b) => console.log(new TextDecoder().decode(b)), defaultStderr: () => {} };
+ * await component.instantiate({ wasi: edge, capabilities: { env: { MODE: 'edge' } } });
+ * ```
+ */
+export const wasiHost: WasiHost = { resolveGrants, createImports: createWasiImports };
