@@ -13,7 +13,7 @@ export default {
     'worker.browser': 'build/src/browser/worker.js',
   },
   output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
-  external: (id) => id.startsWith('node:') || /^(@bytecodealliance\/preview2-shim|comlink|idb-keyval)(\/|$)/.test(id),
+  external: (id) => id.startsWith('node:') || /^(comlink|idb-keyval)(\/|$)/.test(id),
   onwarn(warning, warn) {
     if (warning.code === 'SOURCEMAP_ERROR') return;
     warn(warning);

@@ -22,7 +22,7 @@ export interface Row {
 export type JcoInstantiate = (
   getCoreModule: (path: string) => WebAssembly.Module | Promise<WebAssembly.Module>,
   imports: Record<string, unknown>,
-) => Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+) => Promise<Record<string, any>>;
 
 /** The directory of jco's bindings of a fixture (`bench-echo`) or a conformance component (`conformance/adder`). */
 export function jcoDir(which: string): string {

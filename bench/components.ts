@@ -16,7 +16,7 @@ interface Guest {
   which: string;
   bytes: () => Uint8Array;
   imports: () => Record<string, unknown>;
-  probe: (exports: Record<string, any>) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  probe: (exports: Record<string, any>) => unknown;
   want: unknown;
 }
 

@@ -12,7 +12,7 @@ import { conformancePath } from '../test/harness/conformance-dir.js';
 import { host, importJco, jcoModules, root, type Row } from './_common.js';
 import { measureAsync } from './_measure.js';
 
-async function instantiateCase(name: string, which: string, bytes: Uint8Array, probe: (exports: Record<string, any>) => unknown, want: unknown): Promise<Row[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function instantiateCase(name: string, which: string, bytes: Uint8Array, probe: (exports: Record<string, any>) => unknown, want: unknown): Promise<Row[]> {
   const component = await loadComponent(bytes);
   const jcoInstantiate = await importJco(which);
   const modules = await jcoModules(which);

@@ -15,6 +15,18 @@ function consoleSink(log: (line: string) => void): OutputSink {
   };
 }
 
+/**
+ * isowasm's WASI host with browser adapters: stdout and stderr to the console a line at a time,
+ * outgoing HTTP through `fetch`; host directories and sockets are refused (grant volumes, such as
+ * `createIndexedDbVolume`). Part of `browserPlatform`; spread it to change one adapter.
+ *
+ * @example
+ * ```ts
+ * import { browserWasi } from 'isowasm/browser';
+ * const quiet = { ...browserWasi, defaultStdout: () => {} };
+ * await component.instantiate({ wasi: quiet, capabilities: { env: { MODE: 'page' } } });
+ * ```
+ */
 export const browserWasi: WasiPlatform = {
   name: 'browser',
   host: wasiHost,

@@ -89,7 +89,7 @@ export interface Instance {
    * The component's exports: interfaces under their full name (and without version, and as a
    * camelCase short name where unambiguous), functions in camelCase, resources as classes.
    */
-  readonly exports: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly exports: Record<string, any>;
   /** How the instance waits for asynchronous hosts (see `InstantiateOptions.strategy`). */
   readonly strategy: Strategy;
   /**

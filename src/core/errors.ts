@@ -26,7 +26,9 @@ export type IsowasmErrorCode =
   /** The guest used a capability that was not granted. */
   | 'CAPABILITY_DENIED'
   /** Fetching or reading the component's bytes failed. */
-  | 'LOAD_FAILED';
+  | 'LOAD_FAILED'
+  /** isowasm broke one of its own invariants: a bug in isowasm (please report it with the component). */
+  | 'INTERNAL';
 
 /**
  * An error raised by isowasm. `code` says what kind of failure it is; the message says what

@@ -9,7 +9,7 @@ import { type AddressInfo, type LookupFunction, Server, Socket } from 'node:net'
 import type { SocketAddress } from '../core/host/socket-address.js';
 import type { Datagram, SocketBackend, SocketErrorCode, TcpBinding, TcpConnection, UdpBinding } from '../core/host/socket-backend.js';
 import { canonicalIp } from '../core/host/socket-policy.js';
-import { type InputSource, type OutputTarget, closed } from '../core/wasi/io.js';
+import { type InputSource, type OutputTarget, closed, failed } from '../core/wasi/io.js';
 
 /** bytes buffered from the peer before reading from the socket pauses (backpressure) */
 const READ_HIGH_WATER = 256 * 1024;
@@ -46,6 +46,7 @@ function addressOf(info: AddressInfo | string | null | undefined | object): Sock
 
 /** Never resolves names: sockets connect to the IP addresses the allow-list checked. */
 const noLookup: LookupFunction = (host, _options, cb) => {
+  // node:net's lookup contract: an errno-style Error (never reaches the guest, which sees invalid-argument)
   cb(Object.assign(new Error(`isowasm sockets connect to IP addresses only, not ${host}`), { code: 'EINVAL' }), '');
 };
 
@@ -104,7 +105,7 @@ function connectionOf(socket: Socket): TcpConnection {
         return out;
       }
       if (receiveShut) return null;
-      if (error !== null) throw new Error(error);
+      if (error !== null) throw failed(error);
       if (ended) return null;
       return new Uint8Array(0);
     },
@@ -115,7 +116,7 @@ function connectionOf(socket: Socket): TcpConnection {
   const output: OutputTarget = {
     write(bytes) {
       if (sendShut) throw closed();
-      if (error !== null) throw new Error(error);
+      if (error !== null) throw failed(error);
       if (socket.destroyed) throw closed();
       // a copy: the bytes may be a view of guest memory
       socket.write(Buffer.from(bytes));
@@ -124,10 +125,10 @@ function connectionOf(socket: Socket): TcpConnection {
     capacity: () => Math.max(0, WRITE_CAPACITY - socket.writableLength),
     wait: () => (socket.writableLength < WRITE_CAPACITY || socket.destroyed || error !== null ? Promise.resolve() : drained.wait()),
     flush() {
-      if (socket.writableLength === 0 || socket.destroyed) return error !== null ? Promise.reject(new Error(error)) : undefined;
+      if (socket.writableLength === 0 || socket.destroyed) return error !== null ? Promise.reject(failed(error)) : undefined;
       return (async () => {
         while (socket.writableLength > 0 && !socket.destroyed && error === null) await drained.wait();
-        if (error !== null) throw new Error(error);
+        if (error !== null) throw failed(error);
       })();
     },
   };

@@ -4,6 +4,18 @@ import { createNodeSocketBackend } from './sockets.js';
 import { createDirectoryVolume } from './volumes.js';
 import { wasiHost } from '../core/wasi/index.js';
 
+/**
+ * isowasm's WASI host with Node's adapters: stdout and stderr to the process's streams, host
+ * directories granted by path (confined), outgoing HTTP through Node's `fetch`, and `wasi:sockets`
+ * over node:net. Part of `nodePlatform`; spread it to change one adapter.
+ *
+ * @example
+ * ```ts
+ * import { nodeWasi } from 'isowasm/node';
+ * const logged = { ...nodeWasi, fetch: (r: Request) => { console.log(r.url); return fetch(r); } };
+ * await component.instantiate({ wasi: logged, capabilities: { http: { allow: ['https://api.example.com'] } } });
+ * ```
+ */
 export const nodeWasi: WasiPlatform = {
   name: 'node',
   host: wasiHost,

@@ -19,7 +19,7 @@ type JcoInstantiate = (
  * Instantiates jco's bindings of a component with the given imports: `fixtures/<name>` for a
  * fixture, `conformance/<name>` for a conformance component.
  */
-export async function jcoInstantiate(which: string, imports: Record<string, unknown>): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function jcoInstantiate(which: string, imports: Record<string, unknown>): Promise<Record<string, any>> {
   const [kind, name] = which.split('/') as [string, string];
   const dir = kind === 'conformance' ? `build/fixtures/conformance/${name}.jco` : `build/fixtures/${name}.jco`;
   const url = isNode ? new URL(`${dir}/${name}.js`, repoRoot).href : `/${dir}/${name}.js`;

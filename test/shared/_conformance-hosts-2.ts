@@ -54,7 +54,7 @@ export interface Run {
   readonly log: Call[];
   readonly wasi: RecordingWasi;
   /** the custom imports the host factory built (its classes and functions) */
-  readonly host: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly host: Record<string, any>;
   readonly runtime: Runtime;
 }
 

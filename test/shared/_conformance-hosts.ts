@@ -12,7 +12,7 @@ import { type StubWasi, stubWasi } from '../harness/wasi-stub.js';
 /** One host call: the function's camelCase name followed by the arguments it received. */
 export type Call = unknown[];
 /** The exports object of an instance (isowasm's or jco's). */
-export type Exports = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Exports = Record<string, any>;
 /** Builds the custom (non-WASI) imports of a component; every call is pushed to `log`. */
 export type HostFactory = (log: Call[]) => Record<string, unknown>;
 
@@ -272,7 +272,7 @@ export function flavorfulHost(over: Record<string, Fn> = {}): HostFactory {
         fListInVariant3: () => 'output3',
         errnoResult: () => {
           // the first call fails with err 'b' (thrown as a bare value), the second succeeds
-          if (errnoCalls++ === 0) throw 'b'; // eslint-disable-line @typescript-eslint/only-throw-error
+          if (errnoCalls++ === 0) throw 'b';
           return undefined;
         },
         listTypedefs: () => [new TextEncoder().encode('typedef3'), ['typedef4']],

@@ -343,11 +343,11 @@ describe('conformance group 2: results', () => {
   it('a bare thrown value is the err payload of an import result, too', async () => {
     const host = resultsHost({
       stringError: (a: number) => {
-        if (a === 0) throw 'zero'; // eslint-disable-line @typescript-eslint/only-throw-error
+        if (a === 0) throw 'zero';
         return a;
       },
       enumError: () => {
-        throw 'c'; // eslint-disable-line @typescript-eslint/only-throw-error
+        throw 'c';
       },
     });
     await differential('results', host, (w, env) => [outcome(env, () => w[T].stringError(0)), outcome(env, () => w[T].enumError(5))],

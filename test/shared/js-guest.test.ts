@@ -3,7 +3,7 @@ import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { jcoInstantiate, readFixture } from '../harness/fixtures.js';
 import { describe, it } from '../harness/test-api.js';
 
-type Api = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Api = Record<string, any>;
 
 describe('a JavaScript guest (jco componentize, StarlingMonkey, ~12 MB)', () => {
   let ours: Api;

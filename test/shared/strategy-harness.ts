@@ -18,7 +18,7 @@ export interface StrategyRun {
   readonly exports: Exports;
   readonly log: Call[];
   readonly wasi: RecordingWasi;
-  readonly host: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly host: Record<string, any>;
 }
 
 /**

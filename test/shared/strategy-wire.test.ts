@@ -22,7 +22,7 @@ describe('strategy worker: the reply encoding', () => {
   it('keeps arrays, nested plain objects, variants and holes as undefined', () => {
     const v = { a: [1, 'two', { tag: 'some', val: [3n, null] }], b: { c: { d: undefined } }, 'kebab-key': true };
     deepEqual(roundtrip(v), v);
-    deepEqual(roundtrip([1, , 3]), [1, undefined, 3]); // eslint-disable-line no-sparse-arrays
+    deepEqual(roundtrip([1, , 3]), [1, undefined, 3]);
   });
 
   it('keeps every typed array kind with its contents, copies views of larger buffers, and keeps ArrayBuffers', () => {

@@ -13,7 +13,7 @@ export interface HostCall {
   args: unknown[];
 }
 
-type Impl = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Impl = (...args: any[]) => unknown;
 
 /** The world's interfaces that are both imported and exported, by fixture. */
 export const INTERFACES: Record<string, readonly string[]> = {
@@ -74,7 +74,7 @@ export function recordingHost(interfaces: readonly string[], log: HostCall[], im
   return imports;
 }
 
-type Exports = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Exports = Record<string, any>;
 
 /** A fresh isowasm instance and a fresh jco instance (or null) of one fixture, with their logs. */
 export interface Pair {

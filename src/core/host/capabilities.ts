@@ -11,6 +11,16 @@ export type OutputSink = (bytes: Uint8Array) => void;
 /** Where the guest's stdin comes from: the whole input up front, or a chunk per read (null = end). */
 export type InputSource = Uint8Array | string | (() => Uint8Array | null);
 
+/**
+ * Where the guest's stdio goes: sinks for stdout and stderr, a source for stdin.
+ *
+ * @example
+ * ```ts
+ * const lines: string[] = [];
+ * const stdio: StdioGrant = { stdout: (b) => lines.push(new TextDecoder().decode(b)), stderr: null, stdin: 'input text' };
+ * await component.instantiate({ capabilities: { stdio } });
+ * ```
+ */
 export interface StdioGrant {
   /** default: the host's stdout (process.stdout in Node, console.log in browsers); null discards */
   readonly stdout?: OutputSink | null;
@@ -30,6 +40,21 @@ export interface PreopenGrant {
   readonly readOnly?: boolean;
 }
 
+/**
+ * What one instance may reach, deny by default: each field grants one capability, and whatever
+ * is left out is refused (stdio, clocks and random excepted, which are granted unless `false`).
+ *
+ * @example
+ * ```ts
+ * const caps: Capabilities = {
+ *   env: { LANG: 'en' },
+ *   args: ['app', '--verbose'],
+ *   fs: { preopens: { '/data': createMemoryVolume(), '/site': { volume: './site', readOnly: true } } },
+ *   http: { allow: ['https://api.example.com'] },
+ * };
+ * await component.instantiate({ capabilities: caps });
+ * ```
+ */
 export interface Capabilities {
   /** stdout/stderr/stdin; `false` withholds all three (writes fail as a closed stream). */
   readonly stdio?: boolean | StdioGrant;

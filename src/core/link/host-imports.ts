@@ -104,7 +104,7 @@ export class HostImports {
   }
 
   private env(): TypeEnv {
-    if (!this.inst) throw new Error('internal: host imports used before binding');
+    if (!this.inst) throw new IsowasmError('INTERNAL', 'host imports used before binding');
     return this.inst.env;
   }
 

@@ -10,6 +10,7 @@
  */
 
 import { symbolDispose } from '../dispose.js';
+import { IsowasmError } from '../errors.js';
 import type { InputSource, OutputTarget } from '../host/streams.js';
 
 export type { InputSource, OutputTarget };
@@ -57,17 +58,24 @@ function sleepUntil(t: number): void {
   for (;;) {
     const left = t - performance.now();
     if (left <= 0) return;
-    try {
-      if (!sleeper) throw new Error('no SharedArrayBuffer');
-      Atomics.wait(sleeper, 0, 0, left);
-    } catch {
-      // a browser's main thread may not wait: spin (the guest asked to block, so block)
-      while (performance.now() < t) { /* spin */ }
-    }
+    if (sleeper && canWait(sleeper, left)) continue;
+    // no SharedArrayBuffer, or a browser's main thread, which may not wait: spin (the guest asked to block, so block)
+    while (performance.now() < t) { /* spin */ }
   }
 }
 
-const WOULD_BLOCK_FOREVER = 'this would block forever in a synchronous instance: nothing can make the stream or pollable ready without waiting for the host (grant asynchronous adapters with JSPI, or run the instance in a worker)';
+/** Waits up to `ms` on `cell`; false where this thread may not wait (a browser's main thread). */
+function canWait(cell: Int32Array, ms: number): boolean {
+  try {
+    Atomics.wait(cell, 0, 0, ms);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The guest waits for a host that can only answer asynchronously, in an instance that can't wait for it. */
+const wouldBlockForever = (): IsowasmError => new IsowasmError('UNSUPPORTED', 'this would block forever in a synchronous instance: nothing can make the stream or pollable ready without waiting for the host (grant asynchronous adapters with JSPI, or run the instance in a worker)');
 
 /** `wasi:io/poll#pollable`. */
 export class Pollable {
@@ -83,7 +91,7 @@ export class Pollable {
     const r = this.#r;
     if (r.ready()) return;
     if (!r.async) {
-      if (!r.deadline) throw new Error(WOULD_BLOCK_FOREVER);
+      if (!r.deadline) throw wouldBlockForever();
       sleepUntil(r.deadline());
       return;
     }
@@ -98,7 +106,7 @@ export class Pollable {
 
 function waitUntil(ready: () => boolean, wait: () => Promise<void> | null): Promise<void> {
   const p = wait();
-  if (!p) return Promise.reject(new Error('this pollable can never become ready'));
+  if (!p) return Promise.reject(new IsowasmError('TRAP', 'the guest waits for a pollable that can never become ready'));
   return p.then(() => (ready() ? undefined : waitUntil(ready, wait)));
 }
 
@@ -111,11 +119,11 @@ export function poll(list: Pollable[]): Uint32Array | Promise<Uint32Array> {
   const rs = list.map((p) => p._readiness());
   if (rs.some((r) => r.async)) {
     const waits = rs.map((r) => r.wait()).filter((w): w is Promise<void> => w !== null);
-    if (waits.length === 0) throw new Error('poll() would block forever: none of the pollables can become ready');
+    if (waits.length === 0) throw new IsowasmError('TRAP', 'the guest polls for pollables none of which can ever become ready: poll() would block forever');
     return Promise.race(waits).then(() => poll(list));
   }
   const deadlines = rs.flatMap((r) => (r.deadline ? [r.deadline()] : []));
-  if (deadlines.length === 0) throw new Error(WOULD_BLOCK_FOREVER);
+  if (deadlines.length === 0) throw wouldBlockForever();
   sleepUntil(Math.min(...deadlines));
   return poll(list);
 }

@@ -153,7 +153,7 @@ class ParentBridge {
     let reply: Reply;
     try {
       const f = this.#funcs[m.fn];
-      if (!f) throw new Error(`internal: the worker called unknown host function ${m.fn}`);
+      if (!f) throw new IsowasmError('INTERNAL', `the worker called unknown host function ${m.fn}`);
       const args = this.#in(m.args) as unknown[];
       let r: unknown;
       this.#inHost = true;
@@ -212,7 +212,7 @@ class ParentBridge {
   #guestClass(ref: GuestClassRef): new (...a: unknown[]) => object {
     const done = this.#guestClasses[ref.c];
     if (done) return done;
-    if (!ref.d) throw new Error(`internal: guest class ${ref.c} was never described`);
+    if (!ref.d) throw new IsowasmError('INTERNAL', `guest class ${ref.c} was never described`);
     const bridge = this;
     const c = ref.c;
     const name = ref.d.name || 'Resource';
@@ -377,7 +377,7 @@ class ParentBridge {
     }
     if (isHostToken(v)) {
       const obj = this.#hosts.get(v.$h);
-      if (!obj) throw new Error(`internal: the worker used host object ${v.$h}, which it released`);
+      if (!obj) throw new IsowasmError('INTERNAL', `the worker used host object ${v.$h}, which it released`);
       return obj;
     }
     if (isGuestToken(v)) return this.#guestProxy(v);

@@ -4,6 +4,8 @@
  * Replies are plain data (resources already replaced by handle tokens), encoded here in a small
  * binary format: browsers have no synchronous structured clone.
  */
+import { IsowasmError } from '../errors.js';
+
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -216,7 +218,7 @@ class Reader {
         return new C(buf, 0, buf.byteLength / (C as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
       }
       case T_BUFFER: return this.bytes();
-      default: throw new Error(`internal: bad tag ${String(tag)} in a reply from the parent thread`);
+      default: throw new IsowasmError('INTERNAL', `bad tag ${String(tag)} in a reply from the parent thread`);
     }
   }
 }

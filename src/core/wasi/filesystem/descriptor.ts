@@ -5,7 +5,7 @@
  */
 import { symbolDispose } from '../../dispose.js';
 import type { VolumeEntryType } from '../../host/volume.js';
-import { InputStream, IoError, OutputStream } from '../io.js';
+import { InputStream, OutputStream, failed } from '../io.js';
 import { DirectoryEntryStream } from './directory-stream.js';
 import { clip, codeOf, escape, guarded, readOnly, streamErrorMessage } from './errors.js';
 import { type DescriptorFlags, type Open, TOKEN, current, dirOf, fileOf, moved, mutable, register, unregister } from './open.js';
@@ -59,7 +59,7 @@ export class Descriptor {
             fileOf(o);
             bytes = o.mount.volume.read(o.path, pos, Math.min(max, MAX_READ));
           } catch (e) {
-            throw new Error(streamErrorMessage(codeOf(o.mount, e)));
+            throw failed(streamErrorMessage(codeOf(o.mount, e)));
           }
           if (bytes.length === 0 && max > 0) return null;
           pos += bytes.length;
@@ -82,7 +82,7 @@ export class Descriptor {
           if (o.flags.fileIntegritySync || o.flags.dataIntegritySync) o.mount.volume.sync?.(o.path);
           advance(bytes.length);
         } catch (e) {
-          throw { tag: 'last-operation-failed', val: new IoError(streamErrorMessage(codeOf(o.mount, e))) };
+          throw failed(streamErrorMessage(codeOf(o.mount, e)));
         }
       },
     });

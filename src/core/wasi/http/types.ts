@@ -8,6 +8,7 @@
 import { BodyPipe, HttpInputStream, HttpOutputStream, StreamSource, type StreamSourceOptions } from './body.js';
 import type { HttpErrorCode } from './errors.js';
 import { HttpFailure } from './errors.js';
+import { IsowasmError } from '../../errors.js';
 import { Fields, lockFields } from './fields.js';
 import { type OutputStream, Pollable, type InputStream } from '../io.js';
 import { symbolDispose } from '../../dispose.js';
@@ -81,7 +82,6 @@ function validPathWithQuery(p: unknown): p is string | undefined {
   if (p === undefined) return true;
   if (typeof p !== 'string') return false;
   if (p !== '' && p !== '*' && !p.startsWith('/') && !p.startsWith('?')) return false;
-  // eslint-disable-next-line no-control-regex
   return !/[\u0000-\u0020\u007f#]/.test(p);
 }
 
@@ -577,7 +577,7 @@ export class ResponseOutparam {
   static set(param: ResponseOutparam, response: Result<OutgoingResponse, HttpErrorCode>): void {
     if (!(param instanceof ResponseOutparam)) throw new TypeError('response-outparam.set needs a response-outparam');
     // the param is owned and handed over: a second set is a guest bug, so it traps
-    if (param.#set) throw new Error('response-outparam.set was called twice');
+    if (param.#set) throw new IsowasmError('TRAP', 'the guest called response-outparam.set twice (the interface says it must trap)');
     param.#set = true;
     param.#deliver(response);
   }

@@ -8,6 +8,7 @@ import {
   type IpAddressFamily, type IpSocketAddress, type SocketAddress, fromSocketAddress, ipOf, isIpv4Mapped, isNotUnicast, isUnspecified, toSocketAddress,
 } from '../../host/socket-address.js';
 import type { SocketErrorCode, UdpBinding } from '../../host/socket-backend.js';
+import { IsowasmError } from '../../errors.js';
 import { Pollable } from '../io.js';
 import { type Network, Pending, type SocketEnv, backendOf, checkAddress, envOf } from './network.js';
 import { symbolDispose } from '../../dispose.js';
@@ -122,7 +123,7 @@ export class OutgoingDatagramStream {
   send(datagrams: OutgoingDatagram[]): bigint {
     if (!this.#ch.live) fail('invalid-state');
     // the spec makes sending more than check-send permitted a trap
-    if (BigInt(datagrams.length) > this.#permits) throw new Error(`wasi:sockets/udp: send() of ${datagrams.length} datagrams, but check-send permitted ${this.#permits}`);
+    if (BigInt(datagrams.length) > this.#permits) throw new IsowasmError('TRAP', `wasi:sockets/udp: the guest sent ${datagrams.length} datagrams, but check-send permitted ${this.#permits} (a guest bug the interface says must trap)`);
     this.#permits -= BigInt(datagrams.length);
     let sent = 0n;
     for (const d of datagrams) {
