@@ -365,11 +365,21 @@ function fixedListCodec(elemType: ValType, length: number): Codec {
 // ---------------------------------------------------------------------------------------------
 // records and tuples
 
+/** TypeErrors made here to say where a value failed: their `cause` is the error first thrown. */
+const restated = new WeakSet<Error>();
+
+/** A TypeError with `message` in place of `e`, caused by the error first thrown (a caller's getter may have thrown it). */
+export function restate(e: TypeError, message: string): TypeError {
+  const out = new TypeError(message, { cause: restated.has(e) ? e.cause : e });
+  restated.add(out);
+  return out;
+}
+
 function withPath(e: unknown, segment: string): unknown {
   if (e instanceof TypeError) {
     const m = /^at ([^:]+): /.exec(e.message);
     const msg = m ? `at ${segment}${m[1]!.startsWith('[') ? '' : '.'}${m[1]}: ${e.message.slice(m[0].length)}` : `at ${segment}: ${e.message}`;
-    return new TypeError(msg);
+    return restate(e, msg);
   }
   return e;
 }

@@ -34,6 +34,17 @@ export type Realloc = (oldPtr: number, oldSize: number, align: number, newSize: 
 /** Largest string or list (in bytes) the Canonical ABI lets cross a boundary. */
 export const MAX_BYTE_LENGTH = (1 << 28) - 1;
 
+/** Errors thrown by the guest's realloc: they are the guest's fault, whatever their type. */
+const reallocFaults = new WeakSet<object>();
+
+/**
+ * True when `e`, thrown while lowering a call's arguments, is the guest's doing (its realloc
+ * trapped or returned a bad block) rather than the caller's (a getter of an argument threw).
+ */
+export function isGuestFault(e: unknown): boolean {
+  return e instanceof AbiTrap || (typeof e === 'object' && e !== null && reallocFaults.has(e));
+}
+
 /**
  * The spec's LiftLowerContext: canonical options of one `canon lift`/`canon lower` plus the
  * instance, with cached views of linear memory (refreshed when `memory.grow` replaced the buffer).
@@ -47,6 +58,8 @@ export class Cx {
   scope: BorrowScope | null = null;
   /** per-call bookkeeping of an import call (for `lift_borrow`) */
   call: CallScratch | null = null;
+  /** handles lowered so far for an export call's arguments, to take back if the caller's values fail */
+  lowered: number[] | null = null;
   private buf: ArrayBuffer | null = null;
   private _dv: DataView | null = null;
   private _u8: Uint8Array | null = null;
@@ -95,6 +108,10 @@ export class Cx {
     let ptr: number;
     try {
       ptr = realloc(oldPtr, oldSize, align, newSize) >>> 0;
+    } catch (e) {
+      if (typeof e !== 'object' || e === null) throw new AbiTrap(`realloc threw ${String(e)}`);
+      reallocFaults.add(e);
+      throw e;
     } finally {
       inst.mayLeave = true;
     }
