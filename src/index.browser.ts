@@ -4,6 +4,6 @@ export {
   IsowasmError, ComponentError, ComponentExit, type IsowasmErrorCode, type ItemDescription, parseComponent, binaryKind,
   type ComponentModel, type Capabilities, type StdioGrant, type PreopenGrant, type OutputSink, type InputSource,
   type DenialReport, setWasiPlatform, type WasiPlatform, type CapabilityNeed,
-  setWorkerPlatform, type WorkerPlatform, type Strategy, type StrategyOption,
+  setWorkerPlatform, type WorkerPlatform, type Strategy, type StrategyOption, type InstanceLimits,
 } from './core/index.js';
 export * from './browser/index.js';

@@ -11,6 +11,7 @@ import type { Capabilities } from './host/capabilities.js';
 import { type WasiPlatform, wasiPlatform } from './host/platform.js';
 import { Instantiation, type LinkContext } from './link/instantiate.js';
 import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
+import { type InstanceLimits, resolveLimits } from './limits.js';
 
 /** Options of `Component.instantiate`. */
 export interface InstantiateOptions {
@@ -68,6 +69,17 @@ export interface InstantiateOptions {
    * ```
    */
   readonly strategy?: StrategyOption;
+  /**
+   * Limits of the instance (see `InstanceLimits`): `liftBytes` bounds what one call may lift out
+   * of the guest, `lowerBytes` what it may lower into it (default for both: 4 times the guest's
+   * memory, at least 64 MiB, at most 1 GiB). A call over a limit fails with `MEMORY_LIMIT`.
+   *
+   * @example
+   * ```ts
+   * await component.instantiate({ limits: { liftBytes: 16 * 2 ** 20, lowerBytes: 2 ** 30 } });
+   * ```
+   */
+  readonly limits?: InstanceLimits;
 }
 
 /** A running instance of a component. */
@@ -183,6 +195,7 @@ export class Component {
   async instantiate(options: InstantiateOptions = {}): Promise<Instance> {
     const given = options.imports ?? {};
     if (typeof given !== 'object' || given === null) throw new TypeError('instantiate(): options.imports must be an object');
+    const limits = resolveLimits(options.limits);
     // grants served by asynchronous adapters (fetch, IndexedDB) make the instance asynchronous
     const needsAsync = !!options.capabilities && (options.wasi ?? wasiPlatform())?.host.needsAsync(options.capabilities) === true;
     const asyncSpec: AsyncSpec | undefined = options.async ?? (needsAsync ? true : undefined);
@@ -203,7 +216,7 @@ export class Component {
     }
     const suspends = chosen.strategy === 'jspi' && !!asyncSpec;
     const imports = this.#withWasi(given, options, suspends, afterCall);
-    const link: LinkContext = suspends ? { ...this.#link, jspi: chosen.jspi, afterCall } : this.#link;
+    const link: LinkContext = { ...this.#link, ...(suspends ? { jspi: chosen.jspi, afterCall } : {}), limits };
     const host = new HostImports(this.#model, imports, importSelector(asyncSpec));
     const refuse = chosen.strategy === 'sync' ? chosen.refuse : null;
     const inst = new Instantiation(this.#model, refuse ? refusingPromises(host, refuse) : host, null, link, 'component');

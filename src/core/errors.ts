@@ -26,7 +26,12 @@ export type IsowasmErrorCode =
   /** The guest used a capability that was not granted. */
   | 'CAPABILITY_DENIED'
   /** Fetching or reading the component's bytes failed. */
-  | 'LOAD_FAILED';
+  | 'LOAD_FAILED'
+  /**
+   * A call went over a memory limit of the instance (`limits.liftBytes`, `limits.lowerBytes`);
+   * the message names the limit and how to raise it.
+   */
+  | 'MEMORY_LIMIT';
 
 /**
  * An error raised by isowasm. `code` says what kind of failure it is; the message says what

@@ -1,4 +1,5 @@
-import { AbiTrap } from '../errors.js';
+import { AbiTrap, IsowasmError } from '../errors.js';
+import { type AbiLimits, BUDGET_CAP, BUDGET_FLOOR, BUDGET_MEMORY_MULTIPLE, defaultBudget, formatBytes } from '../limits.js';
 import type { Handle, HandleTable } from './resources.js';
 
 /** Per component instance state the Canonical ABI reads and writes. */
@@ -16,6 +17,8 @@ export interface InstanceState {
   queue: Promise<void> | null;
   /** true once the instance imports a function that may suspend it (JSPI) */
   suspends: boolean;
+  /** the budgets of its calls (instantiate's `limits`) */
+  readonly limits: AbiLimits;
 }
 
 /** Scope of the borrowed handles a guest export received: they must be dropped before it returns. */
@@ -54,21 +57,96 @@ export class Cx {
   readonly realloc: Realloc | null;
   readonly encoding: 'utf8' | 'utf16' | 'latin1+utf16';
   readonly inst: InstanceState;
+  /** the function, for messages */
+  readonly name: string;
+  /** 'lift': the context of an export (`canon lift`); 'lower': of a host import (`canon lower`) */
+  readonly side: 'lift' | 'lower';
   /** the borrow scope of the export call in progress (for `lower_borrow`) */
   scope: BorrowScope | null = null;
   /** per-call bookkeeping of an import call (for `lift_borrow`) */
   call: CallScratch | null = null;
   /** handles lowered so far for an export call's arguments, to take back if the caller's values fail */
   lowered: number[] | null = null;
+  /** bytes charged to the lifting and lowering budgets so far in this call */
+  private liftUsed = 0;
+  private lowerUsed = 0;
+  /**
+   * Below these, a charge needs no further check: the configured limit, or the floor of the
+   * default (which depends on the memory's size, read only when a call gets that far; memory
+   * never shrinks, so once read it holds for the rest of the call).
+   */
+  private liftQuick: number;
+  private lowerQuick: number;
+  private readonly liftBase: number;
+  private readonly lowerBase: number;
   private buf: ArrayBuffer | null = null;
   private _dv: DataView | null = null;
   private _u8: Uint8Array | null = null;
 
-  constructor(inst: InstanceState, memory: WebAssembly.Memory | null, realloc: Realloc | null, encoding: Cx['encoding']) {
+  constructor(inst: InstanceState, memory: WebAssembly.Memory | null, realloc: Realloc | null, encoding: Cx['encoding'], name: string, side: Cx['side']) {
     this.inst = inst;
     this.memory = memory;
     this.realloc = realloc;
     this.encoding = encoding;
+    this.name = name;
+    this.side = side;
+    this.liftQuick = this.liftBase = inst.limits.liftBytes ?? BUDGET_FLOOR;
+    this.lowerQuick = this.lowerBase = inst.limits.lowerBytes ?? BUDGET_FLOOR;
+  }
+
+  /** Starts a call: the budgets are per call. */
+  begin(): void {
+    this.liftUsed = 0;
+    this.lowerUsed = 0;
+    this.liftQuick = this.liftBase;
+    this.lowerQuick = this.lowerBase;
+  }
+
+  /**
+   * Charges `bytes` to the call's lifting budget (`limits.liftBytes`). Called before the values
+   * they stand for are made, so a guest's aliased lists end here, not in the host's heap.
+   */
+  lifting(bytes: number): void {
+    const used = this.liftUsed + bytes;
+    if (used > this.liftQuick) this.checkBudget('liftBytes', used);
+    this.liftUsed = used;
+  }
+
+  /** Charges `bytes` to the call's lowering budget (`limits.lowerBytes`), before they are written. */
+  lowering(bytes: number): void {
+    const used = this.lowerUsed + bytes;
+    if (used > this.lowerQuick) this.checkBudget('lowerBytes', used);
+    this.lowerUsed = used;
+  }
+
+  private budget(which: 'liftBytes' | 'lowerBytes'): number {
+    return this.inst.limits[which] ?? defaultBudget(this.memory ? this.memory.buffer.byteLength : 0);
+  }
+
+  private checkBudget(which: 'liftBytes' | 'lowerBytes', used: number): void {
+    const budget = this.budget(which);
+    if (used > budget) throw this.overBudget(which);
+    if (which === 'liftBytes') this.liftQuick = budget;
+    else this.lowerQuick = budget;
+  }
+
+  private overBudget(which: 'liftBytes' | 'lowerBytes'): IsowasmError {
+    const limit = this.budget(which);
+    const given = this.inst.limits[which] !== null;
+    const what = given
+      ? `limits.${which} is ${formatBytes(limit)}`
+      : `limits.${which} is ${formatBytes(limit)} by default: ${BUDGET_MEMORY_MULTIPLE} times the guest's memory, at least ${formatBytes(BUDGET_FLOOR)}, at most ${formatBytes(BUDGET_CAP)}`;
+    const raise = `instantiate({ limits: { ${which}: ... } })`;
+    const f = this.name;
+    let message: string;
+    if (which === 'liftBytes') {
+      const whose = this.side === 'lift' ? `the results of ${f}()` : `the arguments the guest passed to the host function ${f}`;
+      message = `${whose} take more than the call's budget to lift (${what}); a guest can point many list entries at one block of its memory. If the values are legitimate, raise ${raise}`;
+    } else {
+      const whose = this.side === 'lift' ? `the arguments of ${f}() take` : `the value the host function ${f} returned takes`;
+      message = `${whose} more than the call's budget to lower into the guest (${what}); ${this.side === 'lift' ? 'pass' : 'return'} less, or raise ${raise}`;
+    }
+    return new IsowasmError('MEMORY_LIMIT', message, { details: { limit: which, bytes: limit } });
   }
 
   private refresh(): void {

@@ -186,12 +186,13 @@ interface LiftParts {
 
 function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, name: string): LiftParts {
   const plan = planFor(ft);
-  const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding);
+  const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lift');
   const postReturn = opts.postReturn;
   return {
     cx, plan,
     lowerArgs(args) {
       let i = 0;
+      cx.begin();
       cx.lowered = plan.hasHandleParams ? [] : null;
       try {
         if (!plan.spillParams) {
@@ -204,7 +205,7 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, name: s
         return [ptr];
       } catch (e) {
         // the guest's realloc failing is a trap; anything else comes from the caller's values
-        // (a getter that threw, a wrong type) while the guest has not run yet
+        // (a getter that threw, a wrong type, too much data) while the guest has not run yet
         if (isGuestFault(e)) throw poison(inst, e, name);
         // blocks realloc handed out stay allocated (the ABI can't give them back); handles go back
         if (cx.lowered) unlowerHandles(inst, cx.lowered);
@@ -404,7 +405,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
  */
 export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOptions, inst: InstanceState, name: string, api: Jspi | null = null): unknown {
   const plan = planFor(ft);
-  const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding);
+  const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lower');
   const nparams = plan.params.length;
   const fast = !api && !plan.spillParams && !plan.spillResult && plan.params.every(isScalar) && (plan.result === null || isScalar(plan.result));
   if (fast) {
@@ -464,6 +465,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     const call: CallScratch = { lenders: null, borrowedWrappers: null };
     const prev = cx.call;
     cx.call = call;
+    cx.begin();
     let settled = true;
     try {
       const r = callHost(callee, liftArgs(flat), name);
