@@ -208,7 +208,7 @@ export class Component {
       // the host's side stays in this thread, where its waits may return promises
       const imports = this.#withWasi(given, options, true, afterCall);
       try {
-        const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: this.#link, imports, afterCall, platform: chosen.platform });
+        const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: this.#link, imports, afterCall, platform: chosen.platform, limits });
         return { exports: w.exports, strategy: 'worker', terminate: w.terminate };
       } catch (e) {
         throw asIsowasmError(e);

@@ -10,7 +10,7 @@ import { type Component, type InstantiateOptions, IsowasmError, loadComponent } 
 import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { readFixture } from '../harness/fixtures.js';
 import { describe, it } from '../harness/test-api.js';
-import { failure } from './strategy-harness.js';
+import { STRATEGIES, failure, fixtureWith } from './strategy-harness.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -174,3 +174,36 @@ describe('limits: options', () => {
     ok(e instanceof TypeError && /liftbytes/.test(e.message) && /liftBytes/.test(e.message), String(e));
   });
 });
+
+describe('limits under every strategy', () => {
+  for (const strategy of STRATEGIES) {
+    it(`${strategy}: aliased results and a host's repeated value end in MEMORY_LIMIT; within the limits calls work`, async () => {
+      const big = 'w'.repeat(64 * KiB);
+      let repeat = 8;
+      const x = (await fixtureWith('hostile-aliases', {
+        strategy,
+        limits: { liftBytes: MiB, lowerBytes: MiB },
+        imports: { sink: () => {}, source: () => new Array(repeat).fill(big) },
+      })).exports as Aliases;
+      equal(((await x.strings(3, 64 * KiB)) as string[]).length, 3);
+      equal(await x.pull(), 8);
+      const e = await failure(() => x.strings(64, 64 * KiB));
+      equal(e instanceof IsowasmError && e.code, 'MEMORY_LIMIT', String(e));
+      equal(code(await failure(() => x.memorySize())), 'INSTANCE_POISONED');
+
+      const y = (await fixtureWith('hostile-aliases', {
+        strategy,
+        limits: { lowerBytes: MiB },
+        imports: { sink: () => {}, source: () => new Array(repeat).fill(big) },
+      })).exports as Aliases;
+      repeat = 1000;
+      const f = await failure(() => y.pull());
+      equal(f instanceof IsowasmError && f.code, 'MEMORY_LIMIT', String(f));
+      ok((f as Error).message.includes('limits.lowerBytes'), (f as Error).message);
+    });
+  }
+});
+
+function code(e: unknown): string {
+  return e instanceof IsowasmError ? e.code : `not an IsowasmError: ${String(e)}`;
+}

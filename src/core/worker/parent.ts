@@ -9,6 +9,7 @@ import { symbolDispose } from '../abi/resources.js';
 import { type ValType, ResourceType } from '../abi/types.js';
 import type { ComponentModel } from '../binary/model.js';
 import { IsowasmError } from '../errors.js';
+import { type AbiLimits, DEFAULT_LIMITS } from '../limits.js';
 import { HostImports } from '../link/host-imports.js';
 import { Instantiation, type LinkContext } from '../link/instantiate.js';
 import type { FuncItem, InstanceItem } from '../link/items.js';
@@ -31,6 +32,8 @@ export interface WorkerInstantiation {
   /** run after every call, before its promise resolves */
   readonly afterCall: readonly (() => Promise<void> | void)[];
   readonly platform: WorkerPlatform;
+  /** the instance's limits: the worker lifts and lowers, so it applies them */
+  readonly limits?: AbiLimits;
 }
 
 export interface WorkerInstance {
@@ -56,7 +59,7 @@ export async function instantiateInWorker(a: WorkerInstantiation): Promise<Worke
   const imports = bridge.describeImports(a.model, host);
   // structured clone copies a view's whole buffer: send only the component's bytes
   const bytes = a.bytes.byteLength === a.bytes.buffer.byteLength ? a.bytes : a.bytes.slice();
-  const node = await bridge.start({ t: 'init', bytes, modules: [...a.link.modules], sab: bridge.slot.buffer, imports });
+  const node = await bridge.start({ t: 'init', bytes, modules: [...a.link.modules], sab: bridge.slot.buffer, imports, limits: a.limits ?? DEFAULT_LIMITS });
   const life = {};
   bridge.live(life);
   orphans.register(life, bridge, bridge);
