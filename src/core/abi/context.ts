@@ -132,21 +132,15 @@ export class Cx {
 
   private overBudget(which: 'liftBytes' | 'lowerBytes'): IsowasmError {
     const limit = this.budget(which);
-    const given = this.inst.limits[which] !== null;
-    const what = given
-      ? `limits.${which} is ${formatBytes(limit)}`
-      : `limits.${which} is ${formatBytes(limit)} by default: ${BUDGET_MEMORY_MULTIPLE} times the guest's memory, at least ${formatBytes(BUDGET_FLOOR)}, at most ${formatBytes(BUDGET_CAP)}`;
-    const raise = `instantiate({ limits: { ${which}: ... } })`;
+    const lift = which === 'liftBytes';
     const f = this.name;
-    let message: string;
-    if (which === 'liftBytes') {
-      const whose = this.side === 'lift' ? `the results of ${f}()` : `the arguments the guest passed to the host function ${f}`;
-      message = `${whose} take more than the call's budget to lift (${what}); a guest can point many list entries at one block of its memory. If the values are legitimate, raise ${raise}`;
-    } else {
-      const whose = this.side === 'lift' ? `the arguments of ${f}() take` : `the value the host function ${f} returned takes`;
-      message = `${whose} more than the call's budget to lower into the guest (${what}); ${this.side === 'lift' ? 'pass' : 'return'} less, or raise ${raise}`;
-    }
-    return new IsowasmError('MEMORY_LIMIT', message, { details: { limit: which, bytes: limit } });
+    const whose = this.side === 'lift'
+      ? `the ${lift ? 'results' : 'arguments'} of ${f}()`
+      : lift ? `the arguments the guest passed to the host function ${f}` : `what the host function ${f} returned`;
+    const dflt = this.inst.limits[which] === null
+      ? ` by default: ${BUDGET_MEMORY_MULTIPLE}x the guest's memory, from ${formatBytes(BUDGET_FLOOR)} to ${formatBytes(BUDGET_CAP)}`
+      : '';
+    return new IsowasmError('MEMORY_LIMIT', `${whose} would take more than ${formatBytes(limit)} to ${lift ? 'lift' : 'lower'}, the call's limit (limits.${which}${dflt})${lift ? '; a guest can point many list entries at one block of its memory' : ''}. If that much is legitimate, raise it: instantiate({ limits: { ${which} } })`, { details: { limit: which, bytes: limit } });
   }
 
   private refresh(): void {
