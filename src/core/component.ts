@@ -13,6 +13,7 @@ import type { WasiPlatform } from './host/platform.js';
 import type { Platform } from './platform.js';
 import { Instantiation, type LinkContext } from './link/instantiate.js';
 import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
+import { type InstanceLimits, resolveLimits } from './limits.js';
 
 /** Options of `Component.instantiate`. */
 export interface InstantiateOptions {
@@ -75,6 +76,17 @@ export interface InstantiateOptions {
    * ```
    */
   readonly strategy?: StrategyOption;
+  /**
+   * Limits of the instance (see `InstanceLimits`): `liftBytes` bounds what one call may lift out
+   * of the guest, `lowerBytes` what it may lower into it (default for both: 4 times the guest's
+   * memory, at least 64 MiB, at most 1 GiB). A call over a limit fails with `MEMORY_LIMIT`.
+   *
+   * @example
+   * ```ts
+   * await component.instantiate({ limits: { liftBytes: 16 * 2 ** 20, lowerBytes: 2 ** 30 } });
+   * ```
+   */
+  readonly limits?: InstanceLimits;
 }
 
 /** Options of `Component.compile` (and of `loadComponent`, which passes them on). */
@@ -207,6 +219,7 @@ export class Component {
   async instantiate(options: InstantiateOptions = {}): Promise<Instance> {
     const given = options.imports ?? {};
     if (typeof given !== 'object' || given === null) throw new TypeError('instantiate(): options.imports must be an object');
+    const limits = resolveLimits(options.limits);
     const platform = options.platform ?? this.#platform;
     const wasi = options.wasi ?? platform?.wasi ?? null;
     // the grants are checked and resolved here, once; asynchronous adapters (fetch, IndexedDB) make the instance asynchronous
@@ -222,7 +235,7 @@ export class Component {
       // the host's side stays in this thread, where its waits may return promises
       const imports = this.#withWasi(given, wasi, grants, options, true, afterCall);
       try {
-        const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: this.#link, imports, afterCall, platform: chosen.platform });
+        const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: this.#link, imports, afterCall, platform: chosen.platform, limits });
         return { exports: w.exports, strategy: 'worker', terminate: w.terminate };
       } catch (e) {
         throw asIsowasmError(e);
@@ -230,7 +243,7 @@ export class Component {
     }
     const suspends = chosen.strategy === 'jspi' && !!asyncSpec;
     const imports = this.#withWasi(given, wasi, grants, options, suspends, afterCall);
-    const link: LinkContext = suspends ? { ...this.#link, jspi: chosen.jspi, afterCall } : this.#link;
+    const link: LinkContext = { ...this.#link, ...(suspends ? { jspi: chosen.jspi, afterCall } : {}), limits };
     const host = new HostImports(this.#model, imports, importSelector(asyncSpec));
     const refuse = chosen.strategy === 'sync' ? chosen.refuse : null;
     const inst = new Instantiation(this.#model, refuse ? refusingPromises(host, refuse) : host, null, link, 'component');

@@ -28,7 +28,12 @@ export type IsowasmErrorCode =
   /** Fetching or reading the component's bytes failed. */
   | 'LOAD_FAILED'
   /** isowasm broke one of its own invariants: a bug in isowasm (please report it with the component). */
-  | 'INTERNAL';
+  | 'INTERNAL'
+  /**
+   * A call went over a memory limit of the instance (`limits.liftBytes`, `limits.lowerBytes`);
+   * the message names the limit and how to raise it.
+   */
+  | 'MEMORY_LIMIT';
 
 /**
  * An error raised by isowasm. `code` says what kind of failure it is; the message says what

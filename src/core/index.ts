@@ -8,6 +8,7 @@
 export { Component, type CompileOptions, type Instance, type InstantiateOptions } from './component.js';
 export { loadComponent, readSource, type ComponentSource, type LoadOptions } from './load.js';
 export { IsowasmError, ComponentError, ComponentExit, type IsowasmErrorCode } from './errors.js';
+export type { InstanceLimits } from './limits.js';
 export type { ItemDescription } from './link/describe.js';
 export { parseComponent, binaryKind } from './binary/parse-component.js';
 export type { ComponentModel } from './binary/model.js';

@@ -1,9 +1,11 @@
 /**
  * The 'worker' strategy's reply encoding and reply slot (src/core/worker/wire.ts): every kind of
- * value a host call can answer with survives unchanged, and replies larger than the slot grow it.
+ * value a host call can answer with survives unchanged, replies larger than the slot grow it, and
+ * a reply larger than its bound is refused before it is built.
  */
+import { IsowasmError } from '../../src/core/errors.js';
 import { ReplySlot, decode, encode } from '../../src/core/worker/wire.js';
-import { deepEqual, equal, ok } from '../harness/assert.js';
+import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 
 const roundtrip = (v: unknown): unknown => decode(encode(v));
@@ -37,6 +39,13 @@ describe('strategy worker: the reply encoding', () => {
     const buf = roundtrip(new Uint8Array([4, 5]).buffer);
     ok(buf instanceof ArrayBuffer);
     deepEqual(new Uint8Array(buf), new Uint8Array([4, 5]));
+  });
+
+  it('refuses a value larger than its bound before growing past it: MEMORY_LIMIT (one big string repeated is written out each time)', () => {
+    const big = 'x'.repeat(1000);
+    const e = throws(() => encode(new Array(1000).fill(big), 64 * 1024), { instanceOf: IsowasmError, code: 'MEMORY_LIMIT' });
+    ok(/worker/.test((e as Error).message), (e as Error).message);
+    equal((decode(encode(new Array(20).fill(big), 64 * 1024)) as string[]).length, 20);
   });
 
   it('drops functions and symbols (they are not data)', () => {

@@ -15,6 +15,11 @@ export interface Codec {
   readonly align: number;
   /** true when lifting or lowering never touches memory or the instance (scalars, enums, flags) */
   readonly simple: boolean;
+  /**
+   * About how many bytes of JS heap one lifted value takes, apart from the strings and lists in
+   * it (which lifting charges as it reads them): what a list element is charged at least.
+   */
+  readonly heap: number;
   /** lower_flat: appends the flat core values of `v` to `out` */
   lower(cx: Cx, v: unknown, out: unknown[]): void;
   /** lift_flat: reads `flat.length` core values starting at `src[at]` */
@@ -48,6 +53,24 @@ export function isScalar(c: Codec): c is ScalarCodec {
 export function alignTo(n: number, align: number): number {
   return Math.ceil(n / align) * align;
 }
+
+/*
+ * The lifting budget (limits.liftBytes) is charged before each allocation: a string's bytes plus
+ * 16 (strings.ts); a typed-array list's bytes plus TYPED_LIST_COST; any other list ARRAY_LIST_COST
+ * plus, per element, its size in memory or an array slot plus its `heap`, whichever is more.
+ * The costs are V8's sizes on 64-bit (pointer compression halves some), rounded up: the budget
+ * bounds what the host allocates, not just what the guest wrote.
+ */
+const SLOT = 8;
+const OBJECT_COST = 32;
+const ARRAY_LIST_COST = 32;
+/** a typed array with its own ArrayBuffer */
+const TYPED_LIST_COST = 200;
+/** a number that may not fit a small integer, a bigint, a one-character string, a resource object */
+const NUMBER_COST = 16;
+const BIGINT_COST = 32;
+const CHAR_COST = 24;
+const HANDLE_COST = 64;
 
 function build(t: ValType): Codec {
   switch (t.kind) {
@@ -84,7 +107,7 @@ function typeError(expected: string, v: unknown): TypeError {
 }
 
 const boolCodec: ScalarCodec = {
-  flat: ['i32'], size: 1, align: 1, simple: true,
+  flat: ['i32'], size: 1, align: 1, simple: true, heap: 0,
   toCore(v) {
     if (typeof v !== 'boolean') throw typeError('a boolean', v);
     return v ? 1 : 0;
@@ -108,7 +131,7 @@ function intCodec(kind: IntKind, min: number, max: number, size: 1 | 2 | 4, wrap
     s16: DataView.prototype.getInt16, u32: DataView.prototype.getUint32, s32: DataView.prototype.getInt32,
   }[kind];
   return {
-    flat: ['i32'], size, align: size, simple: true,
+    flat: ['i32'], size, align: size, simple: true, heap: size === 4 ? NUMBER_COST : 0,
     toCore(v) {
       if (typeof v !== 'number' || !(v >= min && v <= max) || Math.floor(v) !== v) throw typeError(expected, v);
       return v;
@@ -144,7 +167,7 @@ function toBigInt(v: unknown, min: bigint, max: bigint, kind: string): bigint {
 }
 
 const u64Codec: ScalarCodec = {
-  flat: ['i64'], size: 8, align: 8, simple: true,
+  flat: ['i64'], size: 8, align: 8, simple: true, heap: BIGINT_COST,
   toCore: (v) => toBigInt(v, 0n, U64_MAX, 'u64'),
   fromCore: (x) => BigInt.asUintN(64, x as bigint),
   lower(_cx, v, out) { out.push(this.toCore(v)); },
@@ -154,7 +177,7 @@ const u64Codec: ScalarCodec = {
 };
 
 const s64Codec: ScalarCodec = {
-  flat: ['i64'], size: 8, align: 8, simple: true,
+  flat: ['i64'], size: 8, align: 8, simple: true, heap: BIGINT_COST,
   toCore: (v) => toBigInt(v, S64_MIN, S64_MAX, 's64'),
   fromCore: (x) => BigInt.asIntN(64, x as bigint),
   lower(_cx, v, out) { out.push(this.toCore(v)); },
@@ -171,7 +194,7 @@ function floatCodec(kind: 'f32' | 'f64'): ScalarCodec {
   };
   // NaNs are canonicalised on lift: JS numbers have a single observable NaN
   return {
-    flat: [kind], size, align: size, simple: true,
+    flat: [kind], size, align: size, simple: true, heap: NUMBER_COST,
     toCore,
     fromCore: (x) => x,
     lower(_cx, v, out) { out.push(toCore(v)); },
@@ -202,7 +225,7 @@ function charFromCore(x: unknown): string {
 }
 
 const charCodec: ScalarCodec = {
-  flat: ['i32'], size: 4, align: 4, simple: true,
+  flat: ['i32'], size: 4, align: 4, simple: true, heap: CHAR_COST,
   toCore: charToCore,
   fromCore: charFromCore,
   lower(_cx, v, out) { out.push(charToCore(v)); },
@@ -212,7 +235,7 @@ const charCodec: ScalarCodec = {
 };
 
 const stringCodec: Codec = {
-  flat: ['i32', 'i32'], size: 8, align: 4, simple: false,
+  flat: ['i32', 'i32'], size: 8, align: 4, simple: false, heap: 0,
   lower(cx, v, out) {
     const ptr = lowerString(cx, v);
     out.push(ptr, loweredLength | 0);
@@ -259,10 +282,14 @@ function listCodec(elemType: ValType): Codec {
   const esize = elem.size;
   const ealign = elem.align;
 
+  // what each element of a list lifted to a JS array is charged (see the costs above)
+  const elemCost = Math.max(esize, SLOT + elem.heap);
+
   const storeRange = (cx: Cx, v: unknown): number => {
     if (Typed && v instanceof Typed) {
       const bytes = v.byteLength;
       if (bytes > MAX_BYTE_LENGTH) throw new TypeError(`a list of ${bytes} bytes is too long to pass`);
+      cx.lowering(bytes);
       const ptr = cx.allocate(ealign, bytes);
       cx.u8().set(new Uint8Array(v.buffer, v.byteOffset, bytes), ptr);
       listLength = v.length;
@@ -275,6 +302,8 @@ function listCodec(elemType: ValType): Codec {
     const arr = v as ArrayLike<unknown>;
     const n = arr.length;
     if (n * esize > MAX_BYTE_LENGTH) throw new TypeError(`a list of ${n} elements is too long to pass`);
+    // every element costs the time to store it, whatever its size: count it as a byte at least
+    cx.lowering(n * Math.max(esize, 1));
     const ptr = cx.allocate(ealign, n * esize);
     for (let i = 0; i < n; i++) {
       try {
@@ -293,6 +322,7 @@ function listCodec(elemType: ValType): Codec {
     if (n * esize > MAX_BYTE_LENGTH) throw new AbiTrap(`list of ${n} elements exceeds the Canonical ABI size limit`);
     cx.check(ptr, n * esize, ealign);
     if (Typed) {
+      cx.lifting(TYPED_LIST_COST + n * esize);
       const bytes = cx.u8().slice(ptr, ptr + n * esize);
       const out = new Typed(bytes.buffer, 0, n);
       if (kind === 'f32' || kind === 'f64') {
@@ -301,13 +331,14 @@ function listCodec(elemType: ValType): Codec {
       }
       return out;
     }
+    cx.lifting(ARRAY_LIST_COST + n * elemCost);
     const out = new Array<unknown>(n);
     for (let i = 0; i < n; i++) out[i] = elem.load(cx, ptr + i * esize);
     return out;
   };
 
   return {
-    flat: ['i32', 'i32'], size: 8, align: 4, simple: false,
+    flat: ['i32', 'i32'], size: 8, align: 4, simple: false, heap: 0,
     lower(cx, v, out) {
       const ptr = storeRange(cx, v);
       out.push(ptr, listLength);
@@ -340,7 +371,7 @@ function fixedListCodec(elemType: ValType, length: number): Codec {
   };
   const n = elem.flat.length;
   return {
-    flat, size: elem.size * length, align: elem.align, simple: elem.simple,
+    flat, size: elem.size * length, align: elem.align, simple: elem.simple, heap: OBJECT_COST + length * (SLOT + elem.heap),
     lower(cx, v, out) {
       const a = check(v);
       for (let i = 0; i < length; i++) elem.lower(cx, a[i], out);
@@ -365,11 +396,21 @@ function fixedListCodec(elemType: ValType, length: number): Codec {
 // ---------------------------------------------------------------------------------------------
 // records and tuples
 
+/** TypeErrors made here to say where a value failed: their `cause` is the error first thrown. */
+const restated = new WeakSet<Error>();
+
+/** A TypeError with `message` in place of `e`, caused by the error first thrown (a caller's getter may have thrown it). */
+export function restate(e: TypeError, message: string): TypeError {
+  const out = new TypeError(message, { cause: restated.has(e) ? e.cause : e });
+  restated.add(out);
+  return out;
+}
+
 function withPath(e: unknown, segment: string): unknown {
   if (e instanceof TypeError) {
     const m = /^at ([^:]+): /.exec(e.message);
     const msg = m ? `at ${segment}${m[1]!.startsWith('[') ? '' : '.'}${m[1]}: ${e.message.slice(m[0].length)}` : `at ${segment}: ${e.message}`;
-    return new TypeError(msg);
+    return restate(e, msg);
   }
   return e;
 }
@@ -398,6 +439,7 @@ function recordCodec(fields: { key: string | number; label: string; codec: Codec
   const seg = (f: { key: string | number }): string => (tuple ? `[${f.key}]` : String(f.key));
   return {
     flat, size, align, simple: fields.every((f) => f.codec.simple),
+    heap: OBJECT_COST + fields.reduce((sum, f) => sum + SLOT + f.codec.heap, 0),
     lower(cx, v, out) {
       const r = check(v);
       for (let i = 0; i < n; i++) {
@@ -439,6 +481,8 @@ function recordCodec(fields: { key: string | number; label: string; codec: Codec
 /** How a variant-shaped type looks in JS: which case a value is, and how to build a value. */
 interface VariantRepr {
   what: string;
+  /** true when a value is an object around the payload ({ tag, val }), not the payload itself */
+  wraps: boolean;
   /** the case index of `v`, with its payload left in `payloadOut.v` */
   toCase(v: unknown, payloadOut: { v: unknown }): number;
   fromCase(index: number, payload: unknown, hasPayload: boolean): unknown;
@@ -449,6 +493,7 @@ function variantRepr(names: readonly string[]): VariantRepr {
   const what = `an object { tag, val } with tag one of ${names.map((n) => `'${n}'`).join(', ')}`;
   return {
     what,
+    wraps: true,
     toCase(v, p) {
       if (typeof v !== 'object' || v === null) throw typeError(what, v);
       const tag = (v as { tag?: unknown }).tag;
@@ -466,6 +511,7 @@ function enumRepr(names: readonly string[]): VariantRepr {
   const what = `one of ${names.map((n) => `'${n}'`).join(', ')}`;
   return {
     what,
+    wraps: false,
     toCase(v) {
       const i = typeof v === 'string' ? index.get(v) : undefined;
       if (i === undefined) throw typeError(what, v);
@@ -477,6 +523,7 @@ function enumRepr(names: readonly string[]): VariantRepr {
 
 const optionRepr: VariantRepr = {
   what: 'a value or undefined',
+  wraps: false,
   toCase(v, p) {
     if (v === undefined || v === null) return 0;
     p.v = v;
@@ -487,6 +534,7 @@ const optionRepr: VariantRepr = {
 
 const resultRepr: VariantRepr = {
   what: "an object { tag: 'ok' | 'err', val }",
+  wraps: true,
   toCase(v, p) {
     if (typeof v === 'object' && v !== null) {
       const tag = (v as { tag?: unknown }).tag;
@@ -561,9 +609,10 @@ function variantCodec(caseTypes: readonly (ValType | null)[], repr: VariantRepr)
   const p = { v: undefined as unknown };
   const caseName = (i: number): string => String(repr.fromCase(i, undefined, false) ?? i);
   const simple = cases.every((c) => !c || c.simple);
+  const payloadHeap = cases.reduce((most, c) => Math.max(most, c ? c.heap : 0), 0);
 
   return {
-    flat, size, align, simple,
+    flat, size, align, simple, heap: (repr.wraps ? OBJECT_COST + 2 * SLOT : 0) + payloadHeap,
     lower(cx, v, out) {
       p.v = undefined;
       const i = repr.toCase(v, p);
@@ -632,7 +681,7 @@ function flagsCodec(keys: readonly string[]): ScalarCodec {
     return out;
   };
   return {
-    flat: ['i32'], size, align: size, simple: true,
+    flat: ['i32'], size, align: size, simple: true, heap: OBJECT_COST + n * SLOT,
     toCore, fromCore,
     lower(_cx, v, out) { out.push(toCore(v)); },
     lift: (_cx, src, at) => fromCore(src[at]),
@@ -645,7 +694,7 @@ function handleCodec(kind: 'own' | 'borrow', rt: import('./types.js').ResourceTy
   const lower = kind === 'own' ? lowerOwn : lowerBorrow;
   const lift = kind === 'own' ? liftOwn : liftBorrow;
   return {
-    flat: ['i32'], size: 4, align: 4, simple: false,
+    flat: ['i32'], size: 4, align: 4, simple: false, heap: HANDLE_COST,
     lower(cx, v, out) { out.push(lower(cx, v, rt)); },
     lift: (cx, src, at) => lift(cx, src[at] as number, rt),
     store(cx, v, ptr) {

@@ -1,4 +1,5 @@
-import { AbiTrap } from '../errors.js';
+import { AbiTrap, IsowasmError } from '../errors.js';
+import { type AbiLimits, BUDGET_CAP, BUDGET_FLOOR, BUDGET_MEMORY_MULTIPLE, defaultBudget, formatBytes } from '../limits.js';
 import type { Handle, HandleTable } from './resources.js';
 
 /** Per component instance state the Canonical ABI reads and writes. */
@@ -16,6 +17,8 @@ export interface InstanceState {
   queue: Promise<void> | null;
   /** true once the instance imports a function that may suspend it (JSPI) */
   suspends: boolean;
+  /** the budgets of its calls (instantiate's `limits`) */
+  readonly limits: AbiLimits;
 }
 
 /** Scope of the borrowed handles a guest export received: they must be dropped before it returns. */
@@ -34,6 +37,17 @@ export type Realloc = (oldPtr: number, oldSize: number, align: number, newSize: 
 /** Largest string or list (in bytes) the Canonical ABI lets cross a boundary. */
 export const MAX_BYTE_LENGTH = (1 << 28) - 1;
 
+/** Errors thrown by the guest's realloc: they are the guest's fault, whatever their type. */
+const reallocFaults = new WeakSet<object>();
+
+/**
+ * True when `e`, thrown while lowering a call's arguments, is the guest's doing (its realloc
+ * trapped or returned a bad block) rather than the caller's (a getter of an argument threw).
+ */
+export function isGuestFault(e: unknown): boolean {
+  return e instanceof AbiTrap || (typeof e === 'object' && e !== null && reallocFaults.has(e));
+}
+
 /**
  * The spec's LiftLowerContext: canonical options of one `canon lift`/`canon lower` plus the
  * instance, with cached views of linear memory (refreshed when `memory.grow` replaced the buffer).
@@ -43,19 +57,90 @@ export class Cx {
   readonly realloc: Realloc | null;
   readonly encoding: 'utf8' | 'utf16' | 'latin1+utf16';
   readonly inst: InstanceState;
+  /** the function, for messages */
+  readonly name: string;
+  /** 'lift': the context of an export (`canon lift`); 'lower': of a host import (`canon lower`) */
+  readonly side: 'lift' | 'lower';
   /** the borrow scope of the export call in progress (for `lower_borrow`) */
   scope: BorrowScope | null = null;
   /** per-call bookkeeping of an import call (for `lift_borrow`) */
   call: CallScratch | null = null;
+  /** handles lowered so far for an export call's arguments, to take back if the caller's values fail */
+  lowered: number[] | null = null;
+  /** bytes charged to the lifting and lowering budgets so far in this call */
+  private liftUsed = 0;
+  private lowerUsed = 0;
+  /**
+   * Below these, a charge needs no further check: the configured limit, or the floor of the
+   * default (which depends on the memory's size, read only when a call gets that far; memory
+   * never shrinks, so once read it holds for the rest of the call).
+   */
+  private liftQuick: number;
+  private lowerQuick: number;
+  private readonly liftBase: number;
+  private readonly lowerBase: number;
   private buf: ArrayBuffer | null = null;
   private _dv: DataView | null = null;
   private _u8: Uint8Array | null = null;
 
-  constructor(inst: InstanceState, memory: WebAssembly.Memory | null, realloc: Realloc | null, encoding: Cx['encoding']) {
+  constructor(inst: InstanceState, memory: WebAssembly.Memory | null, realloc: Realloc | null, encoding: Cx['encoding'], name: string, side: Cx['side']) {
     this.inst = inst;
     this.memory = memory;
     this.realloc = realloc;
     this.encoding = encoding;
+    this.name = name;
+    this.side = side;
+    this.liftQuick = this.liftBase = inst.limits.liftBytes ?? BUDGET_FLOOR;
+    this.lowerQuick = this.lowerBase = inst.limits.lowerBytes ?? BUDGET_FLOOR;
+  }
+
+  /** Starts a call: the budgets are per call. */
+  begin(): void {
+    this.liftUsed = 0;
+    this.lowerUsed = 0;
+    this.liftQuick = this.liftBase;
+    this.lowerQuick = this.lowerBase;
+  }
+
+  /**
+   * Charges `bytes` to the call's lifting budget (`limits.liftBytes`). Called before the values
+   * they stand for are made, so a guest's aliased lists end here, not in the host's heap.
+   */
+  lifting(bytes: number): void {
+    const used = this.liftUsed + bytes;
+    if (used > this.liftQuick) this.checkBudget('liftBytes', used);
+    this.liftUsed = used;
+  }
+
+  /** Charges `bytes` to the call's lowering budget (`limits.lowerBytes`), before they are written. */
+  lowering(bytes: number): void {
+    const used = this.lowerUsed + bytes;
+    if (used > this.lowerQuick) this.checkBudget('lowerBytes', used);
+    this.lowerUsed = used;
+  }
+
+  private budget(which: 'liftBytes' | 'lowerBytes'): number {
+    return this.inst.limits[which] ?? defaultBudget(this.memory ? this.memory.buffer.byteLength : 0);
+  }
+
+  private checkBudget(which: 'liftBytes' | 'lowerBytes', used: number): void {
+    const budget = this.budget(which);
+    if (used > budget) throw this.overBudget(which);
+    if (which === 'liftBytes') this.liftQuick = budget;
+    else this.lowerQuick = budget;
+  }
+
+  private overBudget(which: 'liftBytes' | 'lowerBytes'): IsowasmError {
+    const limit = this.budget(which);
+    const lift = which === 'liftBytes';
+    const f = this.name;
+    const whose = this.side === 'lift'
+      ? `the ${lift ? 'results' : 'arguments'} of ${f}()`
+      : lift ? `the arguments the guest passed to the host function ${f}` : `what the host function ${f} returned`;
+    const dflt = this.inst.limits[which] === null
+      ? ` by default: ${BUDGET_MEMORY_MULTIPLE}x the guest's memory, from ${formatBytes(BUDGET_FLOOR)} to ${formatBytes(BUDGET_CAP)}`
+      : '';
+    return new IsowasmError('MEMORY_LIMIT', `${whose} would take more than ${formatBytes(limit)} to ${lift ? 'lift' : 'lower'}, the call's limit (limits.${which}${dflt})${lift ? '; a guest can point many list entries at one block of its memory' : ''}. If that much is legitimate, raise it: instantiate({ limits: { ${which} } })`, { details: { limit: which, bytes: limit } });
   }
 
   private refresh(): void {
@@ -95,6 +180,10 @@ export class Cx {
     let ptr: number;
     try {
       ptr = realloc(oldPtr, oldSize, align, newSize) >>> 0;
+    } catch (e) {
+      if (typeof e !== 'object' || e === null) throw new AbiTrap(`realloc threw ${String(e)}`);
+      reallocFaults.add(e);
+      throw e;
     } finally {
       inst.mayLeave = true;
     }

@@ -1,8 +1,8 @@
 import { AbiTrap, exitCodeOf, IsowasmError, trapError } from '../errors.js';
-import { type Codec, codecFor, isScalar, type ScalarCodec, alignTo } from './codec.js';
-import { type CallScratch, Cx, type InstanceState, type Realloc } from './context.js';
+import { type Codec, codecFor, isScalar, restate, type ScalarCodec, alignTo } from './codec.js';
+import { type CallScratch, Cx, type InstanceState, isGuestFault, type Realloc } from './context.js';
 import { isThenable, type Jspi } from './jspi.js';
-import { endImportCall } from './resources.js';
+import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 
 const MAX_FLAT_PARAMS = 16;
@@ -30,6 +30,8 @@ interface Plan {
   tupleAlign: number;
   offsets: number[];
   hasBorrowParams: boolean;
+  /** a parameter holds an own or borrow handle: lowering the arguments may have to be undone */
+  hasHandleParams: boolean;
 }
 
 const plans = new WeakMap<FuncType, Plan>();
@@ -54,22 +56,25 @@ function planFor(ft: FuncType): Plan {
     spillParams: flatParamCount > MAX_FLAT_PARAMS,
     spillResult: result !== null && result.flat.length > MAX_FLAT_RESULTS,
     tupleSize: alignTo(size, align), tupleAlign: align, offsets,
-    hasBorrowParams: ft.params.some((x) => containsBorrow(x.type)),
+    hasBorrowParams: ft.params.some((x) => containsHandle(x.type, false)),
+    hasHandleParams: ft.params.some((x) => containsHandle(x.type, true)),
   };
   plans.set(ft, p);
   return p;
 }
 
-function containsBorrow(t: ValType | null): boolean {
+/** Whether a value of type `t` may hold a borrow handle (or, with `own`, an own handle too). */
+function containsHandle(t: ValType | null, own: boolean): boolean {
   if (!t) return false;
   switch (t.kind) {
     case 'borrow': return true;
-    case 'list': return containsBorrow(t.elem);
-    case 'record': return t.fields.some((f) => containsBorrow(f.type));
-    case 'tuple': return t.types.some(containsBorrow);
-    case 'variant': return t.cases.some((c) => containsBorrow(c.type));
-    case 'option': return containsBorrow(t.type);
-    case 'result': return containsBorrow(t.ok) || containsBorrow(t.err);
+    case 'own': return own;
+    case 'list': return containsHandle(t.elem, own);
+    case 'record': return t.fields.some((f) => containsHandle(f.type, own));
+    case 'tuple': return t.types.some((x) => containsHandle(x, own));
+    case 'variant': return t.cases.some((c) => containsHandle(c.type, own));
+    case 'option': return containsHandle(t.type, own);
+    case 'result': return containsHandle(t.ok, own) || containsHandle(t.err, own);
     default: return false;
   }
 }
@@ -116,12 +121,15 @@ function computeSignature(ft: FuncType, context: 'lift' | 'lower'): { signature:
   return { signature: `${lowered.join(',')}->${plan.spillResult ? '' : results.join(',')}`, memory: paramsNeed || resultNeeds, realloc: needsMemory(ft.result) };
 }
 
-/** Prefixes a TypeError from lowering an argument with the function and parameter name. */
+/**
+ * Prefixes a TypeError from lowering an argument with the function and parameter name (the error
+ * first thrown is its `cause`); any other error is the caller's own and passes unchanged.
+ */
 function argumentError(e: unknown, fname: string, pname: string): unknown {
   if (e instanceof TypeError) {
     const m = /^at ([^:]+): /.exec(e.message);
     const where = m ? `${pname}${m[1]!.startsWith('[') ? '' : '.'}${m[1]}` : pname;
-    return new TypeError(`${fname}(): argument '${where}': ${m ? e.message.slice(m[0].length) : e.message}`);
+    return restate(e, `${fname}(): argument '${where}': ${m ? e.message.slice(m[0].length) : e.message}`);
   }
   return e;
 }
@@ -178,12 +186,14 @@ interface LiftParts {
 
 function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, name: string): LiftParts {
   const plan = planFor(ft);
-  const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding);
+  const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lift');
   const postReturn = opts.postReturn;
   return {
     cx, plan,
     lowerArgs(args) {
       let i = 0;
+      cx.begin();
+      cx.lowered = plan.hasHandleParams ? [] : null;
       try {
         if (!plan.spillParams) {
           const flat: unknown[] = [];
@@ -194,8 +204,14 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, name: s
         for (; i < plan.params.length; i++) plan.params[i]!.store(cx, args[i], ptr + plan.offsets[i]!);
         return [ptr];
       } catch (e) {
-        if (e instanceof TypeError) throw argumentError(e, name, ft.params[i]?.name ?? String(i));
-        throw poison(inst, e, name);
+        // the guest's realloc failing is a trap; anything else comes from the caller's values
+        // (a getter that threw, a wrong type, too much data) while the guest has not run yet
+        if (isGuestFault(e)) throw poison(inst, e, name);
+        // blocks realloc handed out stay allocated (the ABI can't give them back); handles go back
+        if (cx.lowered) unlowerHandles(inst, cx.lowered);
+        throw argumentError(e, name, ft.params[i]?.name ?? String(i));
+      } finally {
+        cx.lowered = null;
       }
     },
     finish(r) {
@@ -228,7 +244,7 @@ export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, o
   const plan = planFor(ft);
   const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
     (plan.result === null || isScalar(plan.result));
-  if (fast) return liftScalar(plan, core, opts.postReturn, inst, name);
+  if (fast) return liftScalar(plan, core, opts.postReturn, inst, name, ft.params.map((p) => p.name));
   const parts = liftParts(ft, opts, inst, name);
   const cx = parts.cx;
 
@@ -305,7 +321,7 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
 }
 
 /** The fast path of `liftFunction`: every parameter and the result is one scalar core value. */
-function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: LiveOptions['postReturn'], inst: InstanceState, name: string): ComponentCall {
+function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: LiveOptions['postReturn'], inst: InstanceState, name: string, pnames: readonly string[]): ComponentCall {
   const ps = plan.params as ScalarCodec[];
   const rc = plan.result as ScalarCodec | null;
   const n = ps.length;
@@ -327,7 +343,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
     try {
       return ps[i]!.toCore(v);
     } catch (e) {
-      throw argumentError(e, name, String(i));
+      throw argumentError(e, name, pnames[i] ?? String(i));
     }
   };
   const call = (...a: unknown[]): unknown => {
@@ -349,7 +365,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
       return (a: unknown) => {
         enter();
         let x: number | bigint;
-        try { x = p0.toCore(a); } catch (e) { throw argumentError(e, name, '0'); }
+        try { x = p0.toCore(a); } catch (e) { throw argumentError(e, name, pnames[0]!); }
         inst.mayEnter = false;
         let r: unknown;
         try { r = core(x); } catch (e) { throw poison(inst, e, name); } finally { inst.mayEnter = true; }
@@ -363,8 +379,8 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
         enter();
         let x: number | bigint;
         let y: number | bigint;
-        try { x = p0.toCore(a); } catch (e) { throw argumentError(e, name, '0'); }
-        try { y = p1.toCore(b); } catch (e) { throw argumentError(e, name, '1'); }
+        try { x = p0.toCore(a); } catch (e) { throw argumentError(e, name, pnames[0]!); }
+        try { y = p1.toCore(b); } catch (e) { throw argumentError(e, name, pnames[1]!); }
         inst.mayEnter = false;
         let r: unknown;
         try { r = core(x, y); } catch (e) { throw poison(inst, e, name); } finally { inst.mayEnter = true; }
@@ -389,7 +405,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
  */
 export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOptions, inst: InstanceState, name: string, api: Jspi | null = null): unknown {
   const plan = planFor(ft);
-  const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding);
+  const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lower');
   const nparams = plan.params.length;
   const fast = !api && !plan.spillParams && !plan.spillResult && plan.params.every(isScalar) && (plan.result === null || isScalar(plan.result));
   if (fast) {
@@ -449,6 +465,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     const call: CallScratch = { lenders: null, borrowedWrappers: null };
     const prev = cx.call;
     cx.call = call;
+    cx.begin();
     let settled = true;
     try {
       const r = callHost(callee, liftArgs(flat), name);

@@ -171,7 +171,9 @@ function hostRep(v: unknown, rt: ResourceType): object {
 /** `lower_own`: moves a JS value's ownership into the instance's table. */
 export function lowerOwn(cx: Cx, v: unknown, rt: ResourceType): number {
   const rep = rt.kind === 'host' ? hostRep(v, rt) : wrapperRep(v, rt, true);
-  return cx.inst.handles.add({ rt, rep, own: true, scope: null, lends: 0 });
+  const i = cx.inst.handles.add({ rt, rep, own: true, scope: null, lends: 0 });
+  cx.lowered?.push(i);
+  return i;
 }
 
 /** `lower_borrow`: lends a JS value to the guest for the duration of the export call. */
@@ -188,7 +190,29 @@ function addBorrow(cx: Cx, rt: ResourceType, rep: number | object): number {
   const scope = cx.scope;
   if (!scope) throw new AbiTrap('a borrowed handle was lowered outside of a call');
   scope.numBorrows++;
-  return cx.inst.handles.add({ rt, rep, own: false, scope, lends: 0 });
+  const i = cx.inst.handles.add({ rt, rep, own: false, scope, lends: 0 });
+  cx.lowered?.push(i);
+  return i;
+}
+
+/**
+ * Takes back the handles lowered for a call that failed before the guest ran (the caller's
+ * values failed): a borrow must not outlive the call that never happened, and an owned resource
+ * still belongs to the caller. In reverse order, so the table's free list is as it was.
+ */
+export function unlowerHandles(inst: InstanceState, indices: readonly number[]): void {
+  for (let k = indices.length - 1; k >= 0; k--) {
+    const h = inst.handles.remove(indices[k]!);
+    if (!h.own || h.rt.kind !== 'guest') continue;
+    const rep = h.rep as number;
+    const byRep = movedIn.get(h.rt);
+    const w = byRep?.get(rep)?.deref();
+    if (w && w[STATE] === 2) {
+      byRep!.delete(rep);
+      w[STATE] = 0;
+      if (h.rt.dtor) finalizer.register(w, { rt: h.rt, rep, token: w }, w);
+    }
+  }
 }
 
 /** `lift_own`: takes an owned handle out of the instance's table and gives it to JS. */

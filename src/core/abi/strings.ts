@@ -72,6 +72,7 @@ function lowerUtf8(cx: Cx, s: string): number {
   if (n <= 32) {
     checkWellFormed(s);
     const len = utf8Length(s);
+    cx.lowering(len);
     const ptr = cx.allocate(1, len);
     if (len === n) {
       const u8 = cx.u8();
@@ -80,6 +81,8 @@ function lowerUtf8(cx: Cx, s: string): number {
     loweredLength = len;
     return ptr;
   }
+  // a code unit takes one UTF-8 byte at least: a string the budget can't take is not encoded
+  cx.lowering(n);
   let bytes: Uint8Array;
   if (3 * n <= SCRATCH_LIMIT) {
     if (scratch.length < 3 * n) scratch = new Uint8Array(Math.max(3 * n, scratch.length * 2));
@@ -88,6 +91,7 @@ function lowerUtf8(cx: Cx, s: string): number {
   // TextEncoder turns a lone surrogate into U+FFFD (EF BF BD): only then is a full check needed
   if (bytes.indexOf(0xef) !== -1) checkWellFormed(s);
   if (bytes.length > MAX_BYTE_LENGTH) throw new TypeError(`string of ${bytes.length} UTF-8 bytes is too long to pass`);
+  cx.lowering(bytes.length - n);
   const ptr = cx.allocate(1, bytes.length);
   cx.u8().set(bytes, ptr);
   loweredLength = bytes.length;
@@ -97,6 +101,7 @@ function lowerUtf8(cx: Cx, s: string): number {
 function lowerUtf16(cx: Cx, s: string): number {
   const n = s.length;
   if (2 * n > MAX_BYTE_LENGTH) throw new TypeError(`string of ${n} code units is too long to pass`);
+  cx.lowering(2 * n);
   const ptr = cx.allocate(2, 2 * n);
   const u16 = new Uint16Array(cx.u8().buffer, ptr, n);
   for (let i = 0; i < n; i++) u16[i] = s.charCodeAt(i);
@@ -114,6 +119,7 @@ function lowerLatin1OrUtf16(cx: Cx, s: string): number {
       break;
     }
   }
+  cx.lowering(latin1 ? n : 2 * n);
   if (latin1) {
     const ptr = cx.allocate(2, n);
     const u8 = cx.u8();
@@ -127,6 +133,9 @@ function lowerLatin1OrUtf16(cx: Cx, s: string): number {
   loweredLength = (n | UTF16_TAG) >>> 0;
   return ptr;
 }
+
+/** What lifting a string is charged besides its bytes (see the costs in codec.ts). */
+const STRING_COST = 16;
 
 /** Lifts a string from the guest's memory (the spec's `load_string_from_range`). */
 export function liftString(cx: Cx, ptr: number, taggedLength: number): string {
@@ -148,6 +157,7 @@ export function liftString(cx: Cx, ptr: number, taggedLength: number): string {
   }
   if (byteLength > MAX_BYTE_LENGTH) throw new AbiTrap(`string length ${byteLength} bytes exceeds the Canonical ABI limit`);
   cx.check(ptr, byteLength, cx.encoding === 'utf8' ? 1 : 2);
+  cx.lifting(STRING_COST + byteLength);
   const u8 = cx.u8();
   if (kind === 0) {
     if (byteLength <= 24) {

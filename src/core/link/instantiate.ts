@@ -6,6 +6,7 @@ import { ResourceType, witFuncText } from '../abi/types.js';
 import type { CanonOptions, ComponentModel, CoreSort, Sort, TypeEntry } from '../binary/model.js';
 import type { CoreSignatures } from '../binary/core-signatures.js';
 import { AbiTrap, IsowasmError } from '../errors.js';
+import { type AbiLimits, DEFAULT_LIMITS } from '../limits.js';
 import type { ComponentItem, CoreModuleItem, FuncItem, InstanceItem, Item, TypeItem } from './items.js';
 import { type RuntimeType, TypeEnv } from './type-env.js';
 
@@ -21,6 +22,8 @@ export interface LinkContext {
   readonly afterCall?: readonly (() => Promise<void> | void)[];
   /** function signatures of each compiled module's imports and exports (null: not readable) */
   readonly signatures: WeakMap<WebAssembly.Module, CoreSignatures | null>;
+  /** the instance's limits (default: DEFAULT_LIMITS) */
+  readonly limits?: AbiLimits;
 }
 
 /** Core signatures of the JS functions the linker makes (canon lower and the built-ins). */
@@ -66,7 +69,7 @@ export class Instantiation {
     private readonly link: LinkContext,
     label: string,
   ) {
-    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}`, queue: null, suspends: false };
+    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}`, queue: null, suspends: false, limits: link.limits ?? DEFAULT_LIMITS };
     this.env = new TypeEnv(model, outer?.env ?? null, (e, i) => this.bindType(e, i));
   }
 

@@ -84,7 +84,7 @@ class GuestSide {
         signatures.set(mod, readCoreSignatures(bytes));
       }
       const host = new HostImports(model, this.#imports(m.imports));
-      const inst = new Instantiation(model, host, null, { modules, moduleSizes, signatures }, 'component');
+      const inst = new Instantiation(model, host, null, { modules, moduleSizes, signatures, limits: m.limits }, 'component');
       host.bind(inst);
       host.checkAll();
       const exports = jsExports(await inst.run());

@@ -9,6 +9,7 @@ import { symbolDispose } from '../abi/resources.js';
 import { type ValType, ResourceType } from '../abi/types.js';
 import type { ComponentModel } from '../binary/model.js';
 import { IsowasmError } from '../errors.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 import { HostImports } from '../link/host-imports.js';
 import { Instantiation, type LinkContext } from '../link/instantiate.js';
 import type { FuncItem, InstanceItem } from '../link/items.js';
@@ -40,7 +41,7 @@ export async function instantiateInWorker(a: WorkerInstantiation): Promise<Worke
   const imports = bridge.describeImports(a.model, host);
   // structured clone copies a view's whole buffer: send only the component's bytes
   const bytes = a.bytes.byteLength === a.bytes.buffer.byteLength ? a.bytes : a.bytes.slice();
-  const node = await bridge.start({ t: 'init', bytes, modules: [...a.link.modules], sab: bridge.slot.buffer, imports });
+  const node = await bridge.start({ t: 'init', bytes, modules: [...a.link.modules], sab: bridge.slot.buffer, imports, limits: a.limits ?? DEFAULT_LIMITS });
   const life = {};
   bridge.live(life);
   orphans.register(life, bridge, bridge);

@@ -6,6 +6,7 @@
  */
 import type { ComponentModel } from '../binary/model.js';
 import type { LinkContext } from '../link/instantiate.js';
+import type { AbiLimits } from '../limits.js';
 
 /** What the parent thread holds of a started worker. */
 export interface GuestWorker {
@@ -72,6 +73,8 @@ export interface WorkerInstantiation {
   /** run after every call, before its promise resolves */
   readonly afterCall: readonly (() => Promise<void> | void)[];
   readonly platform: WorkerPlatform;
+  /** the instance's limits: the worker lifts and lowers, so it applies them */
+  readonly limits?: AbiLimits;
 }
 
 /** An instance running in a worker, as the parent thread holds it. */

@@ -11,6 +11,7 @@
  *   proxy is garbage collected, so neither table leaks and no id is freed while one is in flight.
  */
 import { ComponentError, ComponentExit, IsowasmError, type IsowasmErrorCode, exitCodeOf } from '../errors.js';
+import type { AbiLimits } from '../limits.js';
 
 /** What the worker needs to make the import object of a root import (see `describeImports`). */
 export type ImportShape =
@@ -65,7 +66,7 @@ export type CallOp =
   | { readonly k: 'method'; readonly name: string; readonly self: unknown; readonly args: unknown[] };
 
 export type ToWorker =
-  | { readonly t: 'init'; readonly bytes: Uint8Array; readonly modules: readonly (readonly [number, WebAssembly.Module])[]; readonly sab: SharedArrayBuffer; readonly imports: readonly ImportShape[] }
+  | { readonly t: 'init'; readonly bytes: Uint8Array; readonly modules: readonly (readonly [number, WebAssembly.Module])[]; readonly sab: SharedArrayBuffer; readonly imports: readonly ImportShape[]; readonly limits: AbiLimits }
   | { readonly t: 'call'; readonly seq: number; readonly op: CallOp }
   /** the parent disposed of a guest resource object (`obj[Symbol.dispose]()`) */
   | { readonly t: 'dispose'; readonly self: unknown }

@@ -5,6 +5,7 @@
  * binary format: browsers have no synchronous structured clone.
  */
 import { IsowasmError } from '../errors.js';
+import { formatBytes } from '../limits.js';
 
 
 const T_UNDEFINED = 0;
@@ -26,17 +27,26 @@ const TYPED: readonly TypedArrayCtor[] = [
   Float32Array, Float64Array, BigInt64Array, BigUint64Array,
 ] as unknown as TypedArrayCtor[];
 
-/** Grows as needed; strings are written as UTF-16 code units so every JS string survives unchanged. */
+/**
+ * Grows as needed, up to `max` bytes; strings are written as UTF-16 code units so every JS string
+ * survives unchanged.
+ */
 class Writer {
   buf = new Uint8Array(256);
   dv = new DataView(this.buf.buffer);
   pos = 0;
+  constructor(readonly max: number) {}
 
   reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
+    // checked before growing: a value that repeats one big string or buffer many times over
+    // would otherwise grow this without bound (each occurrence is written out)
+    if (this.pos + n > this.max) {
+      throw new IsowasmError('MEMORY_LIMIT', `a host function's result takes more than ${formatBytes(this.max)} to pass to the worker thread (the most one reply carries); return less`);
+    }
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
+    const next = new Uint8Array(Math.min(size, this.max));
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.dv = new DataView(next.buffer);
@@ -131,9 +141,12 @@ class Writer {
   }
 }
 
-/** Encodes plain data: primitives, arrays, plain objects, typed arrays and ArrayBuffers. */
-export function encode(v: unknown): Uint8Array {
-  const w = new Writer();
+/**
+ * Encodes plain data: primitives, arrays, plain objects, typed arrays and ArrayBuffers; at most
+ * `max` bytes (default: what the reply slot holds), else an `IsowasmError` `MEMORY_LIMIT`.
+ */
+export function encode(v: unknown, max = MAX - HEADER): Uint8Array {
+  const w = new Writer(max);
   w.value(v, 0);
   return w.buf.subarray(0, w.pos);
 }
