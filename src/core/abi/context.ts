@@ -1,6 +1,8 @@
 import { AbiTrap, IsowasmError } from '../errors.js';
 import { type AbiLimits, BUDGET_CAP, BUDGET_FLOOR, BUDGET_MEMORY_MULTIPLE, defaultBudget, formatBytes } from '../limits.js';
-import type { Handle, HandleTable } from './resources.js';
+import type { BorrowScope, Handle, HandleTable } from './handles.js';
+
+export type { BorrowScope };
 
 /** Per component instance state the Canonical ABI reads and writes. */
 export interface InstanceState {
@@ -19,11 +21,6 @@ export interface InstanceState {
   suspends: boolean;
   /** the budgets of its calls (instantiate's `limits`) */
   readonly limits: AbiLimits;
-}
-
-/** Scope of the borrowed handles a guest export received: they must be dropped before it returns. */
-export interface BorrowScope {
-  numBorrows: number;
 }
 
 /** Wrapper objects handed to the host for borrows; they stop working when the call returns. */

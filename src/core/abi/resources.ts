@@ -1,62 +1,11 @@
 import { symbolDispose } from '../dispose.js';
 import { AbiTrap } from '../errors.js';
-import type { BorrowScope, Cx, InstanceState } from './context.js';
+import type { Cx, InstanceState } from './context.js';
+import type { Handle } from './handles.js';
 import { describe } from './strings.js';
 import { ResourceType } from './types.js';
 
 export { symbolDispose };
-
-/** An element of an instance's handle table (the spec's ResourceHandle). */
-export interface Handle {
-  readonly rt: ResourceType;
-  /** the representation: an i32 for guest resources, the host's JS object for host resources */
-  readonly rep: number | object;
-  readonly own: boolean;
-  /** the export call a borrowed handle belongs to */
-  readonly scope: BorrowScope | null;
-  /** how many import calls in progress have borrowed this handle */
-  lends: number;
-}
-
-const MAX_TABLE_LENGTH = (1 << 28) - 1;
-
-/**
- * The spec's handle table: index 0 is never valid, freed slots are reused most recently freed
- * first (guests built against the spec's table rely on that order).
- */
-export class HandleTable {
-  private readonly array: (Handle | undefined)[] = [undefined];
-  private readonly free: number[] = [];
-
-  get(i: number): Handle {
-    const h = this.array[i >>> 0];
-    if (h === undefined) throw new AbiTrap(`handle ${i >>> 0} is not valid (never created or already dropped)`);
-    return h;
-  }
-
-  add(h: Handle): number {
-    const i = this.free.pop();
-    if (i !== undefined) {
-      this.array[i] = h;
-      return i;
-    }
-    if (this.array.length > MAX_TABLE_LENGTH) throw new AbiTrap('the handle table is full');
-    return this.array.push(h) - 1;
-  }
-
-  remove(i: number): Handle {
-    const h = this.get(i);
-    this.array[i >>> 0] = undefined;
-    this.free.push(i >>> 0);
-    return h;
-  }
-
-  /** Number of live handles (for leak checks). */
-  get size(): number {
-    return this.array.length - 1 - this.free.length;
-  }
-}
-
 
 const REP = Symbol('isowasm.rep');
 const STATE = Symbol('isowasm.state');

@@ -1,7 +1,8 @@
 import type { InstanceState, Realloc } from '../abi/context.js';
 import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, lowerFunction, poison } from '../abi/functions.js';
 import type { Jspi } from '../abi/jspi.js';
-import { HandleTable, resourceDrop, resourceNew, resourceRep } from '../abi/resources.js';
+import { HandleTable } from '../abi/handles.js';
+import { resourceDrop, resourceNew, resourceRep } from '../abi/resources.js';
 import { ResourceType, witFuncText } from '../abi/types.js';
 import type { CanonOptions, ComponentModel, CoreSort, Sort, TypeEntry } from '../binary/model.js';
 import type { CoreSignatures } from '../binary/core-signatures.js';
