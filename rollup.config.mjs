@@ -1,5 +1,9 @@
 // Bundles tsc's output (build/src) into dist/: one ESM file per public entry point, with shared
 // chunks. Types come from tsc's declarations, copied to dist/types by scripts/copy-types.mjs.
+// idb-keyval (the IndexedDB volume's store) is bundled in: the browser build must load in a plain
+// page with no bundler and no import map, and the package then has no runtime dependencies.
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+
 export default {
   input: {
     'index.node': 'build/src/index.node.js',
@@ -13,7 +17,8 @@ export default {
     'worker.browser': 'build/src/browser/worker.js',
   },
   output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
-  external: (id) => id.startsWith('node:') || /^(comlink|idb-keyval)(\/|$)/.test(id),
+  external: (id) => id.startsWith('node:'),
+  plugins: [nodeResolve({ browser: true })],
   onwarn(warning, warn) {
     if (warning.code === 'SOURCEMAP_ERROR') return;
     warn(warning);
