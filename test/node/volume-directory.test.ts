@@ -62,8 +62,12 @@ function swapLayout(procFd: boolean) {
 
 describe('createDirectoryVolume: a directory swapped for a link between the check and the act', () => {
   it('acts through /proc/self/fd on Linux', () => {
-    const v = createDirectoryVolumeForTests(tempDir());
-    equal(v.procFd, process.platform === 'linux', 'the test host has /proc/self/fd');
+    const dir = tempDir();
+    try {
+      equal(createDirectoryVolumeForTests(dir).procFd, process.platform === 'linux', 'the test host has /proc/self/fd');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   type Case = readonly [name: string, act: (v: Volume) => unknown, inChecked: (root: string) => void];
