@@ -21,7 +21,7 @@ export type { WorkerPlatform } from './worker/platform.js';
 export type { Strategy, StrategyOption } from './strategy.js';
 export type { MemoryVolumeOptions } from './host/volumes/memory.js';
 export type {
-  Volume, VolumePath, VolumeStat, VolumeDirEntry, VolumeEntryType, VolumeTimeUpdate, FilesystemErrorCode,
+  Volume, VolumePath, VolumeStat, VolumeDirEntry, VolumeEntryType, VolumeTimeUpdate, VolumeWalk, FilesystemErrorCode,
 } from './host/volume.js';
 export type { CapabilityNeed } from './host/needs.js';
 export type {

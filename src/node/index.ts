@@ -9,7 +9,7 @@ export { nodeWorkers } from './worker.js';
 export { createDirectoryVolume, type DirectoryVolumeOptions } from './volumes.js';
 export { createMemoryVolume, type MemoryVolumeOptions } from '../core/host/volumes/memory.js';
 export {
-  VolumeError, isVolume, type Volume, type VolumePath, type VolumeStat, type VolumeDirEntry, type VolumeEntryType,
+  VolumeError, isVolume, type Volume, type VolumePath, type VolumeStat, type VolumeDirEntry, type VolumeEntryType, type VolumeWalk,
   type VolumeTimeUpdate, type FilesystemErrorCode,
 } from '../core/host/volume.js';
 export { processStdin } from './stdio.js';

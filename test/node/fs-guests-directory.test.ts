@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MAX_DEPTH } from '../../src/core/wasi/filesystem/paths.js';
 import { createDirectoryVolume } from '../../src/node/index.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
@@ -42,6 +43,31 @@ describe('filesystem guests on host directories', () => {
       equal(readFileSync(join(top, 'data', 'final.txt'), 'utf8'), 'written last');
       deepEqual([...readFileSync(join(top, 'data', 'sparse'))], [0, 0, 0, 0x78]);
       deepEqual(readdirSync(top), ['data'], 'nothing appeared beside the preopen');
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
+  });
+
+  it('a guest walks a 1,000-deep chain in a host directory and stats its bottom by one path, quickly; deeper than MAX_DEPTH is name-too-long (issue 14)', async () => {
+    const top = mkdtempSync(join(tmpdir(), 'isowasm-fs-'));
+    try {
+      const d = (n: number): string[] => Array<string>(n).fill('d');
+      mkdirSync(join(top, 'c', ...d(1000)), { recursive: true });
+      writeFileSync(join(top, 'c', ...d(1000), 'bottom.txt'), 'deep');
+      mkdirSync(join(top, 'e', ...d(MAX_DEPTH)), { recursive: true });
+      const run = (...args: string[]) => runGuest('fs-ops', { args: ['fs-ops', ...args], fs: { preopens: { '/data': top } } });
+      const t0 = performance.now();
+      const stat = await run('chainstat', '/data/c', '1000');
+      const t1 = performance.now();
+      const walked = await run('chain', '/data/c', '1000');
+      const t2 = performance.now();
+      equal(stat.out, 'chainstat /data/c 1000: file 4\n');
+      equal(walked.out, 'chain /data/c: 1000 file 4\n');
+      // a hang guard, not a benchmark: the probe's one stat took 31.8 s, blocking the event loop
+      ok(t1 - t0 < 5_000 && t2 - t1 < 10_000, `stat ${Math.round(t1 - t0)} ms, walk down ${Math.round(t2 - t1)} ms`);
+      equal((await run('chainmk', '/data/e', String(MAX_DEPTH - 1))).out, `chainmk /data/e ${MAX_DEPTH - 1}: EEXIST\n`);
+      equal((await run('chainmk', '/data/e', String(MAX_DEPTH))).out, `chainmk /data/e ${MAX_DEPTH}: ENAMETOOLONG\n`);
+      equal((await run('chain', '/data/e', String(MAX_DEPTH))).out, `chain /data/e: ${MAX_DEPTH - 1} ENAMETOOLONG\n`);
     } finally {
       rmSync(top, { recursive: true, force: true });
     }

@@ -3,11 +3,13 @@
  * confinement that is its own: host links leading out, hard links, devices, a swapped-in link.
  */
 import { execFileSync } from 'node:child_process';
-import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Volume } from '../../src/core/index.js';
 import { createDirectoryVolume } from '../../src/node/index.js';
-import { equal, ok, throws } from '../harness/assert.js';
+import { createDirectoryVolumeForTests } from '../../src/node/volumes.js';
+import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 import { codeOf, testVolume } from '../shared/volume-suite.js';
 
@@ -15,17 +17,108 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'isowasm-volume-'));
 }
 
-testVolume('directory volume', async ({ readOnly, files }) => {
-  const dir = tempDir();
-  for (const [p, content] of Object.entries(files ?? {})) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), content);
+for (const procFd of [true, false]) {
+  testVolume(`directory volume${procFd ? '' : ' (acting by checked paths, as where /proc/self/fd is missing)'}`, async ({ readOnly, files }) => {
+    const dir = tempDir();
+    for (const [p, content] of Object.entries(files ?? {})) {
+      mkdirSync(join(dir, p, '..'), { recursive: true });
+      writeFileSync(join(dir, p), content);
+    }
+    return {
+      volume: procFd ? createDirectoryVolume(dir, { readOnly }) : createDirectoryVolumeForTests(dir, { readOnly, procFd }),
+      reopen: async () => createDirectoryVolume(dir),
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+      refusesDotDotLinks: !procFd,
+    };
+  });
+}
+
+/**
+ * A host directory where a racing process will swap root/p, once checked, for a link to
+ * ../outside (which holds files named like those in p), keeping the real p as root/p-aside.
+ */
+function swapLayout(procFd: boolean) {
+  const top = tempDir();
+  const root = join(top, 'root');
+  mkdirSync(join(root, 'p'), { recursive: true });
+  mkdirSync(join(root, 'q'));
+  mkdirSync(join(top, 'outside'));
+  writeFileSync(join(root, 'p', 'f'), 'decoy');
+  writeFileSync(join(root, 'q', 'h'), 'mine');
+  writeFileSync(join(top, 'outside', 'f'), 'outside secret');
+  let armed = false;
+  const v = createDirectoryVolumeForTests(root, {
+    procFd,
+    beforeAct: () => {
+      if (!armed) return;
+      armed = false;
+      renameSync(join(root, 'p'), join(root, 'p-aside'));
+      symlinkSync('../outside', join(root, 'p'));
+    },
+  });
+  const outside = (): string[] => readdirSync(join(top, 'outside')).sort().map((n) => `${n}: ${readFileSync(join(top, 'outside', n), 'utf8')}`);
+  return { top, root, v, arm: () => { armed = true; }, outside, cleanup: () => rmSync(top, { recursive: true, force: true }) };
+}
+
+describe('createDirectoryVolume: a directory swapped for a link between the check and the act', () => {
+  it('acts through /proc/self/fd on Linux', () => {
+    const dir = tempDir();
+    try {
+      equal(createDirectoryVolumeForTests(dir).procFd, process.platform === 'linux', 'the test host has /proc/self/fd');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  type Case = readonly [name: string, act: (v: Volume) => unknown, inChecked: (root: string) => void];
+  const cases: Case[] = [
+    ['read', (v) => new TextDecoder().decode(v.read(['p', 'f'], 0, 100)), () => {}],
+    ['write', (v) => v.write(['p', 'f'], 0, new TextEncoder().encode('D')), (root) => equal(readFileSync(join(root, 'p-aside', 'f'), 'utf8'), 'Decoy')],
+    ['lstat', (v) => v.lstat(['p', 'f']).size, () => {}],
+    ['readdir', (v) => v.readdir(['p']).map((e) => e.name), () => {}],
+    ['rename out of it', (v) => v.rename(['p', 'f'], ['q', 'g']), (root) => equal(readFileSync(join(root, 'q', 'g'), 'utf8'), 'decoy')],
+    ['rename into it', (v) => v.rename(['q', 'h'], ['p', 'g']), (root) => equal(readFileSync(join(root, 'p-aside', 'g'), 'utf8'), 'mine')],
+    ['createFile', (v) => v.createFile(['p', 'new']), (root) => ok(lstatSync(join(root, 'p-aside', 'new')).isFile())],
+    ['mkdir', (v) => v.mkdir(['p', 'new']), (root) => ok(lstatSync(join(root, 'p-aside', 'new')).isDirectory())],
+    ['symlink', (v) => v.symlink!('f', ['p', 'new']), (root) => ok(lstatSync(join(root, 'p-aside', 'new')).isSymbolicLink())],
+    ['setTimes', (v) => v.setTimes(['p', 'f'], 0n, 0n), (root) => equal(lstatSync(join(root, 'p-aside', 'f')).mtimeMs, 0)],
+    ['truncate', (v) => v.truncate(['p', 'f'], 1), (root) => equal(readFileSync(join(root, 'p-aside', 'f'), 'utf8'), 'd')],
+    ['unlink', (v) => v.unlink(['p', 'f']), (root) => equal(lstatSync(join(root, 'p-aside', 'f'), { throwIfNoEntry: false }), undefined)],
+  ];
+  const expected: Record<string, unknown> = { read: 'decoy', lstat: 5, readdir: ['f'] };
+
+  for (const [name, act, inChecked] of cases) {
+    it(`${name}: on Linux it acts in the directory it checked, wherever that moved; nothing outside is touched`, () => {
+      if (process.platform !== 'linux') return;
+      const t = swapLayout(true);
+      try {
+        const before = t.outside();
+        t.arm();
+        const got = act(t.v);
+        if (name in expected) deepEqual(got, expected[name]);
+        inChecked(t.root);
+        deepEqual(t.outside(), before);
+      } finally {
+        t.cleanup();
+      }
+    });
   }
-  return {
-    volume: createDirectoryVolume(dir, { readOnly }),
-    reopen: async () => createDirectoryVolume(dir),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
+
+  // where the volume can only check paths, it looks again after acting; unlink and setTimes can't be undone (see src/node/volumes.ts)
+  for (const [name, act] of cases.filter(([n]) => n !== 'unlink' && n !== 'setTimes')) {
+    it(`${name}: by checked paths, it notices, undoes what it did, and refuses; nothing outside is read or left changed`, () => {
+      const t = swapLayout(false);
+      try {
+        const before = t.outside();
+        t.arm();
+        equal(codeOf(() => act(t.v)), 'not-permitted');
+        deepEqual(t.outside(), before);
+        equal(lstatSync(join(t.root, 'q', 'g'), { throwIfNoEntry: false }), undefined, 'nothing came in');
+      } finally {
+        t.cleanup();
+      }
+    });
+  }
 });
 
 describe('createDirectoryVolume: confinement of its own', () => {

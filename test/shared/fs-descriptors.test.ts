@@ -7,6 +7,7 @@ import { IsowasmError, type DenialReport, type Volume } from '../../src/core/ind
 import { createMemoryVolume } from '../../src/core/host/volumes/memory.js';
 import type { HostContext } from '../../src/core/wasi/context.js';
 import { Descriptor, filesystemErrorCode, filesystemNamespaces } from '../../src/core/wasi/filesystem/index.js';
+import { MAX_DEPTH } from '../../src/core/wasi/filesystem/paths.js';
 import { InputStream, OutputStream } from '../../src/core/wasi/io.js';
 import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
@@ -235,6 +236,38 @@ describe('wasi:filesystem descriptors', () => {
     const sub = root.openAt({}, 'a', { directory: true }, { read: true });
     equal(code(() => sub.statAt({}, '../a')), 'not-permitted');
     equal(sub.statAt({}, 'b/../b/file').size, 4n);
+  });
+
+  it('checks links where they are used: one made harmless, then led outside by renaming its directory nearer the root, is refused there', () => {
+    const v = createMemoryVolume({ 'a/b/': null, 'secret.txt': 'inside' });
+    const { root, reports } = host([{ guestPath: '/data', volume: v }]);
+    root.symlinkAt('../../secret.txt', 'a/b/l'); // a/b/../../secret.txt: inside, where it is made
+    equal(root.statAt({ symlinkFollow: true }, 'a/b/l').size, 6n);
+    root.renameAt('a/b', root, 'c'); // a directory moves with whatever links it holds
+    equal(code(() => root.statAt({ symlinkFollow: true }, 'c/l')), 'not-permitted');
+    equal(code(() => root.openAt({ symlinkFollow: true }, 'c/l', {}, { read: true })), 'not-permitted');
+    equal(code(() => root.readlinkAt('c/l')), 'not-permitted', 'its text leads outside now');
+    const c = root.openAt({}, 'c', { directory: true }, { read: true });
+    equal(code(() => c.statAt({ symlinkFollow: true }, 'l')), 'not-permitted', 'and from its own directory');
+    equal(root.statAt({}, 'c/l').type, 'symbolic-link', 'the link itself may still be looked at and removed');
+    root.unlinkFileAt('c/l');
+    equal(reports.length, 4);
+  });
+
+  it('bounds resolution: objects at most MAX_DEPTH deep, at most MAX_STEPS names walked (links included), both name-too-long beyond', () => {
+    const deep = Array<string>(MAX_DEPTH).fill('d');
+    const v = createMemoryVolume({ [`${deep.join('/')}/`]: null, 'a/': null });
+    const { root } = host([{ guestPath: '/data', volume: v }]);
+    const started = performance.now();
+    equal(root.statAt({}, deep.join('/')).type, 'directory', 'MAX_DEPTH deep is reachable');
+    equal(code(() => root.createDirectoryAt(`${deep.join('/')}/x`)), 'name-too-long', 'one more is not');
+    const bottom = root.openAt({}, deep.join('/'), { directory: true }, { read: true, mutateDirectory: true });
+    equal(code(() => bottom.createDirectoryAt('x')), 'name-too-long', 'nor from a descriptor down there');
+    // a link of 1,601 steps: twice fits in MAX_STEPS, three times does not
+    root.symlinkAt(`${'a/../'.repeat(800)}a`, 'l');
+    equal(root.statAt({ symlinkFollow: true }, 'l/../l').type, 'directory');
+    equal(code(() => root.statAt({ symlinkFollow: true }, 'l/../l/../l')), 'name-too-long');
+    ok(performance.now() - started < 5_000, 'and quickly');
   });
 
   it('refuses absolute paths, NULs, and over-long names and paths with error codes', () => {

@@ -5,14 +5,14 @@
  * ever escape, and hands every path the host passes to the volume to `check`, which verifies on
  * the storage side that the path is normalised and goes through real directories only.
  */
-import type { Volume, VolumePath } from '../../src/core/index.js';
+import type { Volume, VolumePath, VolumeWalk } from '../../src/core/index.js';
 import { isFilesystemErrorCode } from '../../src/core/host/volume.js';
 import { mulberry32 } from '../harness/prng.js';
 import type { HostContext } from '../../src/core/wasi/context.js';
 import { type Descriptor, filesystemNamespaces } from '../../src/core/wasi/filesystem/index.js';
 
 
-const METHODS = ['lstat', 'read', 'write', 'createFile', 'truncate', 'readdir', 'mkdir', 'rmdir', 'unlink', 'rename', 'setTimes', 'symlink', 'readlink', 'link', 'sync'] as const;
+const METHODS = ['lstat', 'read', 'write', 'createFile', 'truncate', 'readdir', 'mkdir', 'rmdir', 'unlink', 'rename', 'setTimes', 'symlink', 'readlink', 'link', 'sync', 'walk'] as const;
 
 /**
  * Wraps `volume` so that every path the host hands it is first checked: normalised segments
@@ -40,10 +40,32 @@ export function spyVolume(volume: Volume, check: (path: VolumePath, method: stri
           seen(args[0], String(key));
           seen(args[1], String(key));
         } else seen(args[0], String(key));
+        if (key === 'walk') return spyWalk(fn(...args) as VolumeWalk, args[0] as VolumePath, seen);
         return fn(...args);
       };
     },
   });
+}
+
+/** A walk whose every lookup is seen as the path it looks up. */
+function spyWalk(walk: VolumeWalk, start: VolumePath, seen: (p: unknown, method: string) => void): VolumeWalk {
+  const at = [...start];
+  return {
+    type: (name) => {
+      seen([...at, name], 'walk.type');
+      return walk.type(name);
+    },
+    enter: (name) => {
+      seen([...at, name], 'walk.enter');
+      walk.enter(name);
+      at.push(name);
+    },
+    leave: () => {
+      walk.leave();
+      at.pop();
+    },
+    close: () => walk.close(),
+  };
 }
 
 const ODD = ['\\', ':', ' ', 'é', '\u202e', '%2e%2e', '\n', '*', '?', '🙂', '\ud800', '\0', '..\\..', 'C:', '~', '$HOME', '\t', '"', '<>|'];

@@ -138,6 +138,8 @@ control-dotdot-inside: OK inside
 export function plantLinks(volume: Volume, links: Readonly<Record<string, string>>): Volume {
   const planted = (p: VolumePath): string | undefined => (p.length === 1 ? links[p[0]!] : undefined);
   const overrides: Partial<Volume> = {
+    // no walk: the host then walks with lstat, which sees the planted links
+    walk: undefined,
     lstat(p): VolumeStat {
       const t = planted(p);
       return t === undefined ? volume.lstat(p) : { type: 'symbolic-link', size: new TextEncoder().encode(t).length, linkCount: 1, id: `planted:${p[0]}` };

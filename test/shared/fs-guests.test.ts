@@ -4,6 +4,7 @@
  */
 import { IsowasmError, type Volume } from '../../src/core/index.js';
 import { createMemoryVolume } from '../../src/core/host/volumes/memory.js';
+import { MAX_DEPTH } from '../../src/core/wasi/filesystem/paths.js';
 import { deepEqual, equal, ok, rejects } from '../harness/assert.js';
 import { platform } from '../harness/platform.js';
 import { describe, isNode, it } from '../harness/test-api.js';
@@ -65,6 +66,40 @@ describe('filesystem guests on the memory volume', () => {
     const ro = createMemoryVolume({ 'f': 'x' }, { readOnly: true });
     const { out } = await runGuest('fs-ops', { args: ['fs-ops', 'read', '/data/f', 'write', '/data/f', 'y', 'mkdir', '/data/d'], fs: { preopens: { '/data': { volume: ro, readOnly: false } } } });
     equal(out, 'read /data/f: x\nwrite /data/f: EROFS\nmkdir /data/d: EROFS\n');
+  });
+
+  it('takes the grant form the README shows: a bare volume as a preopen (issue 14)', async () => {
+    const data = createMemoryVolume({ 'seed.txt': 'bare' });
+    const { out } = await runGuest('fs-ops', { args: ['fs-ops', 'read', '/data/seed.txt', 'write', '/data/new.txt', 'made'], fs: { preopens: { '/data': data } } });
+    equal(out, 'read /data/seed.txt: bare\nwrite /data/new.txt: ok\n');
+    equal(text(data, ['new.txt']), 'made');
+  });
+
+  it('still takes { volume, readOnly: true }: read, and every change refused', async () => {
+    const data = createMemoryVolume({ 'seed.txt': 'guarded' });
+    const { out } = await runGuest('fs-ops', { args: ['fs-ops', 'read', '/data/seed.txt', 'write', '/data/new.txt', 'x', 'rm', '/data/seed.txt'], fs: { preopens: { '/data': { volume: data, readOnly: true } } } });
+    equal(out, 'read /data/seed.txt: guarded\nwrite /data/new.txt: EROFS\nrm /data/seed.txt: EROFS\n');
+    deepEqual(tree(data), ['seed.txt']);
+  });
+
+  it('a guest walks a 1,000-deep chain and stats its bottom by one path, quickly; deeper than MAX_DEPTH is name-too-long (issue 14)', async () => {
+    const chain = (n: number): string => Array<string>(n).fill('d').join('/');
+    const data = createMemoryVolume({ [`c/${chain(1000)}/bottom.txt`]: 'deep', [`e/${chain(MAX_DEPTH)}/bottom.txt`]: 'too deep' });
+    const run = (...args: string[]) => runGuest('fs-ops', { args: ['fs-ops', ...args], fs: { preopens: { '/data': data } } });
+    const t0 = performance.now();
+    const stat = await run('chainstat', '/data/c', '1000');
+    const t1 = performance.now();
+    const walked = await run('chain', '/data/c', '1000');
+    const t2 = performance.now();
+    equal(stat.out, 'chainstat /data/c 1000: file 4\n');
+    equal(walked.out, 'chain /data/c: 1000 file 4\n');
+    // a hang guard, not a benchmark (the probe's one stat took 31.8 s on a host directory)
+    ok(t1 - t0 < 5_000 && t2 - t1 < 10_000, `stat ${Math.round(t1 - t0)} ms, walk down ${Math.round(t2 - t1)} ms`);
+    // /data/e is 1 deep: its chain's last directory is MAX_DEPTH + 1 deep, beyond reach
+    equal((await run('chainmk', '/data/e', String(MAX_DEPTH - 2))).out, `chainmk /data/e ${MAX_DEPTH - 2}: EEXIST\n`);
+    equal((await run('chainmk', '/data/e', String(MAX_DEPTH - 1))).out, `chainmk /data/e ${MAX_DEPTH - 1}: EEXIST\n`);
+    equal((await run('chainmk', '/data/e', String(MAX_DEPTH))).out, `chainmk /data/e ${MAX_DEPTH}: ENAMETOOLONG\n`);
+    equal((await run('chain', '/data/e', String(MAX_DEPTH))).out, `chain /data/e: ${MAX_DEPTH - 1} ENAMETOOLONG\n`);
   });
 
   it('a host directory given as a string is served in Node and refused with a clear error in browsers', async () => {

@@ -15,6 +15,8 @@ export interface VolumeUnderTest {
   readonly reopen?: () => Promise<Volume>;
   /** Removes what the test created. */
   readonly cleanup?: () => Promise<void> | void;
+  /** The backend refuses links whose text holds `..` (not-permitted): the directory volume where /proc/self/fd is missing. */
+  readonly refusesDotDotLinks?: boolean;
 }
 
 export type VolumeFactory = (options: { readOnly?: boolean; files?: Readonly<Record<string, string>> }) => Promise<VolumeUnderTest>;
@@ -221,16 +223,18 @@ export function testVolume(name: string, factory: VolumeFactory): void {
       }
     }));
 
-    it('keeps symbolic links as text and never follows one', withVolume({}, ({ volume: v }) => {
+    it('keeps symbolic links as text and never follows one', withVolume({}, ({ volume: v, refusesDotDotLinks }) => {
       ok(typeof v.symlink === 'function' && typeof v.readlink === 'function', 'every backend here supports symbolic links');
       v.mkdir(['dir']);
       writeFile(v, ['dir', 'secret'], 'S');
       writeFile(v, ['file'], 'F');
       v.symlink!('dir', ['to-dir']);
       v.symlink!('file', ['to-file']);
-      v.symlink!('../outside/anything', ['dangling']);
+      const dangling = refusesDotDotLinks ? 'outside/anything' : '../outside/anything';
+      if (refusesDotDotLinks) equal(codeOf(() => v.symlink!('dir/../../x', ['climbs'])), 'not-permitted');
+      v.symlink!(dangling, ['dangling']);
       equal(v.readlink!(['to-dir']), 'dir');
-      equal(v.readlink!(['dangling']), '../outside/anything');
+      equal(v.readlink!(['dangling']), dangling);
       const st = v.lstat(['to-file']);
       equal(st.type, 'symbolic-link');
       equal(st.size, 4, 'a link\'s size is its text\'s length');
@@ -299,6 +303,45 @@ export function testVolume(name: string, factory: VolumeFactory): void {
       }
       equal(readAll(v, ['f.txt']), 'content', 'unchanged');
       deepEqual(names(v, []), ['d/', 'f.txt']);
+    }));
+
+    it('walks directories one name at a time as lstat sees them, never through a link, never above its start (where it offers walk)', withVolume({}, ({ volume: v }) => {
+      if (!v.walk) return;
+      v.mkdir(['a']);
+      v.mkdir(['a', 'b']);
+      writeFile(v, ['a', 'f'], 'x');
+      v.symlink?.('b', ['a', 'l']);
+      const w = v.walk(['a']);
+      try {
+        equal(w.type('b'), 'directory');
+        equal(w.type('f'), 'regular-file');
+        if (v.symlink) equal(w.type('l'), 'symbolic-link');
+        equal(w.type('missing'), null);
+        equal(codeOf(() => w.type('..')), 'invalid');
+        if (v.symlink) equal(codeOf(() => w.enter('l')), 'not-permitted');
+        equal(codeOf(() => w.enter('f')), 'not-directory');
+        equal(codeOf(() => w.enter('missing')), 'no-entry');
+        w.enter('b');
+        equal(w.type('f'), null, 'now in a/b');
+        writeFile(v, ['a', 'b', 'g'], 'y');
+        equal(w.type('g'), 'regular-file', 'it sees what changed since');
+        w.leave();
+        equal(w.type('f'), 'regular-file', 'back in a');
+        equal(codeOf(() => w.leave()), 'invalid', 'not above where it began');
+      } finally {
+        w.close();
+      }
+      const top = v.walk([]);
+      try {
+        equal(top.type('a'), 'directory');
+      } finally {
+        top.close();
+      }
+      if (v.symlink) {
+        v.symlink('a', ['to-a']);
+        ok(['not-permitted', 'not-directory'].includes(codeOf(() => v.walk!(['to-a']))), 'a walk does not begin through a link');
+      }
+      equal(codeOf(() => v.walk!(['a', 'f'])), 'not-directory');
     }));
 
     it('throws only VolumeErrors carrying wasi:filesystem error codes', withVolume({}, ({ volume: v }) => {

@@ -69,7 +69,7 @@ export interface Capabilities {
   /** Secure and insecure randomness; granted unless `false`. */
   readonly random?: boolean;
   /** Filesystem preopens: guest path -> volume (a string is a host directory in Node). */
-  readonly fs?: { readonly preopens: Readonly<Record<string, string | PreopenGrant>> };
+  readonly fs?: { readonly preopens: Readonly<Record<string, string | Volume | PreopenGrant>> };
   /** Outgoing HTTP: allowed origins, e.g. `https://api.example.com`, `https://*.example.com`, `http://127.0.0.1:8080`. */
   readonly http?: { readonly allow: readonly string[] };
   /** `wasi:config/store` values. */

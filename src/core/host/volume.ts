@@ -1,7 +1,7 @@
 /**
  * The Volume contract: what backs a filesystem preopen. A volume is a small synchronous,
  * path-based store of directories, regular files and symbolic links. isowasm's
- * `wasi:filesystem` host (src/core/host/wasi/filesystem.ts) resolves and confines every guest
+ * `wasi:filesystem` host (src/core/wasi/filesystem/paths.ts) resolves and confines every guest
  * path itself, one segment at a time, and only then calls the volume with a path it has checked;
  * a volume's job is storage, plus one rule that keeps confinement safe even if the caller errs:
  * it never follows a symbolic link.
@@ -133,6 +133,30 @@ export interface VolumeDirEntry {
 }
 
 /**
+ * A walk through a volume's directories one name at a time, from the directory it began at:
+ * what `Volume.walk` returns. It lets the host resolve a path in time linear in its length
+ * (each `lstat` of a path starts again from the root, which makes a deep path quadratic). What
+ * it answers is a check for the walk only: the host acts through the volume's own methods, which
+ * check again.
+ *
+ * @example
+ * ```ts
+ * const w = volume.walk!(['src']);
+ * try { if (w.type('lib') === 'directory') w.enter('lib'); } finally { w.close(); }
+ * ```
+ */
+export interface VolumeWalk {
+  /** The type of the entry `name` of the current directory, as `lstat` would say; null: none. */
+  type(name: string): VolumeEntryType | null;
+  /** Moves into the directory `name` of the current directory; never follows a symbolic link. */
+  enter(name: string): void;
+  /** Moves back to the directory it came from; never above the one the walk began at. */
+  leave(): void;
+  /** Frees what the walk holds (open directories). */
+  close(): void;
+}
+
+/**
  * A new timestamp: nanoseconds since the epoch, `'now'`, or `null` to leave it unchanged.
  *
  * @example
@@ -230,6 +254,11 @@ export interface Volume {
   readlink?(path: VolumePath): string;
   /** Creates a hard link `path` to the non-directory at `existing`. Absent: hard links unsupported. */
   link?(existing: VolumePath, path: VolumePath): void;
+  /**
+   * A walk from the directory at `path` (see `VolumeWalk`), answering exactly as `lstat` would.
+   * Absent: the host walks with `lstat`, whose cost grows with the depth of each path.
+   */
+  walk?(path: VolumePath): VolumeWalk;
   /** Makes what was written to `path` reach stable storage (fsync). */
   sync?(path: VolumePath): void;
   /** Persists what changed since the last flush; awaited after every call of an instance granted it. */

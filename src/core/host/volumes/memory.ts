@@ -3,7 +3,7 @@
  * backs `createMemoryVolume()` in every environment, and the IndexedDB volume serves from one
  * (it watches the changes to persist them).
  */
-import { VolumeError, type Volume, type VolumeDirEntry, type VolumePath, type VolumeStat, type VolumeTimeUpdate } from '../volume.js';
+import { VolumeError, type Volume, type VolumeDirEntry, type VolumePath, type VolumeStat, type VolumeTimeUpdate, type VolumeWalk } from '../volume.js';
 
 /**
  * One object of a memory volume. Fields are the volume's own: change them only through it.
@@ -200,6 +200,29 @@ export class MemoryVolume implements Volume {
       modificationTime: n.modificationTime,
       statusChangeTime: n.statusChangeTime,
       id: String(n.id),
+    };
+  }
+
+  walk(path: VolumePath): VolumeWalk {
+    const start = this.#node(path);
+    if (start.type !== 'directory') throw new VolumeError(start.type === 'symbolic-link' ? 'not-permitted' : 'not-directory');
+    // the directories entered, so that each step is one lookup however deep the walk is
+    const dirs = [start];
+    const here = (): MemoryNode => dirs[dirs.length - 1]!;
+    return {
+      type: (name) => here().entries.get(checkName(name))?.type ?? null,
+      enter: (name) => {
+        const n = here().entries.get(checkName(name));
+        if (!n) throw new VolumeError('no-entry');
+        if (n.type === 'symbolic-link') throw new VolumeError('not-permitted', 'a path goes through a symbolic link, which volumes never follow', { confinement: true });
+        if (n.type !== 'directory') throw new VolumeError('not-directory');
+        dirs.push(n);
+      },
+      leave: () => {
+        if (dirs.length <= 1) throw new VolumeError('invalid', 'a walk may not leave the directory it began at');
+        dirs.pop();
+      },
+      close: () => {},
     };
   }
 
