@@ -8,7 +8,8 @@ import type { VolumeEntryType } from '../../host/volume.js';
 import { InputStream, OutputStream, failed } from '../io.js';
 import { DirectoryEntryStream } from './directory-stream.js';
 import { clip, codeOf, escape, guarded, readOnly, streamErrorMessage } from './errors.js';
-import { type DescriptorFlags, type Open, TOKEN, current, dirOf, fileOf, moved, mutable, register, unregister } from './open.js';
+import { type DescriptorFlags, type Open, TOKEN } from './mount.js';
+import { current, dirOf, fileOf, moved, mutable, register, unregister } from './open.js';
 import { MAX_PATH, climbsAboveRoot, readLink, resolve } from './paths.js';
 import { type DescriptorStat, type NewTimestamp, type OpenFlags, type PathFlags, descriptorStat, metadataHash, timeUpdate, toNumber } from './stat.js';
 

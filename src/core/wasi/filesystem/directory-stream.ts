@@ -1,7 +1,7 @@
 /** `wasi:filesystem/types#directory-entry-stream`. */
 import { symbolDispose } from '../../dispose.js';
 import type { VolumeDirEntry, VolumeEntryType } from '../../host/volume.js';
-import { TOKEN } from './open.js';
+import { TOKEN } from './mount.js';
 
 /**
  * `wasi:filesystem/types#directory-entry-stream`: a snapshot of a directory's entries, taken

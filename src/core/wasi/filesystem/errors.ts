@@ -5,7 +5,7 @@
  */
 import { type FilesystemErrorCode, isFilesystemErrorCode, VolumeError } from '../../host/volume.js';
 import { IoError } from '../io.js';
-import type { Mount } from './open.js';
+import type { Mount } from './mount.js';
 
 export const IO_ERROR_PREFIX = 'wasi:filesystem error ';
 

@@ -10,7 +10,7 @@ import type { HostContext } from '../context.js';
 import { Descriptor, newDescriptor } from './descriptor.js';
 import { DirectoryEntryStream } from './directory-stream.js';
 import { filesystemErrorCode } from './errors.js';
-import type { DescriptorFlags, Mount } from './open.js';
+import type { DescriptorFlags, Mount } from './mount.js';
 
 export { Descriptor, DirectoryEntryStream, filesystemErrorCode };
 

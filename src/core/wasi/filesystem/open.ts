@@ -1,44 +1,12 @@
 /**
- * Open descriptors: what one preopen shares (`Mount`), what one descriptor holds (`Open`: its
- * object's path in the volume plus its identity, checked before every use, so a descriptor whose
+ * Open descriptors: the checks that a descriptor still names the object it opened (so one whose
  * object was replaced answers `bad-descriptor` rather than act on the newcomer), and the registry
  * that moves the descriptors below a renamed path along with it.
  */
-import type { DenialReport } from '../../host/capabilities.js';
-import type { Volume, VolumeEntryType, VolumeStat } from '../../host/volume.js';
+import type { Volume, VolumeStat } from '../../host/volume.js';
 import { readOnly } from './errors.js';
+import type { Open } from './mount.js';
 import { lstatOrNull } from './paths.js';
-
-/** Passed to the resource classes' constructors, which the guest and users may not call. */
-export const TOKEN = Symbol('isowasm.filesystem');
-
-/** `wasi:filesystem/types#descriptor-flags`. */
-export interface DescriptorFlags {
-  read?: boolean;
-  write?: boolean;
-  fileIntegritySync?: boolean;
-  dataIntegritySync?: boolean;
-  requestedWriteSync?: boolean;
-  mutateDirectory?: boolean;
-}
-
-/** What one preopen shares among its descriptors. */
-export interface Mount {
-  readonly volume: Volume;
-  readonly readOnly: boolean;
-  readonly guestPath: string;
-  readonly report: (d: DenialReport) => void;
-}
-
-/** A descriptor's state: where it points, what it was when opened, what it may do. */
-export interface Open {
-  readonly mount: Mount;
-  path: string[];
-  readonly id: string;
-  readonly type: VolumeEntryType;
-  readonly flags: DescriptorFlags;
-  ref?: WeakRef<Open>;
-}
 
 /** Open descriptors per volume (weakly), so that a rename moves the ones below it. */
 const openByVolume = new WeakMap<Volume, { set: Set<WeakRef<Open>>; added: number }>();

@@ -22,7 +22,7 @@
 import type { VolumePath, VolumeStat, VolumeWalk } from '../../host/volume.js';
 import { VolumeError, type Volume } from '../../host/volume.js';
 import { clip, escape } from './errors.js';
-import type { Mount, Open } from './open.js';
+import type { Mount, Open } from './mount.js';
 
 /** Longest path and name the guest may pass (Linux's PATH_MAX and NAME_MAX, in UTF-8 bytes). */
 export const MAX_PATH = 4096;
