@@ -5,5 +5,6 @@ export {
   type ComponentModel, type Capabilities, type StdioGrant, type PreopenGrant, type OutputSink, type InputSource,
   type DenialReport, setWasiPlatform, type WasiPlatform, type CapabilityNeed,
   setWorkerPlatform, type WorkerPlatform, type Strategy, type StrategyOption,
+  type CompileOptions, type LoaderLimits, DEFAULT_LOADER_LIMITS,
 } from './core/index.js';
 export * from './browser/index.js';

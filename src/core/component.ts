@@ -1,4 +1,5 @@
 import { parseComponent } from './binary/parse-component.js';
+import type { LoaderLimits } from './binary/limits.js';
 import { type CoreSignatures, readCoreSignatures } from './binary/core-signatures.js';
 import type { ComponentModel } from './binary/model.js';
 import { IsowasmError } from './errors.js';
@@ -70,6 +71,12 @@ export interface InstantiateOptions {
   readonly strategy?: StrategyOption;
 }
 
+/** Options of `Component.compile` (and of `loadComponent`). */
+export interface CompileOptions {
+  /** Bounds on the work the binary may ask for (see `LoaderLimits` for the defaults). */
+  readonly limits?: LoaderLimits;
+}
+
 /** A running instance of a component. */
 export interface Instance {
   /**
@@ -118,10 +125,11 @@ export class Component {
    * @example
    * ```ts
    * const component = await Component.compile(new Uint8Array(await (await fetch(url)).arrayBuffer()));
+   * const trusted = await Component.compile(bytes, { limits: { maxInstances: 5000 } });
    * ```
    */
-  static async compile(bytes: Uint8Array): Promise<Component> {
-    const model = parseComponent(bytes);
+  static async compile(bytes: Uint8Array, options: CompileOptions = {}): Promise<Component> {
+    const model = parseComponent(bytes, options.limits);
     const modules = new Map<number, WebAssembly.Module>();
     const moduleSizes = new Map<number, number>();
     const signatures = new WeakMap<WebAssembly.Module, CoreSignatures | null>();

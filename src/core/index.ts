@@ -5,11 +5,12 @@
  * `isowasm/node` and `isowasm/browser` entry points register them (`setWasiPlatform`,
  * `setWorkerPlatform`), so an app that brings its own imports carries only the loader.
  */
-export { Component, type Instance, type InstantiateOptions } from './component.js';
+export { Component, type CompileOptions, type Instance, type InstantiateOptions } from './component.js';
 export { loadComponent, readSource, type ComponentSource, type LoadOptions } from './load.js';
 export { IsowasmError, ComponentError, ComponentExit, type IsowasmErrorCode } from './errors.js';
 export type { ItemDescription } from './link/describe.js';
 export { parseComponent, binaryKind } from './binary/parse-component.js';
+export { DEFAULT_LOADER_LIMITS, type LoaderLimits } from './binary/limits.js';
 export type { ComponentModel } from './binary/model.js';
 export type { Capabilities, StdioGrant, PreopenGrant, OutputSink, InputSource, DenialReport } from './host/capabilities.js';
 export { setWasiPlatform, type WasiPlatform, type WasiHost, type HostContext } from './host/platform.js';

@@ -1,11 +1,11 @@
-import { Component } from './component.js';
+import { type CompileOptions, Component } from './component.js';
 import { IsowasmError } from './errors.js';
 
 /** Where a component's bytes come from. */
 export type ComponentSource = Uint8Array | ArrayBuffer | ArrayBufferView | URL | string | Response | Promise<Response>;
 
-/** Options of `loadComponent`. */
-export interface LoadOptions {
+/** Options of `loadComponent`: reading the bytes, and `limits` (see `CompileOptions`). */
+export interface LoadOptions extends CompileOptions {
   /** Called as the download progresses (total is null when the server sends no length). */
   readonly onProgress?: (received: number, total: number | null) => void;
   /** Passed to `fetch` when the source is a URL. */
@@ -82,8 +82,10 @@ async function readResponse(response: Response, options: LoadOptions): Promise<U
  * const component = await loadComponent(new URL('./markdown.wasm', import.meta.url));
  * const instance = await component.instantiate();
  * const html = instance.exports['acme:md/render'].toHtml('# hello');
+ * // a trusted component beyond the default loader limits
+ * const big = await loadComponent(url, { limits: { maxInstances: 5000 } });
  * ```
  */
 export async function loadComponent(source: ComponentSource, options: LoadOptions = {}): Promise<Component> {
-  return Component.compile(await readSource(source, options));
+  return Component.compile(await readSource(source, options), options);
 }

@@ -56,7 +56,8 @@ export async function instantiateInWorker(a: WorkerInstantiation): Promise<Worke
   const imports = bridge.describeImports(a.model, host);
   // structured clone copies a view's whole buffer: send only the component's bytes
   const bytes = a.bytes.byteLength === a.bytes.buffer.byteLength ? a.bytes : a.bytes.slice();
-  const node = await bridge.start({ t: 'init', bytes, modules: [...a.link.modules], sab: bridge.slot.buffer, imports });
+  // the worker parses the bytes again, under the same limits
+  const node = await bridge.start({ t: 'init', bytes, limits: a.model.limits, modules: [...a.link.modules], sab: bridge.slot.buffer, imports });
   const life = {};
   bridge.live(life);
   orphans.register(life, bridge, bridge);
