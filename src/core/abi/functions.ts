@@ -60,32 +60,46 @@ function planFor(ft: FuncType): Plan {
   return p;
 }
 
+/** Memoized per type: a type that shares its parts is walked once per distinct part. */
+const borrows = new WeakMap<ValType, boolean>();
+const memoryNeeds = new WeakMap<ValType, boolean>();
+
 function containsBorrow(t: ValType | null): boolean {
   if (!t) return false;
-  switch (t.kind) {
-    case 'borrow': return true;
-    case 'list': return containsBorrow(t.elem);
-    case 'record': return t.fields.some((f) => containsBorrow(f.type));
-    case 'tuple': return t.types.some(containsBorrow);
-    case 'variant': return t.cases.some((c) => containsBorrow(c.type));
-    case 'option': return containsBorrow(t.type);
-    case 'result': return containsBorrow(t.ok) || containsBorrow(t.err);
-    default: return false;
+  let b = borrows.get(t);
+  if (b === undefined) {
+    switch (t.kind) {
+      case 'borrow': b = true; break;
+      case 'list': b = containsBorrow(t.elem); break;
+      case 'record': b = t.fields.some((f) => containsBorrow(f.type)); break;
+      case 'tuple': b = t.types.some(containsBorrow); break;
+      case 'variant': b = t.cases.some((c) => containsBorrow(c.type)); break;
+      case 'option': b = containsBorrow(t.type); break;
+      case 'result': b = containsBorrow(t.ok) || containsBorrow(t.err); break;
+      default: b = false;
+    }
+    borrows.set(t, b);
   }
+  return b;
 }
 
 function needsMemory(t: ValType | null): boolean {
   if (!t) return false;
-  switch (t.kind) {
-    case 'string': return true;
-    case 'list': return t.length === null || needsMemory(t.elem);
-    case 'record': return t.fields.some((f) => needsMemory(f.type));
-    case 'tuple': return t.types.some(needsMemory);
-    case 'variant': return t.cases.some((c) => needsMemory(c.type));
-    case 'option': return needsMemory(t.type);
-    case 'result': return needsMemory(t.ok) || needsMemory(t.err);
-    default: return false;
+  let b = memoryNeeds.get(t);
+  if (b === undefined) {
+    switch (t.kind) {
+      case 'string': b = true; break;
+      case 'list': b = t.length === null || needsMemory(t.elem); break;
+      case 'record': b = t.fields.some((f) => needsMemory(f.type)); break;
+      case 'tuple': b = t.types.some(needsMemory); break;
+      case 'variant': b = t.cases.some((c) => needsMemory(c.type)); break;
+      case 'option': b = needsMemory(t.type); break;
+      case 'result': b = needsMemory(t.ok) || needsMemory(t.err); break;
+      default: b = false;
+    }
+    memoryNeeds.set(t, b);
   }
+  return b;
 }
 
 /**
