@@ -226,3 +226,24 @@ export function coreExportChain(length = 5000): Uint8Array {
     section(SECTION.export, vec([exportItem('answer', SORT.func, 0)])),
   );
 }
+
+/**
+ * `depth` value types, each wrapping the previous in the next of option, record, variant, tuple,
+ * list and result in turn (the first wraps u8), the first at type index `first`: every codec and
+ * walker recurses through each kind.
+ */
+export function mixedChainTypes(depth: number, first = 0): Bytes[] {
+  const types: Bytes[] = [];
+  for (let i = 0; i < depth; i++) {
+    const p = i === 0 ? [VAL.u8] : typeRef(first + i - 1);
+    types.push([
+      [0x6b, ...p],
+      [0x72, ...vec([[...name('a'), ...p], [...name('b'), VAL.u32]])],
+      [0x71, ...vec([[...name('a'), 0x01, ...p, 0x00], [...name('b'), 0x00, 0x00]])],
+      [0x6f, ...vec([p, [VAL.string]])],
+      [0x70, ...p],
+      [0x6a, 0x01, ...p, 0x00],
+    ][i % 6]!);
+  }
+  return types;
+}

@@ -17,7 +17,7 @@ import { platform } from '../harness/platform.js';
 import { describe, isNode, it } from '../harness/test-api.js';
 import {
   coreExportChain, deepInstanceExports, deepOption, deepOptionTypes, importedDoubling, instanceExportDag,
-  liftedWithParam, nestedDoubling, nestedExportDoubling, outerAliasDoubling, tupleDag, tupleDagTypes,
+  liftedWithParam, mixedChainTypes, nestedDoubling, nestedExportDoubling, outerAliasDoubling, tupleDag, tupleDagTypes,
   typeThroughExports,
 } from './_blowups.js';
 import { SECTION, VAL, answerComponent, section, u32, vec } from './_binary-builder.js';
@@ -215,14 +215,18 @@ describe('loader limits: types', () => {
     ok(performance.now() - started < 2000, 'took over 2 s');
   });
 
-  it('with maxTypeDepth raised to its cap, types 1000 deep are described and compiled without exhausting the stack', async () => {
-    const limits = { maxTypeDepth: 1000 };
-    refusedBy(await attempt(deepOption(1000), limits), 'load', 'maxTypeDepth', /nested 1001 levels deep/);
-    const c = await loadComponent(deepOption(999), { limits });
-    equal(c.exports[0]!.signature, `${'option<'.repeat(999)}u8${'>'.repeat(999)}`);
-    // the codec of a 998-deep parameter is compiled (then the core signature does not match)
-    const f = await loadComponent(liftedWithParam(deepOptionTypes(998)), { limits });
-    await rejects(() => f.instantiate(), { instanceOf: IsowasmError, code: 'INVALID_BINARY', message: /passes strings or lists through memory/ });
+  it('with maxTypeDepth raised to its cap, types 500 deep are described and compiled without exhausting the stack', async () => {
+    const limits = { maxTypeDepth: 500 };
+    refusedBy(await attempt(deepOption(500), limits), 'load', 'maxTypeDepth', /nested 501 levels deep/);
+    const c = await loadComponent(deepOption(499), { limits });
+    equal(c.exports[0]!.signature, `${'option<'.repeat(499)}u8${'>'.repeat(499)}`);
+    // codecs of parameters 499 levels deep (500 with the function) are compiled, then the canon
+    // lift is refused: it names no memory
+    for (const types of [deepOptionTypes(498), mixedChainTypes(498)]) {
+      const f = await loadComponent(liftedWithParam(types), { limits });
+      void f.exports;
+      await rejects(() => f.instantiate(), { instanceOf: IsowasmError, code: 'INVALID_BINARY', message: /passes strings or lists through memory/ });
+    }
   });
 });
 
@@ -245,7 +249,7 @@ describe('loader limits: configuration', () => {
 
   it('limits that are not positive integers, unknown limits and depths beyond the cap are TypeErrors', async () => {
     const b = answerComponent();
-    for (const bad of [{ maxInstances: 0 }, { maxTypeSize: 1.5 }, { maxTypeDepth: 1001 }, { maxCoreInstances: -1 }, { maxTypes: 5 }, { maxInstances: '10' }]) {
+    for (const bad of [{ maxInstances: 0 }, { maxTypeSize: 1.5 }, { maxTypeDepth: 501 }, { maxCoreInstances: -1 }, { maxTypes: 5 }, { maxInstances: '10' }]) {
       await rejects(() => loadComponent(b, { limits: bad as LoaderLimits }), { instanceOf: TypeError });
     }
     await loadComponent(b, { limits: { maxInstances: undefined } });

@@ -1,3 +1,4 @@
+import { MAX_TYPE_DEPTH_CAP } from '../binary/limits.js';
 import { AbiTrap, IsowasmError } from '../errors.js';
 import { type Cx, MAX_BYTE_LENGTH } from './context.js';
 import { liftBorrow, liftOwn, lowerBorrow, lowerOwn } from './resources.js';
@@ -40,11 +41,26 @@ const cache = new WeakMap<ValType, Codec>();
  */
 export const MAX_FLAT = 17;
 
-/** The codec of a value type (memoized per type object). */
+/** Codecs being built inside one another right now. */
+let building = 0;
+
+/**
+ * The codec of a value type (memoized per type object). Building recurses into the parts; the
+ * linker only makes types nested at most `maxTypeDepth` (itself at most MAX_TYPE_DEPTH_CAP) deep,
+ * and this refuses deeper ones too rather than overflow the stack.
+ */
 export function codecFor(t: ValType): Codec {
   let c = cache.get(t);
   if (!c) {
-    c = build(t);
+    if (building >= MAX_TYPE_DEPTH_CAP) {
+      throw new IsowasmError('UNSUPPORTED', `a value type nested more than ${MAX_TYPE_DEPTH_CAP} levels deep can't be passed (its Canonical ABI codec would exhaust the stack)`);
+    }
+    building++;
+    try {
+      c = build(t);
+    } finally {
+      building--;
+    }
     cache.set(t, c);
   }
   return c;

@@ -24,8 +24,9 @@ export interface LoaderLimits {
   readonly maxCoreInstances?: number;
   /**
    * How deeply types nest: value types (`option<option<u8>>` is 3 levels deep), function types
-   * and instance types, and instances nested in instances' exports. Default 100; at most 1000,
-   * since deeper types would exhaust the JavaScript stack.
+   * and instance types, and instances nested in instances' exports. Default 100; at most 500,
+   * since each level takes about 1 KB of the JavaScript stack (of about 1 MB) in the walks over
+   * types (codecs, descriptions, lifting).
    */
   readonly maxTypeDepth?: number;
   /**
@@ -58,8 +59,8 @@ export const DEFAULT_LOADER_LIMITS: ResolvedLimits = Object.freeze({
   maxTypeSize: 1_000_000,
 });
 
-/** Deeper types would overflow the stack of the recursive walks (codecs, lifting) below them. */
-export const MAX_TYPE_DEPTH_CAP = 1000;
+/** Deeper types would overflow the stack of the recursive walks (codecs, lifting) over them. */
+export const MAX_TYPE_DEPTH_CAP = 500;
 
 /** Fills in defaults and checks the given limits (a `TypeError` for a limit that is not a positive integer). */
 export function resolveLimits(limits?: LoaderLimits): ResolvedLimits {
