@@ -1,4 +1,5 @@
 import { parseComponent } from './binary/parse-component.js';
+import type { LoaderLimits } from './binary/limits.js';
 import { type CoreSignatures, readCoreSignatures } from './binary/core-signatures.js';
 import type { ComponentModel } from './binary/model.js';
 import { IsowasmError } from './errors.js';
@@ -93,6 +94,8 @@ export interface InstantiateOptions {
 export interface CompileOptions {
   /** serves the instances' grants and workers (see `Platform`) */
   readonly platform?: Platform;
+  /** Bounds on the work the binary may ask for (see `LoaderLimits` for the defaults). */
+  readonly limits?: LoaderLimits;
 }
 
 /** A running instance of a component. */
@@ -150,11 +153,12 @@ export class Component {
    * import { Component } from 'isowasm/core';
    * import { nodePlatform } from 'isowasm/node';
    * const component = await Component.compile(bytes, { platform: nodePlatform });
+   * const trusted = await Component.compile(bytes, { platform: nodePlatform, limits: { maxInstances: 5000 } });
    * ```
    */
   static async compile(bytes: Uint8Array, options: CompileOptions = {}): Promise<Component> {
     if (typeof options !== 'object' || options === null) throw new TypeError('Component.compile(bytes, options): options must be an object');
-    const model = parseComponent(bytes);
+    const model = parseComponent(bytes, options.limits);
     const modules = new Map<number, WebAssembly.Module>();
     const moduleSizes = new Map<number, number>();
     const signatures = new WeakMap<WebAssembly.Module, CoreSignatures | null>();

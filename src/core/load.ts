@@ -4,7 +4,7 @@ import { IsowasmError } from './errors.js';
 /** Where a component's bytes come from. */
 export type ComponentSource = Uint8Array | ArrayBuffer | ArrayBufferView | URL | string | Response | Promise<Response>;
 
-/** Options of `loadComponent` (those of `Component.compile` included, such as `platform`). */
+/** Options of `loadComponent`: reading the bytes, and those of `Component.compile` (`platform`, `limits`). */
 export interface LoadOptions extends CompileOptions {
   /** Called as the download progresses (total is null when the server sends no length). */
   readonly onProgress?: (received: number, total: number | null) => void;
@@ -82,6 +82,8 @@ async function readResponse(response: Response, options: LoadOptions): Promise<U
  * const component = await loadComponent(new URL('./markdown.wasm', import.meta.url));
  * const instance = await component.instantiate();
  * const html = instance.exports['acme:md/render'].toHtml('# hello');
+ * // a trusted component beyond the default loader limits
+ * const big = await loadComponent(url, { limits: { maxInstances: 5000 } });
  * ```
  */
 export async function loadComponent(source: ComponentSource, options: LoadOptions = {}): Promise<Component> {

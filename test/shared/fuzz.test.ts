@@ -1,16 +1,20 @@
 /**
  * A seeded, deterministic fuzz run over mutated components: byte flips, random overwrites,
- * inserted and deleted runs, truncation, duplicated and swapped sections. For every case
+ * inserted and deleted runs, truncation, duplicated and swapped sections, and (a quarter of the
+ * cases) structure-aware edits (_structure-mutator.ts: sections duplicated, the component nested
+ * in components instantiating it several times, chains of types, instances and components that
+ * use the previous link twice). Besides real components, the seeds include the crafted loader
+ * blowups of issue 14 (_blowups.ts), at full size and just inside the limits. For every case
  * `loadComponent` either succeeds or rejects with an `IsowasmError`; when it loads, the component
  * is described, instantiated with a permissive stub host and (if its core code is unchanged, so
  * it can't loop forever) a cheap export is called. Any other kind of failure is a runtime bug;
  * the failure message names the seed, target and case index, and `fuzzCase()` rebuilds that one
  * input on its own.
  *
- * Node runs about 6000 cases; the browser half of that. Set ISOWASM_FUZZ_SEED (and
+ * Node runs about 7000 cases; the browser half of that. Set ISOWASM_FUZZ_SEED (and
  * ISOWASM_FUZZ_SCALE, a multiplier of the case counts) in Node to explore other seeds.
  */
-import { ComponentError, IsowasmError, loadComponent, type ItemDescription } from '../../src/core/index.js';
+import { ComponentError, IsowasmError, loadComponent, parseComponent, type ComponentModel, type ItemDescription } from '../../src/core/index.js';
 import { AssertionError, equal, ok } from '../harness/assert.js';
 import { readConformance } from '../harness/files.js';
 import { readFixture } from '../harness/fixtures.js';
@@ -18,6 +22,10 @@ import { describe, isNode, it } from '../harness/test-api.js';
 import { stubWasi } from '../harness/wasi-stub.js';
 import { answerComponent, sections } from './_binary-builder.js';
 import { mulberry32 } from '../harness/prng.js';
+import {
+  deepOption, importedDoubling, instanceExportDag, nestedDoubling, nestedExportDoubling, outerAliasDoubling, tupleDag,
+} from './_blowups.js';
+import { mutateStructure } from './_structure-mutator.js';
 
 const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 export const DEFAULT_SEED = 0x15a_0a5a;
@@ -36,11 +44,18 @@ function caseSeed(seed: number, target: string, index: number): number {
 const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x40, 0x3f, 0x0b, 0x60, 0x0d];
 
 /**
- * Applies one random mutation to `src`. Positions are drawn from the component-level sections
+ * Applies one random mutation to `src`: a quarter of the time a structure-aware one (which needs
+ * `model`, the parsed `src`, to know how many types, instances and components it has; null if it
+ * does not parse), else a byte-level one. Positions are drawn from the component-level sections
  * (everything but embedded core modules, which the engine validates) half of the time.
  */
-export function mutate(src: Uint8Array, rng: () => number): { bytes: Uint8Array; what: string; codeMayChange: boolean } {
+export function mutate(src: Uint8Array, rng: () => number, model: ComponentModel | null = null): { bytes: Uint8Array; what: string; codeMayChange: boolean } {
   const int = (n: number): number => Math.floor(rng() * n);
+  if (rng() < 1 / 4) {
+    const m = mutateStructure(src, model, rng);
+    // core modules are copied whole, never edited: calls stay safe
+    if (m) return { ...m, codeMayChange: false };
+  }
   const secs = safeSections(src);
   const componentLevel = secs.filter((s) => s.id !== 1 && s.id !== 4 && s.id !== 0);
   const pos = (): number => {
@@ -154,6 +169,10 @@ interface Target {
   name: string;
   /** cases in Node */
   cases: number;
+  /** a crafted blowup that is refused unmutated (UNSUPPORTED), and where */
+  refusedIn?: 'load' | 'describe' | 'instantiate';
+  /** the slowest a case may be, in ms (default 5000) */
+  maxMs?: number;
   load(): Promise<Uint8Array>;
   /** the component's own host (WASI stubs and generic stubs fill the rest) */
   host?: () => Record<string, unknown>;
@@ -200,7 +219,33 @@ const TARGETS: Target[] = [
   { name: 'hostile-memory', cases: 600, load: () => readFixture('hostile-memory'), calls: [call(['goodString']), call(['goodList']), call(['takeString'], 'abc')] },
   { name: 'strings', cases: 300, load: () => readConformance('strings'), wasi: true, host: () => ({ 'test:strings/imports': {} }), calls: [call(['returnEmpty']), call(['roundtrip'], 'héllo')] },
   { name: 'numbers', cases: 300, load: () => readConformance('numbers'), wasi: true, host: () => numbersHost, calls: [call(['test:numbers/test', 'roundtripU8'], 7), call(['test', 'roundtripF64'], 0.5)] },
+  // the loader blowups of issue 14, refused unmutated, and their kin just inside the limits
+  ...blowup('nested doubling', () => nestedDoubling(40), 'load', () => nestedDoubling(5)),
+  ...blowup('outer-alias doubling', () => outerAliasDoubling(60), 'load', () => outerAliasDoubling(5)),
+  ...blowup('imported doubling', () => importedDoubling(40), 'instantiate', () => importedDoubling(4)),
+  ...blowup('tuple DAG', () => tupleDag(40), 'load', () => tupleDag(12)),
+  ...blowup('deep option', () => deepOption(3000), 'load', () => deepOption(60)),
+  ...blowup('instance DAG', () => instanceExportDag(40), 'load', () => instanceExportDag(8)),
+  ...blowup('export doubling', () => nestedExportDoubling(40), 'describe', () => nestedExportDoubling(5)),
 ];
+
+/** Two targets: the crafted blowup (refused in `refusedIn`) and a smaller one that loads and runs. */
+function blowup(name: string, full: () => Uint8Array, refusedIn: Target['refusedIn'], small: () => Uint8Array): Target[] {
+  return [
+    { name: `blowup: ${name}`, cases: 80, load: async () => full(), refusedIn, maxMs: 2000, calls: [] },
+    { name: `blowup: ${name}, within the limits`, cases: 80, load: async () => small(), maxMs: 2000, calls: [] },
+  ];
+}
+
+/** The parsed seed, for the structure-aware mutations (null if even generous limits refuse it). */
+function modelOf(b: Uint8Array): ComponentModel | null {
+  try {
+    const huge = 2 ** 52;
+    return parseComponent(b, { maxInstances: huge, maxCoreInstances: huge, maxTypeSize: huge, maxTypeDepth: 1000 });
+  } catch {
+    return null;
+  }
+}
 
 /** A host that provides something for every import: the target's own, WASI stubs, then generic stubs. */
 function permissiveHost(t: Target, imports: readonly ItemDescription[]): Record<string, unknown> {
@@ -329,17 +374,22 @@ export async function fuzzCase(targetName: string, seed: number, index: number):
   if (!t) throw new Error(`no fuzz target ${targetName}`);
   const src = await t.load();
   const originals = new Set(coreModules(src).map(fingerprint));
-  const m = mutate(src, mulberry32(caseSeed(seed, t.name, index)));
+  const m = mutate(src, mulberry32(caseSeed(seed, t.name, index)), modelOf(src));
   const callsAllowed = coreModules(m.bytes).every((mod) => originals.has(fingerprint(mod)));
   return { bytes: m.bytes, what: m.what, callsAllowed };
 }
 
 describe(`fuzz: mutated components (seed ${SEED})`, () => {
-  it('every target loads, instantiates and answers unmutated', async () => {
+  it('every target loads, instantiates and answers unmutated (the crafted blowups are refused)', async () => {
     for (const t of TARGETS) {
       const b = await t.load();
       const o = await runCase(t, b, true);
       equal(o.problem, null, t.name);
+      if (t.refusedIn) {
+        equal(o.loaded, t.refusedIn !== 'load', `${t.name}: loaded (${o.stoppedBy})`);
+        ok(!o.instantiated && /IsowasmError UNSUPPORTED/.test(o.stoppedBy ?? ''), `${t.name} was not refused: ${o.stoppedBy}`);
+        continue;
+      }
       ok(o.instantiated, `${t.name} did not instantiate: ${o.stoppedBy}`);
       equal(o.called, t.calls.length, `${t.name}: calls that succeeded`);
     }
@@ -360,13 +410,14 @@ describe(`fuzz: mutated components (seed ${SEED})`, () => {
     const n = Math.max(20, Math.round(t.cases * SCALE));
     it(`${t.name}: ${n} mutated cases fail only with clear IsowasmErrors`, async () => {
       const src = await t.load();
+      const model = modelOf(src);
       const originals = new Set(coreModules(src).map(fingerprint));
       const problems: string[] = [];
       const stats = { loaded: 0, instantiated: 0, called: 0, refused: 0 };
       let slowest = { ms: 0, index: -1 };
       const stops = new Map<string, number>();
       for (let index = 0; index < n; index++) {
-        const m = mutate(src, mulberry32(caseSeed(SEED, t.name, index)));
+        const m = mutate(src, mulberry32(caseSeed(SEED, t.name, index)), model);
         const callsAllowed = coreModules(m.bytes).every((mod) => originals.has(fingerprint(mod)));
         const started = performance.now();
         let o: Outcome;
@@ -394,10 +445,10 @@ describe(`fuzz: mutated components (seed ${SEED})`, () => {
       }
       if (env.ISOWASM_FUZZ_VERBOSE) for (const [k, v] of [...stops].sort((a, b) => b[1] - a[1])) console.log(`  ${v} x ${k}`);
       if (env.ISOWASM_FUZZ_VERBOSE) console.log(t.name, n, JSON.stringify(stats), `slowest case ${slowest.index}: ${Math.round(slowest.ms)} ms`);
-      // the run must exercise both paths, or it tests nothing
+      // the run must exercise both paths, or it tests nothing (a blowup refused at load rarely loads)
       ok(stats.refused > 0, `${t.name}: no mutated case was refused (${JSON.stringify(stats)})`);
-      ok(stats.loaded > 0, `${t.name}: no mutated case loaded (${JSON.stringify(stats)})`);
-      ok(slowest.ms < 5000, `${t.name}: case ${slowest.index} took ${Math.round(slowest.ms)} ms`);
+      if (t.refusedIn !== 'load') ok(stats.loaded > 0, `${t.name}: no mutated case loaded (${JSON.stringify(stats)})`);
+      ok(slowest.ms < (t.maxMs ?? 5000), `${t.name}: case ${slowest.index} took ${Math.round(slowest.ms)} ms`);
     });
   }
 });

@@ -1,3 +1,4 @@
+import { MAX_TYPE_DEPTH_CAP } from '../binary/limits.js';
 import { AbiTrap, IsowasmError } from '../errors.js';
 import { type Cx, MAX_BYTE_LENGTH } from './context.js';
 import { liftBorrow, liftOwn, lowerBorrow, lowerOwn } from './resources.js';
@@ -36,11 +37,35 @@ export interface ScalarCodec extends Codec {
 
 const cache = new WeakMap<ValType, Codec>();
 
-/** The codec of a value type (memoized per type object). */
+/**
+ * The longest flattening a codec keeps. Flat values are only used when a function's parameters
+ * flatten to at most 16 (MAX_FLAT_PARAMS) and its result to at most 1; beyond that they go
+ * through memory. So "more than 16" is all a longer flattening needs to say: flattening stops at
+ * 17, which keeps a type that shares its parts (a tuple of two copies of a tuple of two copies
+ * of ...) from flattening to exponentially many values.
+ */
+export const MAX_FLAT = 17;
+
+/** Codecs being built inside one another right now. */
+let building = 0;
+
+/**
+ * The codec of a value type (memoized per type object). Building recurses into the parts; the
+ * linker only makes types nested at most `maxTypeDepth` (itself at most MAX_TYPE_DEPTH_CAP) deep,
+ * and this refuses deeper ones too rather than overflow the stack.
+ */
 export function codecFor(t: ValType): Codec {
   let c = cache.get(t);
   if (!c) {
-    c = build(t);
+    if (building >= MAX_TYPE_DEPTH_CAP) {
+      throw new IsowasmError('UNSUPPORTED', `a value type nested more than ${MAX_TYPE_DEPTH_CAP} levels deep can't be passed (its Canonical ABI codec would exhaust the stack)`);
+    }
+    building++;
+    try {
+      c = build(t);
+    } finally {
+      building--;
+    }
     cache.set(t, c);
   }
   return c;
@@ -362,7 +387,8 @@ let listLength = 0;
 function fixedListCodec(elemType: ValType, length: number): Codec {
   const elem = codecFor(elemType);
   const flat: CoreValType[] = [];
-  for (let i = 0; i < length; i++) flat.push(...elem.flat);
+  for (let i = 0; i < length && flat.length < MAX_FLAT; i++) flat.push(...elem.flat);
+  flat.length = Math.min(flat.length, MAX_FLAT);
   const check = (v: unknown): ArrayLike<unknown> => {
     if (!(Array.isArray(v) || ArrayBuffer.isView(v)) || (v as ArrayLike<unknown>).length !== length) {
       throw typeError(`an array of exactly ${length} elements`, v);
@@ -423,13 +449,14 @@ function recordCodec(fields: { key: string | number; label: string; codec: Codec
   const flatAt: number[] = [];
   for (const f of fields) {
     flatAt.push(flat.length);
-    flat.push(...f.codec.flat);
+    if (flat.length < MAX_FLAT) flat.push(...f.codec.flat);
     size = alignTo(size, f.codec.align);
     offsets.push(size);
     size += f.codec.size;
     align = Math.max(align, f.codec.align);
   }
   size = alignTo(size, align);
+  flat.length = Math.min(flat.length, MAX_FLAT);
   const n = fields.length;
   const what = tuple ? `an array of ${n} elements (tuple)` : `an object with fields ${fields.map((f) => f.key).join(', ')}`;
   const check = (v: unknown): Record<string | number, unknown> => {
@@ -599,7 +626,7 @@ function variantCodec(caseTypes: readonly (ValType | null)[], repr: VariantRepr)
     maxAlign = Math.max(maxAlign, c.align);
     maxSize = Math.max(maxSize, c.size);
   }
-  const flat: CoreValType[] = ['i32', ...joined];
+  const flat = (['i32', ...joined] as CoreValType[]).slice(0, MAX_FLAT);
   const payloadOffset = alignTo(discSize, maxAlign);
   const align = Math.max(discSize, maxAlign);
   const size = alignTo(payloadOffset + maxSize, align);

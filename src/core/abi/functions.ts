@@ -63,34 +63,50 @@ function planFor(ft: FuncType): Plan {
   return p;
 }
 
+/** Memoized per type: a type that shares its parts is walked once per distinct part. */
+const borrows = new WeakMap<ValType, boolean>();
+const handles = new WeakMap<ValType, boolean>();
+const memoryNeeds = new WeakMap<ValType, boolean>();
+
 /** Whether a value of type `t` may hold a borrow handle (or, with `own`, an own handle too). */
 function containsHandle(t: ValType | null, own: boolean): boolean {
   if (!t) return false;
-  switch (t.kind) {
-    case 'borrow': return true;
-    case 'own': return own;
-    case 'list': return containsHandle(t.elem, own);
-    case 'record': return t.fields.some((f) => containsHandle(f.type, own));
-    case 'tuple': return t.types.some((x) => containsHandle(x, own));
-    case 'variant': return t.cases.some((c) => containsHandle(c.type, own));
-    case 'option': return containsHandle(t.type, own);
-    case 'result': return containsHandle(t.ok, own) || containsHandle(t.err, own);
-    default: return false;
+  const memo = own ? handles : borrows;
+  let b = memo.get(t);
+  if (b === undefined) {
+    switch (t.kind) {
+      case 'borrow': b = true; break;
+      case 'own': b = own; break;
+      case 'list': b = containsHandle(t.elem, own); break;
+      case 'record': b = t.fields.some((f) => containsHandle(f.type, own)); break;
+      case 'tuple': b = t.types.some((x) => containsHandle(x, own)); break;
+      case 'variant': b = t.cases.some((c) => containsHandle(c.type, own)); break;
+      case 'option': b = containsHandle(t.type, own); break;
+      case 'result': b = containsHandle(t.ok, own) || containsHandle(t.err, own); break;
+      default: b = false;
+    }
+    memo.set(t, b);
   }
+  return b;
 }
 
 function needsMemory(t: ValType | null): boolean {
   if (!t) return false;
-  switch (t.kind) {
-    case 'string': return true;
-    case 'list': return t.length === null || needsMemory(t.elem);
-    case 'record': return t.fields.some((f) => needsMemory(f.type));
-    case 'tuple': return t.types.some(needsMemory);
-    case 'variant': return t.cases.some((c) => needsMemory(c.type));
-    case 'option': return needsMemory(t.type);
-    case 'result': return needsMemory(t.ok) || needsMemory(t.err);
-    default: return false;
+  let b = memoryNeeds.get(t);
+  if (b === undefined) {
+    switch (t.kind) {
+      case 'string': b = true; break;
+      case 'list': b = t.length === null || needsMemory(t.elem); break;
+      case 'record': b = t.fields.some((f) => needsMemory(f.type)); break;
+      case 'tuple': b = t.types.some(needsMemory); break;
+      case 'variant': b = t.cases.some((c) => needsMemory(c.type)); break;
+      case 'option': b = needsMemory(t.type); break;
+      case 'result': b = needsMemory(t.ok) || needsMemory(t.err); break;
+      default: b = false;
+    }
+    memoryNeeds.set(t, b);
   }
+  return b;
 }
 
 /**

@@ -96,32 +96,153 @@ export function pascalCase(name: string): string {
   return c.charAt(0).toUpperCase() + c.slice(1);
 }
 
-/** WIT text of a value type, for descriptions and error messages. */
-export function witText(t: ValType | null): string {
-  if (t === null) return '_';
-  switch (t.kind) {
-    case 'list': return t.length === null ? `list<${witText(t.elem)}>` : `list<${witText(t.elem)}, ${t.length}>`;
-    case 'record': return `record { ${t.fields.map((f) => `${f.name}: ${witText(f.type)}`).join(', ')} }`;
-    case 'tuple': return `tuple<${t.types.map(witText).join(', ')}>`;
-    case 'variant': return `variant { ${t.cases.map((c) => (c.type ? `${c.name}(${witText(c.type)})` : c.name)).join(', ')} }`;
-    case 'enum': return `enum { ${t.names.join(', ')} }`;
-    case 'option': return `option<${witText(t.type)}>`;
-    case 'result': {
-      if (!t.ok && !t.err) return 'result';
-      if (!t.err) return `result<${witText(t.ok)}>`;
-      return `result<${witText(t.ok)}, ${witText(t.err)}>`;
+/** Options of `witText`. */
+export interface WitTextOptions {
+  /** names of types (e.g. from WIT type exports): a named type is written by its name */
+  readonly names?: ReadonlyMap<object, string>;
+  /** spell out the outermost type even when it has a name (to describe the named type itself) */
+  readonly spellOut?: boolean;
+  /** the longest text to write; longer text ends in `…` (default 1000 characters) */
+  readonly max?: number;
+}
+
+/**
+ * Writes WIT text into a bounded buffer. A type that shares its parts (a tuple of two copies of
+ * a tuple of two copies of ...) spells out exponentially, so writing stops at the bound and skips
+ * whatever is left, in time linear in the bound.
+ */
+class WitWriter {
+  private readonly parts: string[] = [];
+  private left: number;
+  truncated = false;
+
+  constructor(max: number, private readonly names: ReadonlyMap<object, string> | undefined) {
+    this.left = max;
+  }
+
+  get full(): boolean {
+    return this.left <= 0;
+  }
+
+  put(s: string): void {
+    if (this.left <= 0) {
+      this.truncated = true;
+      return;
     }
-    case 'flags': return `flags { ${t.names.join(', ')} }`;
-    case 'own': return t.resource.name;
-    case 'borrow': return `borrow<${t.resource.name}>`;
-    case 'stream': case 'future': case 'error-context': case 'map': return t.text;
-    default: return t.kind;
+    if (s.length > this.left) {
+      s = s.slice(0, this.left);
+      this.truncated = true;
+    }
+    this.parts.push(s);
+    this.left -= s.length;
+  }
+
+  /** Writes `items` separated by `, `, stopping once the buffer is full. */
+  list<T>(items: readonly T[], write: (x: T) => void): void {
+    for (let i = 0; i < items.length; i++) {
+      if (this.full) {
+        this.truncated = true;
+        return;
+      }
+      if (i > 0) this.put(', ');
+      write(items[i]!);
+    }
+  }
+
+  type(t: ValType | null, spellOut = false): void {
+    if (this.full) {
+      this.truncated = true;
+      return;
+    }
+    if (t === null) return this.put('_');
+    const name = spellOut ? undefined : this.names?.get(t);
+    if (name) return this.put(name);
+    switch (t.kind) {
+      case 'list':
+        this.put('list<');
+        this.type(t.elem);
+        return this.put(t.length === null ? '>' : `, ${t.length}>`);
+      case 'record':
+        this.put('record { ');
+        this.list(t.fields, (f) => { this.put(`${f.name}: `); this.type(f.type); });
+        return this.put(' }');
+      case 'tuple':
+        this.put('tuple<');
+        this.list(t.types, (x) => this.type(x));
+        return this.put('>');
+      case 'variant':
+        this.put('variant { ');
+        this.list(t.cases, (c) => {
+          this.put(c.name);
+          if (c.type) { this.put('('); this.type(c.type); this.put(')'); }
+        });
+        return this.put(' }');
+      case 'enum':
+        this.put('enum { ');
+        this.list(t.names, (n) => this.put(n));
+        return this.put(' }');
+      case 'option':
+        this.put('option<');
+        this.type(t.type);
+        return this.put('>');
+      case 'result':
+        if (!t.ok && !t.err) return this.put('result');
+        this.put('result<');
+        this.type(t.ok);
+        if (t.err) { this.put(', '); this.type(t.err); }
+        return this.put('>');
+      case 'flags':
+        this.put('flags { ');
+        this.list(t.names, (n) => this.put(n));
+        return this.put(' }');
+      case 'own': return this.put(t.resource.name);
+      case 'borrow': return this.put(`borrow<${t.resource.name}>`);
+      case 'stream': case 'future': case 'error-context': case 'map': return this.put(t.text);
+      default: return this.put(t.kind);
+    }
+  }
+
+  func(f: FuncType): void {
+    this.put(f.async ? 'async func(' : 'func(');
+    this.list(f.params, (p) => { this.put(`${p.name}: `); this.type(p.type); });
+    this.put(')');
+    if (f.result) { this.put(' -> '); this.type(f.result); }
+  }
+
+  text(): string {
+    const s = this.parts.join('');
+    return this.truncated ? `${s}…` : s;
   }
 }
 
-/** WIT text of a function type: `func(a: u32, b: u32) -> u32`. */
-export function witFuncText(f: FuncType): string {
-  const params = f.params.map((p) => `${p.name}: ${witText(p.type)}`).join(', ');
-  const prefix = f.async ? 'async func' : 'func';
-  return f.result ? `${prefix}(${params}) -> ${witText(f.result)}` : `${prefix}(${params})`;
+const DEFAULT_WIT_TEXT = 1000;
+
+/**
+ * WIT text of a value type, for descriptions and error messages: `list<tuple<u32, string>>`.
+ * Named types are written by name (`options.names`); text beyond `options.max` characters is cut
+ * off with `…`, so a hostile type can't make it huge.
+ *
+ * @example
+ * ```ts
+ * witText({ kind: 'option', type: prim('u32') }); // 'option<u32>'
+ * ```
+ */
+export function witText(t: ValType | null, options: WitTextOptions = {}): string {
+  const w = new WitWriter(options.max ?? DEFAULT_WIT_TEXT, options.names);
+  w.type(t, options.spellOut);
+  return w.text();
+}
+
+/**
+ * WIT text of a function type: `func(a: u32, b: u32) -> u32`, bounded like `witText`.
+ *
+ * @example
+ * ```ts
+ * witFuncText({ kind: 'func', params: [{ name: 'a', type: prim('u32') }], result: null, async: false }); // 'func(a: u32)'
+ * ```
+ */
+export function witFuncText(f: FuncType, options: WitTextOptions = {}): string {
+  const w = new WitWriter(options.max ?? DEFAULT_WIT_TEXT, options.names);
+  w.func(f);
+  return w.text();
 }

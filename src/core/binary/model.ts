@@ -3,6 +3,7 @@
  * checked against its index space while parsing, so the linker can follow them without checks.
  * Types stay symbolic here (type indices into a scope); `link/types.ts` resolves them per instance.
  */
+import type { ResolvedLimits } from './limits.js';
 
 export type CoreSort = 'func' | 'table' | 'memory' | 'global' | 'tag' | 'type' | 'module' | 'instance';
 export type ComponentSort = 'func' | 'value' | 'type' | 'component' | 'instance';
@@ -165,6 +166,8 @@ export interface ExportDef {
 /** A parsed component. Nested components are `ComponentModel`s too, with `parent` set. */
 export interface ComponentModel extends TypeScope {
   readonly parent: ComponentModel | null;
+  /** the limits it was parsed with, which bound linking and describing it too (shared by nested models) */
+  readonly limits: ResolvedLimits;
   coreModules: CoreModuleEntry[];
   coreInstances: CoreInstanceEntry[];
   coreFuncs: CoreFuncEntry[];

@@ -1,8 +1,11 @@
 import { IsowasmError } from '../errors.js';
 import { Reader } from './_reader.js';
+import {
+  LEAF, type LoaderLimits, type ResolvedLimits, type TypeInfo, checkTypeInfo, combine, limitError, resolveLimits,
+} from './limits.js';
 import type {
   CanonOptions, ComponentModel, ComponentSort, CoreSort, DeclScope, DefinedValType, ExternType,
-  FuncTypeDef, PrimitiveName, Sort, TypeEntry, TypeScope, ValRef,
+  FuncTypeDef, InstanceEntry, PrimitiveName, Sort, TypeEntry, TypeScope, ValRef,
 } from './model.js';
 
 const MAX_NESTING = 64;
@@ -29,24 +32,46 @@ export function binaryKind(bytes: Uint8Array): 'component' | 'module' | 'unknown
 
 /**
  * Parses a component binary into a `ComponentModel`, checking every index, length and type
- * reference. Throws `IsowasmError` (`INVALID_BINARY` or `UNSUPPORTED`) on bad input.
+ * reference, and measuring the work it asks for against `limits` (see `LoaderLimits`): the
+ * instances it makes across all nesting, and the size and depth of its types. Throws
+ * `IsowasmError` (`INVALID_BINARY` or `UNSUPPORTED`) on bad input.
+ *
+ * @example
+ * ```ts
+ * import { parseComponent } from 'isowasm';
+ * const model = parseComponent(bytes, { maxTypeDepth: 50 });
+ * console.log(model.imports.map((i) => i.name));
+ * ```
  */
-export function parseComponent(bytes: Uint8Array): ComponentModel {
-  const state = { nextModuleId: 0 };
+export function parseComponent(bytes: Uint8Array, limits?: LoaderLimits): ComponentModel {
+  const state: ParseState = { nextModuleId: 0, limits: resolveLimits(limits) };
   const all: { bytes: Uint8Array; id: number }[] = [];
   const model = parseComponentAt(new Reader(bytes), null, 0, state, all);
   model.allModules = all;
+  const cost = costOf(model);
+  const { maxInstances, maxCoreInstances } = state.limits;
+  if (cost.instances > maxInstances) throw limitError('maxInstances', maxInstances, `instantiating this component makes ${countText(cost.instances)} component instances (nested components instantiating nested components)`);
+  if (cost.core > maxCoreInstances) throw limitError('maxCoreInstances', maxCoreInstances, `instantiating this component makes ${countText(cost.core)} core module instances`);
   return model;
 }
 
+interface ParseState {
+  nextModuleId: number;
+  readonly limits: ResolvedLimits;
+}
+
+function countText(n: number): string {
+  return n >= Number.MAX_SAFE_INTEGER ? 'over 2^53' : String(n);
+}
+
 function parseComponentAt(
-  r: Reader, parent: ComponentModel | null, depth: number, state: { nextModuleId: number },
+  r: Reader, parent: ComponentModel | null, depth: number, state: ParseState,
   all: { bytes: Uint8Array; id: number }[],
 ): ComponentModel {
   if (depth > MAX_NESTING) r.fail(`components nested deeper than ${MAX_NESTING} levels`);
   readPreamble(r);
   const m: ComponentModel = {
-    parent, coreModules: [], coreInstances: [], coreFuncs: [], coreTables: [], coreMemories: [],
+    parent, limits: state.limits, coreModules: [], coreInstances: [], coreFuncs: [], coreTables: [], coreMemories: [],
     coreGlobals: [], coreTags: [], coreTypeCount: 0, funcs: [], types: [], instances: [], components: [],
     valueCount: 0, imports: [], exports: [], steps: [], allModules: [],
   };
@@ -59,7 +84,62 @@ function parseComponentAt(
     p.section(id, s, at);
     if (!s.done) s.fail(`section ${id} has ${s.end - s.pos} trailing bytes`);
   }
+  // every component it can instantiate is complete by now (indices point backwards)
+  costOf(m);
   return m;
+}
+
+/** Instances one instantiation of a model makes, nested ones included (saturating). */
+interface Cost {
+  readonly instances: number;
+  readonly core: number;
+}
+
+const costs = new WeakMap<ComponentModel, Cost>();
+
+/**
+ * What instantiating `m` makes, counted without making it: each `instantiate` of a component
+ * whose definition is known here (defined, or aliased from an enclosing component) adds that
+ * component's own cost, so a tree that doubles at every level is measured in time linear in its
+ * bytes. Components reached through imports or instance exports count one instance each here;
+ * the linker counts those as it goes.
+ */
+function costOf(m: ComponentModel): Cost {
+  const known = costs.get(m);
+  if (known) return known;
+  let instances = 0;
+  let core = 0;
+  for (const c of m.coreInstances) if (c.kind === 'instantiate') core++;
+  for (const inst of m.instances) {
+    if (inst.kind !== 'instantiate') continue;
+    instances++;
+    const target = definitionOf(m, inst.component);
+    // the target was parsed before `m` was finished, so its cost is memoized: no deep recursion
+    const sub = target ? costs.get(target) ?? costOf(target) : null;
+    if (sub) {
+      instances = Math.min(instances + sub.instances, Number.MAX_SAFE_INTEGER);
+      core = Math.min(core + sub.core, Number.MAX_SAFE_INTEGER);
+    }
+  }
+  const cost = { instances, core };
+  costs.set(m, cost);
+  return cost;
+}
+
+/** The model a component index of `m` names, when that is known before linking. */
+function definitionOf(m: ComponentModel, index: number): ComponentModel | null {
+  // refs are collapsed when made and outer aliases only reach enclosing components: short walks
+  for (let guard = 0; guard < 10_000; guard++) {
+    const e = m.components[index];
+    if (!e) return null;
+    switch (e.kind) {
+      case 'defined': return e.model;
+      case 'ref': index = e.index; continue;
+      case 'outer': m = e.model; index = e.index; continue;
+      default: return null;
+    }
+  }
+  return null;
 }
 
 function readPreamble(r: Reader): void {
@@ -419,8 +499,89 @@ export function staticKind(scope: TypeScope, idx: number): string | null {
   return null;
 }
 
+/** The effective size and depth of every type entry measured so far (see `LoaderLimits`). */
+const typeInfos = new WeakMap<TypeEntry, TypeInfo>();
+
+/**
+ * The size and depth of type `index` of `scope`. Definitions are measured when they are read
+ * (their parts, which come earlier, already were), so this only follows aliases, in a loop:
+ * nothing here recurses, whatever the binary.
+ */
+function typeInfoAt(scope: TypeScope, index: number): TypeInfo {
+  const chain: TypeEntry[] = [];
+  let info: TypeInfo = LEAF;
+  for (;;) {
+    const e = scope.types[index];
+    if (!e) break;
+    const known = typeInfos.get(e);
+    if (known) {
+      info = known;
+      break;
+    }
+    // every alias points to an earlier index or to an enclosing scope: the loop ends
+    if (e.kind === 'ref') index = e.index;
+    else if (e.kind === 'outer') { scope = e.scope; index = e.index; }
+    else if (e.kind === 'abstract' && e.bound !== 'sub-resource') index = e.bound.eq;
+    else break; // resources, type imports and types of instances: leaves until linked
+    chain.push(e);
+  }
+  for (const e of chain) typeInfos.set(e, info);
+  return info;
+}
+
+function refInfo(scope: TypeScope, ref: ValRef | null): TypeInfo | null {
+  if (ref === null) return null;
+  return typeof ref === 'string' ? LEAF : typeInfoAt(scope, ref);
+}
+
+function definedInfo(scope: TypeScope, d: DefinedValType): TypeInfo {
+  const ref = (x: ValRef | null): TypeInfo | null => refInfo(scope, x);
+  switch (d.kind) {
+    case 'primitive': case 'flags': case 'enum': case 'own': case 'borrow': return LEAF;
+    case 'record': return combine(d.fields.map((f) => ref(f.type)));
+    case 'variant': return combine(d.cases.map((c) => ref(c.type)));
+    case 'list': return combine([ref(d.elem)], d.length ?? 1);
+    case 'tuple': return combine(d.types.map(ref));
+    case 'option': return combine([ref(d.type)]);
+    case 'result': return combine([ref(d.ok), ref(d.err)]);
+    case 'stream': case 'future': return combine([ref(d.type)]);
+    case 'map': return combine([ref(d.key), ref(d.value)]);
+  }
+}
+
+function externInfo(scope: TypeScope, t: ExternType): TypeInfo {
+  switch (t.sort) {
+    case 'func': case 'instance': case 'component': return typeInfoAt(scope, t.type);
+    case 'type': return t.bound === 'sub-resource' ? LEAF : typeInfoAt(scope, t.bound.eq);
+    case 'value': return refInfo(scope, t.type) ?? LEAF;
+    case 'core-module': return LEAF;
+  }
+}
+
+/** Measures a type definition read at byte `at` of `scope` and refuses it beyond the limits. */
+function measure(entry: TypeEntry, scope: TypeScope, limits: ResolvedLimits, at: number): TypeEntry {
+  let info: TypeInfo;
+  switch (entry.kind) {
+    case 'defined': info = definedInfo(scope, entry.def); break;
+    case 'func': {
+      const d = entry.def;
+      info = combine([...d.params.map((p) => refInfo(scope, p.type)), refInfo(scope, d.result), ...(d.namedResults ?? []).map((x) => refInfo(scope, x.type))]);
+      break;
+    }
+    case 'instance': case 'component': {
+      const d = entry.decl;
+      info = combine([...d.imports, ...d.exports].map((x) => externInfo(d, x.type)));
+      break;
+    }
+    default: return entry;
+  }
+  checkTypeInfo(info, limits, `type ${scope.types.length} (at byte ${at})`);
+  typeInfos.set(entry, info);
+  return entry;
+}
+
 /** Parses a `componenttype` or `instancetype` body into a declarator scope. */
-function readDeclScope(r: Reader, kind: 'instance' | 'component', parent: TypeScope, depth: number): DeclScope {
+function readDeclScope(r: Reader, kind: 'instance' | 'component', parent: TypeScope, depth: number, limits: ResolvedLimits): DeclScope {
   if (depth > MAX_NESTING) r.fail(`types nested deeper than ${MAX_NESTING} levels`);
   const d: DeclScope = {
     kind, types: [], parent, imports: [], exports: [], coreTypeCount: 0, funcCount: 0,
@@ -441,7 +602,7 @@ function readDeclScope(r: Reader, kind: 'instance' | 'component', parent: TypeSc
     const tag = r.u8();
     switch (tag) {
       case 0x00: skipCoreType(r, 0); d.coreTypeCount++; break;
-      case 0x01: d.types.push(readTypeDef(r, d, depth + 1)); break;
+      case 0x01: d.types.push(readTypeDef(r, d, depth + 1, limits)); break;
       case 0x02: {
         const sort = readSort(r);
         const how = r.u8();
@@ -491,13 +652,18 @@ function readDeclScope(r: Reader, kind: 'instance' | 'component', parent: TypeSc
   return d;
 }
 
-function readTypeDef(r: Reader, scope: TypeScope & ScopeCounts, depth: number): TypeEntry {
+function readTypeDef(r: Reader, scope: TypeScope & ScopeCounts, depth: number, limits: ResolvedLimits): TypeEntry {
+  const at = r.pos;
+  return measure(readTypeDefBody(r, scope, depth, limits), scope, limits, at);
+}
+
+function readTypeDefBody(r: Reader, scope: TypeScope & ScopeCounts, depth: number, limits: ResolvedLimits): TypeEntry {
   const b = r.u8();
   switch (b) {
     case 0x40: return { kind: 'func', def: readFuncType(r, scope, false) };
     case 0x43: return { kind: 'func', def: readFuncType(r, scope, true) };
-    case 0x41: return { kind: 'component', decl: readDeclScope(r, 'component', scope, depth) };
-    case 0x42: return { kind: 'instance', decl: readDeclScope(r, 'instance', scope, depth) };
+    case 0x41: return { kind: 'component', decl: readDeclScope(r, 'component', scope, depth, limits) };
+    case 0x42: return { kind: 'instance', decl: readDeclScope(r, 'instance', scope, depth, limits) };
     case 0x3f:
     case 0x3e: {
       const rep = r.u8();
@@ -520,11 +686,13 @@ function readTypeDef(r: Reader, scope: TypeScope & ScopeCounts, depth: number): 
 
 class ComponentParser {
   private readonly names = { imports: new Set<string>(), exports: new Set<string>() };
+  /** the measure of each instance, in step with `m.instances` */
+  private readonly instInfo: TypeInfo[] = [];
 
   constructor(
     private readonly m: ComponentModel,
     private readonly depth: number,
-    private readonly state: { nextModuleId: number },
+    private readonly state: ParseState,
     private readonly all: { bytes: Uint8Array; id: number }[],
   ) {}
 
@@ -553,7 +721,7 @@ class ComponentParser {
       }
       case 5: return this.vec(r, 'instance', () => this.instance(r));
       case 6: return this.vec(r, 'alias', () => this.alias(r));
-      case 7: return this.vec(r, 'type', () => { this.m.types.push(readTypeDef(r, this.m, 0)); });
+      case 7: return this.vec(r, 'type', () => { this.m.types.push(readTypeDef(r, this.m, 0, this.state.limits)); });
       case 8: return this.vec(r, 'canon', () => this.canon(r));
       case 9: return this.start(r);
       case 10: return this.vec(r, 'import', () => this.import(r));
@@ -561,6 +729,26 @@ class ComponentParser {
       case 12: throw new IsowasmError('UNSUPPORTED', 'component value definitions (section 12) are not supported');
       default: r.fail(`unknown section id ${id}`, at);
     }
+  }
+
+  /** Adds an instance with its measure (see `LoaderLimits`); returns its index. */
+  private pushInstance(e: InstanceEntry, info: TypeInfo, r: Reader): number {
+    checkTypeInfo(info, this.state.limits, `instance ${this.m.instances.length} (at byte ${r.pos})`);
+    this.instInfo.push(info);
+    return this.m.instances.push(e) - 1;
+  }
+
+  /** The measure of an item an instance exports: its type's for functions, types and instances. */
+  private itemInfo(sort: Sort, index: number): TypeInfo {
+    const m = this.m;
+    if (sort === 'instance') return this.instInfo[index]!;
+    if (sort === 'type') return typeInfoAt(m, index);
+    if (sort === 'func') {
+      let f = m.funcs[index];
+      if (f?.kind === 'ref') f = m.funcs[f.index];
+      if (f?.kind === 'lift' || f?.kind === 'import') return typeInfoAt(m, f.type);
+    }
+    return LEAF;
   }
 
   private vec(r: Reader, what: string, item: () => void): void {
@@ -640,7 +828,7 @@ class ComponentParser {
         const sort = readSort(r);
         args.push({ name, sort, index: this.checkSort(r, sort, r.u32()) });
       }
-      m.instances.push({ kind: 'instantiate', component, args });
+      this.pushInstance({ kind: 'instantiate', component, args }, LEAF, r);
       m.steps.push({ space: 'instance', index: m.instances.length - 1 });
     } else if (k === 0x01) {
       const n = r.count('inline export');
@@ -650,7 +838,8 @@ class ComponentParser {
         const sort = readSort(r);
         items.push({ name, sort, index: this.checkSort(r, sort, r.u32()) });
       }
-      m.instances.push({ kind: 'exports', items });
+      // an instance's exports are spelled out for JS and descriptions: measured like a type
+      this.pushInstance({ kind: 'exports', items }, combine(items.map((x) => this.itemInfo(x.sort, x.index))), r);
     } else r.fail(`unknown instance form 0x${k.toString(16)}`);
   }
 
@@ -707,7 +896,8 @@ class ComponentParser {
     switch (sort) {
       case 'func': m.funcs.push(e); break;
       case 'type': m.types.push(e); break;
-      case 'instance': m.instances.push(e); break;
+      // linking resolves an alias by resolving its instance first: count that chain as depth
+      case 'instance': this.pushInstance(e, { size: 1, depth: this.instInfo[instance]!.depth + 1 }, r); break;
       case 'component': m.components.push(e); break;
       case 'value': m.valueCount++; break;
     }
@@ -818,7 +1008,7 @@ class ComponentParser {
     let index: number;
     switch (type.sort) {
       case 'func': index = m.funcs.push({ kind: 'import', name, type: type.type }) - 1; break;
-      case 'instance': index = m.instances.push({ kind: 'import', name, type: type.type }) - 1; break;
+      case 'instance': index = this.pushInstance({ kind: 'import', name, type: type.type }, typeInfoAt(m, type.type), r); break;
       case 'component': index = m.components.push({ kind: 'import', name, type: type.type }) - 1; break;
       case 'type': index = m.types.push({ kind: 'abstract', name, bound: type.bound }) - 1; break;
       case 'core-module': index = m.coreModules.push({ kind: 'import', name }) - 1; break;
@@ -839,18 +1029,23 @@ class ComponentParser {
     if (b === 0x01) type = readExternType(r, this.scope);
     else if (b !== 0x00) r.fail('bad export type flag');
     m.exports.push({ name, sort, index, type });
-    // an export adds a new index for the exported item
-    const ref = { kind: 'ref' as const, index };
+    // an export adds a new index for the exported item; a ref to a ref names the first item, so
+    // that resolving one never walks a chain of them
+    const target = (entries: { kind: string; index?: number }[]): number => {
+      const e = entries[index];
+      return e?.kind === 'ref' ? e.index! : index;
+    };
+    const ref = (entries: { kind: string; index?: number }[]) => ({ kind: 'ref' as const, index: target(entries) });
     if (typeof sort === 'object') {
-      if (sort.core === 'module') m.coreModules.push(ref);
+      if (sort.core === 'module') m.coreModules.push(ref(m.coreModules));
       else r.fail(`components can't export a core ${sort.core}`);
       return;
     }
     switch (sort) {
-      case 'func': m.funcs.push(ref); break;
-      case 'type': m.types.push(ref); break;
-      case 'instance': m.instances.push(ref); break;
-      case 'component': m.components.push(ref); break;
+      case 'func': m.funcs.push(ref(m.funcs)); break;
+      case 'type': m.types.push(ref(m.types)); break;
+      case 'instance': this.pushInstance(ref(m.instances), this.instInfo[index]!, r); break;
+      case 'component': m.components.push(ref(m.components)); break;
       case 'value': m.valueCount++; break;
     }
   }

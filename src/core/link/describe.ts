@@ -1,6 +1,7 @@
-import { type FuncType, ResourceType, type ValType, witText } from '../abi/types.js';
+import { type FuncType, ResourceType, type ValType, witFuncText, witText } from '../abi/types.js';
 import type { ComponentModel, Sort } from '../binary/model.js';
 import { IsowasmError } from '../errors.js';
+import { type Budget, checkExportTree, countInstance, nested, newBudget } from './bounds.js';
 import { nameResource } from './instantiate.js';
 import { type DeclType, type RuntimeType, TypeEnv } from './type-env.js';
 
@@ -29,7 +30,13 @@ class Describer {
   private readonly instances = new Map<number, Map<string, DItem>>();
   private rootImports: Map<string, DItem> | null = null;
 
-  constructor(readonly model: ComponentModel, private readonly args: Map<string, DItem> | null, readonly outer: Describer | null) {
+  constructor(
+    readonly model: ComponentModel,
+    private readonly args: Map<string, DItem> | null,
+    readonly outer: Describer | null,
+    private readonly budget: Budget = newBudget(model.limits),
+    private readonly nesting = 0,
+  ) {
     this.env = new TypeEnv(model, outer?.env ?? null, (e) => {
       switch (e.kind) {
         case 'resource': return new ResourceType('guest', 'resource');
@@ -94,6 +101,10 @@ class Describer {
   }
 
   private func(i: number): FuncType {
+    return nested(() => this.resolveFunc(i));
+  }
+
+  private resolveFunc(i: number): FuncType {
     const e = this.model.funcs[i]!;
     switch (e.kind) {
       case 'lift': return this.env.func(e.type);
@@ -112,8 +123,10 @@ class Describer {
   }
 
   private instance(i: number): Map<string, DItem> {
-    const done = this.instances.get(i);
-    if (done) return done;
+    return this.instances.get(i) ?? nested(() => this.resolveInstance(i));
+  }
+
+  private resolveInstance(i: number): Map<string, DItem> {
     const e = this.model.instances[i]!;
     let out: Map<string, DItem>;
     switch (e.kind) {
@@ -136,11 +149,13 @@ class Describer {
         break;
       }
       case 'instantiate': {
+        // describing an instance describes (not makes) what instantiating it would make: same bounds
+        countInstance(this.budget, this.nesting + 1);
         const c = this.component(e.component);
         if (c.sort !== 'component') throw new IsowasmError('INVALID_BINARY', `component ${e.component} is not a component`);
         const args = new Map<string, DItem>();
         for (const a of e.args) args.set(a.name, this.item(a.sort, a.index));
-        out = new Describer(c.model, args, c.outer).exports();
+        out = new Describer(c.model, args, c.outer, this.budget, this.nesting + 1).exports();
         break;
       }
     }
@@ -149,6 +164,10 @@ class Describer {
   }
 
   private component(i: number): DItem {
+    return nested(() => this.resolveComponent(i));
+  }
+
+  private resolveComponent(i: number): DItem {
     const e = this.model.components[i]!;
     switch (e.kind) {
       case 'defined': return { sort: 'component', model: e.model, outer: this };
@@ -193,65 +212,61 @@ const PRIMITIVE = new Set(['bool', 's8', 'u8', 's16', 'u16', 's32', 'u32', 's64'
 /** WIT names of the types seen in imports and exports, so signatures can say `error-code`. */
 type Names = Map<object, string>;
 
-function collectNames(items: Map<string, DItem>, names: Names): void {
+function collectNames(items: Map<string, DItem>, names: Names, seen: Set<object>): void {
+  // an instance exported under several names is visited once
+  if (seen.has(items)) return;
+  seen.add(items);
   for (const [n, item] of items) {
     // primitives are shared objects: an alias such as `type filesize = u64` must not rename every u64
     const t = item.sort === 'type' ? item.type : null;
     if (t && !(t instanceof ResourceType) && !PRIMITIVE.has(t.kind) && !names.has(t)) names.set(t, n);
-    if (item.sort === 'instance') collectNames(item.exports, names);
+    if (item.sort === 'instance') collectNames(item.exports, names, seen);
   }
 }
 
-/** WIT text of a type, naming nested types that have a name (the top level is spelled out). */
-function named(t: ValType | null, names: Names, top = false): string {
-  if (t === null) return '_';
-  const n = names.get(t);
-  if (n && !top) return n;
-  switch (t.kind) {
-    case 'list': return t.length === null ? `list<${named(t.elem, names)}>` : `list<${named(t.elem, names)}, ${t.length}>`;
-    case 'tuple': return `tuple<${t.types.map((x) => named(x, names)).join(', ')}>`;
-    case 'option': return `option<${named(t.type, names)}>`;
-    case 'result':
-      if (!t.ok && !t.err) return 'result';
-      if (!t.err) return `result<${named(t.ok, names)}>`;
-      return `result<${named(t.ok, names)}, ${named(t.err, names)}>`;
-    case 'record': return `record { ${t.fields.map((f) => `${f.name}: ${named(f.type, names)}`).join(', ')} }`;
-    case 'variant': return `variant { ${t.cases.map((c) => (c.type ? `${c.name}(${named(c.type, names)})` : c.name)).join(', ')} }`;
-    case 'own': return t.resource.name;
-    case 'borrow': return `borrow<${t.resource.name}>`;
-    default: return witText(t);
-  }
-}
+/**
+ * The longest signature text (ten times the longest in our corpus, a 100-case enum): types are
+ * named where WIT names them, and a hostile anonymous type ends in `…` here instead of spelling
+ * out an exponential tree.
+ */
+const MAX_SIGNATURE = 16_384;
 
-function signature(f: FuncType, names: Names): string {
-  const params = f.params.map((p) => `${p.name}: ${named(p.type, names)}`).join(', ');
-  const prefix = f.async ? 'async func' : 'func';
-  return f.result ? `${prefix}(${params}) -> ${named(f.result, names)}` : `${prefix}(${params})`;
-}
+/** Members of each instance, described once: an instance exported under several names shares them. */
+type Described = Map<object, ItemDescription[]>;
 
-function describeItem(name: string, item: DItem, names: Names): ItemDescription {
+function describeItem(name: string, item: DItem, names: Names, done: Described): ItemDescription {
   switch (item.sort) {
-    case 'func': return { name, kind: 'func', signature: signature(item.type, names) };
-    case 'instance': return { name, kind: 'instance', members: [...item.exports].map(([n, i]) => describeItem(n, i, names)) };
+    case 'func': return { name, kind: 'func', signature: witFuncText(item.type, { names, max: MAX_SIGNATURE }) };
+    case 'instance': {
+      let members = done.get(item.exports);
+      if (!members) {
+        members = [...item.exports].map(([n, i]) => describeItem(n, i, names, done));
+        done.set(item.exports, members);
+      }
+      return { name, kind: 'instance', members };
+    }
     case 'type': {
       const t = item.type;
       if (t instanceof ResourceType) return { name, kind: 'type', signature: 'resource' };
-      const text = t.kind !== 'func' && t.kind !== 'instance-type' && t.kind !== 'component-type' ? named(t as ValType, names, true) : 'type';
+      const text = t.kind !== 'func' && t.kind !== 'instance-type' && t.kind !== 'component-type' ? witText(t as ValType, { names, spellOut: true, max: MAX_SIGNATURE }) : 'type';
       return { name, kind: 'type', signature: text };
     }
     default: return { name, kind: item.sort };
   }
 }
 
-/** Describes the imports and exports of a parsed component. */
+/** Describes the imports and exports of a parsed component, within the limits it was parsed with. */
 export function describeComponent(model: ComponentModel): { imports: ItemDescription[]; exports: ItemDescription[] } {
   const d = new Describer(model, null, null);
   const importItems = d.imports();
   const exportItems = d.exports();
+  checkExportTree(importItems, model.limits, "the component's import tree");
+  checkExportTree(exportItems, model.limits, "the component's export tree");
   const names: Names = new Map();
-  collectNames(importItems, names);
-  collectNames(exportItems, names);
-  const imports = [...importItems].map(([n, i]) => describeItem(n, i, names));
-  const exports = [...exportItems].map(([n, i]) => describeItem(n, i, names));
+  collectNames(importItems, names, new Set());
+  collectNames(exportItems, names, new Set());
+  const done: Described = new Map();
+  const imports = [...importItems].map(([n, i]) => describeItem(n, i, names, done));
+  const exports = [...exportItems].map(([n, i]) => describeItem(n, i, names, done));
   return { imports, exports };
 }

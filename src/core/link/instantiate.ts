@@ -8,6 +8,7 @@ import type { CanonOptions, ComponentModel, CoreSort, Sort, TypeEntry } from '..
 import type { CoreSignatures } from '../binary/core-signatures.js';
 import { AbiTrap, IsowasmError } from '../errors.js';
 import { type AbiLimits, DEFAULT_LIMITS } from '../limits.js';
+import { type Budget, checkExportTree, countCoreInstance, countInstance, nested, newBudget } from './bounds.js';
 import type { ComponentItem, CoreModuleItem, FuncItem, InstanceItem, Item, TypeItem } from './items.js';
 import { type RuntimeType, TypeEnv } from './type-env.js';
 
@@ -63,12 +64,18 @@ export class Instantiation {
   /** instances of this component that can't run yet because they wait on an async instantiate */
   private pending: Promise<void> | null = null;
 
+  /**
+   * @param budget what the whole instantiation (all nesting) made so far; a new one at the top
+   * @param nesting how many instantiations this one is nested in
+   */
   constructor(
     readonly model: ComponentModel,
     private readonly args: ArgSource,
     readonly outer: Instantiation | null,
     private readonly link: LinkContext,
     label: string,
+    private readonly budget: Budget = newBudget(model.limits),
+    private readonly nesting = 0,
   ) {
     this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}`, queue: null, suspends: false, limits: link.limits ?? DEFAULT_LIMITS };
     this.env = new TypeEnv(model, outer?.env ?? null, (e, i) => this.bindType(e, i));
@@ -95,12 +102,15 @@ export class Instantiation {
       if (item.sort === 'type' && item.type instanceof ResourceType) nameResource(item.type, e.name);
       out.set(e.name, item);
     }
+    // its caller spells the exports out (as JS objects, or in a parent's exports): bound that
+    checkExportTree(out, this.budget.limits, `the export tree of ${this.state.label}`);
     return out;
   }
 
   // --- core definitions ------------------------------------------------------------------------
 
   private async instantiateCore(moduleIndex: number, args: { name: string; instance: number }[]): Promise<CoreExports> {
+    countCoreInstance(this.budget);
     const module = this.coreModule(moduleIndex);
     const imports: Record<string, CoreExports> = {};
     for (const a of args) imports[a.name] = this.coreInstance(a.instance);
@@ -134,8 +144,10 @@ export class Instantiation {
   }
 
   coreModule(i: number): WebAssembly.Module {
-    const done = this.coreModules[i];
-    if (done) return done;
+    return this.coreModules[i] ?? nested(() => this.resolveCoreModule(i));
+  }
+
+  private resolveCoreModule(i: number): WebAssembly.Module {
     const e = this.model.coreModules[i]!;
     let m: WebAssembly.Module;
     switch (e.kind) {
@@ -154,8 +166,10 @@ export class Instantiation {
   }
 
   coreInstance(i: number): CoreExports {
-    const done = this.coreInstances[i];
-    if (done) return done;
+    return this.coreInstances[i] ?? nested(() => this.resolveCoreInstance(i));
+  }
+
+  private resolveCoreInstance(i: number): CoreExports {
     const e = this.model.coreInstances[i]!;
     if (e.kind === 'instantiate') throw new IsowasmError('LINK_ERROR', `core instance ${i} is used before it is instantiated`);
     if (e.kind === 'alias-export') throw new IsowasmError('UNSUPPORTED', 'core instances exported from component instances are not supported');
@@ -194,6 +208,10 @@ export class Instantiation {
   coreFunc(i: number): (...a: unknown[]) => unknown {
     const done = this.coreFuncs[i];
     if (done !== undefined) return done as (...a: unknown[]) => unknown;
+    return nested(() => this.resolveCoreFunc(i));
+  }
+
+  private resolveCoreFunc(i: number): (...a: unknown[]) => unknown {
     const e = this.model.coreFuncs[i]!;
     let f: (...a: unknown[]) => unknown;
     switch (e.kind) {
@@ -287,8 +305,10 @@ export class Instantiation {
   // --- component definitions -------------------------------------------------------------------
 
   func(i: number): FuncItem {
-    const done = this.funcs[i];
-    if (done) return done;
+    return this.funcs[i] ?? nested(() => this.resolveFunc(i));
+  }
+
+  private resolveFunc(i: number): FuncItem {
     const e = this.model.funcs[i]!;
     let f: FuncItem;
     switch (e.kind) {
@@ -322,8 +342,10 @@ export class Instantiation {
   }
 
   instance(i: number): InstanceItem {
-    const done = this.instances[i];
-    if (done) return done;
+    return this.instances[i] ?? nested(() => this.resolveInstance(i));
+  }
+
+  private resolveInstance(i: number): InstanceItem {
     const e = this.model.instances[i]!;
     let inst: InstanceItem;
     switch (e.kind) {
@@ -342,18 +364,21 @@ export class Instantiation {
   }
 
   private async instantiateComponent(index: number, args: { name: string; sort: Sort; index: number }[]): Promise<InstanceItem> {
+    countInstance(this.budget, this.nesting + 1);
     const c = this.component(index);
     const map = new Map<string, Item>();
     for (const a of args) map.set(a.name, this.item(a.sort, a.index));
-    const child = new Instantiation(c.model, map, c.outer as Instantiation, this.link, `${this.state.label}/${index}`);
+    const child = new Instantiation(c.model, map, c.outer as Instantiation, this.link, `${this.state.label}/${index}`, this.budget, this.nesting + 1);
     const missing = c.model.imports.filter((imp) => !map.has(imp.name)).map((imp) => imp.name);
     if (missing.length) throw new IsowasmError('INVALID_BINARY', `nested component ${index} is instantiated without ${missing.join(', ')}`);
     return { sort: 'instance', exports: await child.run() };
   }
 
   component(i: number): ComponentItem {
-    const done = this.components[i];
-    if (done) return done;
+    return this.components[i] ?? nested(() => this.resolveComponent(i));
+  }
+
+  private resolveComponent(i: number): ComponentItem {
     const e = this.model.components[i]!;
     let c: ComponentItem;
     switch (e.kind) {

@@ -1,7 +1,8 @@
 import {
   type FuncType, type ValType, camelCase, prim, ResourceType,
 } from '../abi/types.js';
-import type { DeclScope, TypeEntry, TypeScope, ValRef } from '../binary/model.js';
+import { LEAF, type ResolvedLimits, type TypeInfo, checkTypeInfo, combine, limitError } from '../binary/limits.js';
+import type { ComponentModel, DeclScope, TypeEntry, TypeScope, ValRef } from '../binary/model.js';
 import { IsowasmError } from '../errors.js';
 
 /** The type of an instance or component import/export: a declarator with the env it closes over. */
@@ -26,6 +27,24 @@ const interned = new Map<string, ValType | FuncType>();
 const MAX_INTERNED = 20_000;
 
 /**
+ * The effective size and depth of each runtime value and function type, measured when it is made
+ * from its parts. The parser measured each definition in its own scope; types reached through
+ * instance exports and type imports are only known here, so they are measured again.
+ */
+const typeInfos = new WeakMap<object, TypeInfo>();
+
+/** How many value and function types are being resolved inside one another right now (all envs). */
+let resolvingDepth = 0;
+
+/** The limits of the component a scope belongs to. */
+function limitsOf(scope: TypeScope): ResolvedLimits {
+  let s: TypeScope | null = scope;
+  while (s && !('limits' in s)) s = s.parent;
+  if (!s) throw new IsowasmError('INVALID_BINARY', 'a type scope outside any component');
+  return (s as ComponentModel).limits;
+}
+
+/**
  * Resolves the type indices of one scope (a component instance, or a declarator bound for one
  * import) to runtime types. Entries that depend on nothing per-instance are resolved once per
  * process and shared, so their compiled codecs are shared too.
@@ -33,31 +52,75 @@ const MAX_INTERNED = 20_000;
 export class TypeEnv {
   private readonly resolved: (RuntimeType | undefined)[] = [];
   private readonly resolving = new Set<number>();
+  readonly limits: ResolvedLimits;
 
   constructor(
     readonly scope: TypeScope,
     readonly parent: TypeEnv | null,
     private readonly binder: Binder,
-  ) {}
+  ) {
+    this.limits = parent?.limits ?? limitsOf(scope);
+  }
 
   get(index: number): RuntimeType {
     const done = this.resolved[index];
     if (done) return done;
-    const entry = this.scope.types[index];
-    if (!entry) throw new IsowasmError('INVALID_BINARY', `type index ${index} is out of range`);
-    if (isStatic(this.scope, index)) {
+    // aliases (export refs, outer aliases, type imports bound to a type) are followed in a loop:
+    // a chain of them is as long as the binary makes it, far beyond what recursion survives
+    const path: [TypeEnv, number][] = [];
+    let env: TypeEnv = this;
+    let i = index;
+    let t: RuntimeType | undefined;
+    for (;;) {
+      t = env.resolved[i];
+      if (t) break;
+      const entry = env.scope.types[i];
+      if (!entry) throw new IsowasmError('INVALID_BINARY', `type index ${i} is out of range`);
+      const alias = entry.kind === 'ref' || entry.kind === 'outer' || (entry.kind === 'abstract' && entry.bound !== 'sub-resource');
+      if (!alias) {
+        t = env.resolve(entry, i);
+        break;
+      }
+      path.push([env, i]);
+      // every alias points to an earlier index or to an enclosing scope: the loop ends
+      if (entry.kind === 'ref') i = entry.index;
+      else if (entry.kind === 'abstract' && entry.bound !== 'sub-resource') i = entry.bound.eq;
+      else if (entry.kind === 'outer') {
+        let outer: TypeEnv | null = env;
+        while (outer && outer.scope !== entry.scope) outer = outer.parent;
+        if (!outer) throw new IsowasmError('INVALID_BINARY', 'an outer type alias reaches a scope that is not enclosing');
+        env = outer;
+        i = entry.index;
+      }
+    }
+    for (const [e, j] of path) e.resolved[j] = t;
+    return t;
+  }
+
+  /** Resolves a definition (not an alias) of this scope. */
+  private resolve(entry: TypeEntry, index: number): RuntimeType {
+    const statik = isStatic(this.scope, index);
+    if (statik) {
       const s = staticCache.get(entry);
       if (s) return (this.resolved[index] = s);
     }
     if (this.resolving.has(index)) throw new IsowasmError('INVALID_BINARY', `type ${index} refers to itself`);
+    // value and function types resolve their parts first: stop before the stack does
+    const nests = entry.kind === 'defined' || entry.kind === 'func';
+    if (nests && resolvingDepth >= this.limits.maxTypeDepth) {
+      throw limitError('maxTypeDepth', this.limits.maxTypeDepth, `type ${index} is nested more than ${this.limits.maxTypeDepth} levels deep`);
+    }
     this.resolving.add(index);
+    if (nests) resolvingDepth++;
     try {
       const t = this.compute(entry, index);
+      if (nests) measure(t as ValType | FuncType, this.limits, `type ${index}`);
       this.resolved[index] = t;
-      if (isStatic(this.scope, index)) staticCache.set(entry, t);
+      if (statik) staticCache.set(entry, t);
       return t;
     } finally {
       this.resolving.delete(index);
+      if (nests) resolvingDepth--;
     }
   }
 
@@ -107,13 +170,7 @@ export class TypeEnv {
       }
       case 'instance': return { kind: 'instance-type', decl: entry.decl, env: this };
       case 'component': return { kind: 'component-type', decl: entry.decl, env: this };
-      case 'outer': {
-        let env: TypeEnv | null = this;
-        while (env && env.scope !== entry.scope) env = env.parent;
-        if (!env) throw new IsowasmError('INVALID_BINARY', 'an outer type alias reaches a scope that is not enclosing');
-        return env.get(entry.index);
-      }
-      case 'ref': return this.get(entry.index);
+      case 'outer': case 'ref': throw new Error('unreachable: get() follows aliases itself');
       case 'abstract':
         if (entry.bound !== 'sub-resource') return this.get(entry.bound.eq);
         return this.binder(entry, index, this);
@@ -142,6 +199,33 @@ export class TypeEnv {
       case 'map': return { kind: 'map', text: 'map' };
     }
   }
+}
+
+/** The size and depth of a runtime type, from those of its parts (measured when they were made). */
+function infoOf(t: ValType | null): TypeInfo | null {
+  if (t === null) return null;
+  return typeInfos.get(t) ?? LEAF;
+}
+
+/** Measures a type made from parts already measured, and refuses it beyond the limits. */
+function measure(t: ValType | FuncType, limits: ResolvedLimits, what: string): void {
+  if (typeInfos.has(t)) {
+    checkTypeInfo(typeInfos.get(t)!, limits, what);
+    return;
+  }
+  let info: TypeInfo;
+  switch (t.kind) {
+    case 'record': info = combine(t.fields.map((f) => infoOf(f.type))); break;
+    case 'variant': info = combine(t.cases.map((c) => infoOf(c.type))); break;
+    case 'list': info = combine([infoOf(t.elem)], t.length ?? 1); break;
+    case 'tuple': info = combine(t.types.map(infoOf)); break;
+    case 'option': info = combine([infoOf(t.type)]); break;
+    case 'result': info = combine([infoOf(t.ok), infoOf(t.err)]); break;
+    case 'func': info = combine([...t.params.map((p) => infoOf(p.type)), infoOf(t.result)]); break;
+    default: info = LEAF;
+  }
+  checkTypeInfo(info, limits, what);
+  typeInfos.set(t, info);
 }
 
 function describeKind(t: RuntimeType): string {

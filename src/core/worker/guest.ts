@@ -72,7 +72,7 @@ class GuestSide {
 
   async init(m: Extract<ToWorker, { t: 'init' }>): Promise<void> {
     try {
-      const model = parseComponent(m.bytes);
+      const model = parseComponent(m.bytes, m.loaderLimits);
       const given = new Map(m.modules);
       const modules = new Map<number, WebAssembly.Module>();
       const moduleSizes = new Map<number, number>();

@@ -41,7 +41,8 @@ export async function instantiateInWorker(a: WorkerInstantiation): Promise<Worke
   const imports = bridge.describeImports(a.model, host);
   // structured clone copies a view's whole buffer: send only the component's bytes
   const bytes = a.bytes.byteLength === a.bytes.buffer.byteLength ? a.bytes : a.bytes.slice();
-  const node = await bridge.start({ t: 'init', bytes, modules: [...a.link.modules], sab: bridge.slot.buffer, imports, limits: a.limits ?? DEFAULT_LIMITS });
+  // the worker parses the bytes again, under the same loader limits
+  const node = await bridge.start({ t: 'init', bytes, loaderLimits: a.model.limits, modules: [...a.link.modules], sab: bridge.slot.buffer, imports, limits: a.limits ?? DEFAULT_LIMITS });
   const life = {};
   bridge.live(life);
   orphans.register(life, bridge, bridge);

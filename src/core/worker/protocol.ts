@@ -10,6 +10,7 @@
  *   A side counts how often it sent a token and the receiver releases what it saw once its
  *   proxy is garbage collected, so neither table leaks and no id is freed while one is in flight.
  */
+import type { LoaderLimits } from '../binary/limits.js';
 import { ComponentError, ComponentExit, IsowasmError, type IsowasmErrorCode, exitCodeOf } from '../errors.js';
 import type { AbiLimits } from '../limits.js';
 
@@ -66,7 +67,7 @@ export type CallOp =
   | { readonly k: 'method'; readonly name: string; readonly self: unknown; readonly args: unknown[] };
 
 export type ToWorker =
-  | { readonly t: 'init'; readonly bytes: Uint8Array; readonly modules: readonly (readonly [number, WebAssembly.Module])[]; readonly sab: SharedArrayBuffer; readonly imports: readonly ImportShape[]; readonly limits: AbiLimits }
+  | { readonly t: 'init'; readonly bytes: Uint8Array; readonly loaderLimits: LoaderLimits; readonly modules: readonly (readonly [number, WebAssembly.Module])[]; readonly sab: SharedArrayBuffer; readonly imports: readonly ImportShape[]; readonly limits: AbiLimits }
   | { readonly t: 'call'; readonly seq: number; readonly op: CallOp }
   /** the parent disposed of a guest resource object (`obj[Symbol.dispose]()`) */
   | { readonly t: 'dispose'; readonly self: unknown }
