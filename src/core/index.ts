@@ -29,3 +29,6 @@ export type {
   SocketBackend, SocketErrorCode, TcpConnection, TcpBinding, UdpBinding, Datagram,
 } from './host/socket-backend.js';
 export type { SocketAddress } from './host/socket-address.js';
+// keeps the global declarations the shipped types rely on (Symbol.dispose, WebAssembly) in every
+// consumer's program, whichever entry point it imports
+export type {} from './dispose.js';

@@ -73,6 +73,31 @@ describe('the packed package, installed into a fresh project', () => {
     }
   });
 
+  it('its .d.ts files type-check in a browser project (lib ES2022 + DOM, no @types/node) and in a Node one', () => {
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    writeFileSync(join(project, 'app.ts'), `import { loadComponent, type Capabilities, type Instance } from 'isowasm';
+import { createIndexedDbVolume } from 'isowasm/browser';
+import { Component, IsowasmError } from 'isowasm/core';
+const caps: Capabilities = { fs: { preopens: { '/data': await createIndexedDbVolume('app') } } };
+const component: Component = await loadComponent(new URL('./echo.wasm', import.meta.url));
+const instance: Instance = await component.instantiate({ capabilities: caps });
+export const out: unknown = instance.exports.echo('hi');
+export const isError = (e: unknown): boolean => e instanceof IsowasmError;
+`);
+    writeFileSync(join(project, 'node.ts'), `import { loadComponent, nodePlatform } from 'isowasm';
+import { createDirectoryVolume } from 'isowasm/node';
+const component = await loadComponent('./echo.wasm', { platform: nodePlatform });
+export const out = (await component.instantiate({ capabilities: { fs: { preopens: { '/d': createDirectoryVolume('.') } } } })).exports;
+`);
+    const base = { target: 'ES2022', module: 'ESNext', strict: true, noEmit: true, skipLibCheck: false };
+    writeFileSync(join(project, 'tsconfig.browser.json'), JSON.stringify({ compilerOptions: { ...base, moduleResolution: 'bundler', lib: ['ES2022', 'DOM'], types: [] }, files: ['app.ts'] }));
+    writeFileSync(join(project, 'tsconfig.node.json'), JSON.stringify({ compilerOptions: { ...base, module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], types: ['node'], typeRoots: [join(root, 'node_modules/@types')] }, files: ['node.ts'] }));
+    for (const config of ['tsconfig.browser.json', 'tsconfig.node.json']) {
+      const r = spawnSync(process.execPath, [tsc, '-p', config], { cwd: project, encoding: 'utf8' });
+      assert.equal(r.status, 0, `${config}:\n${r.stdout}${r.stderr}`);
+    }
+  });
+
   it('npx isowasm runs the CLI from the installed package', () => {
     const r = spawnSync('npx', ['--no-install', 'isowasm', 'inspect', 'echo.wasm'], { cwd: project, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);

@@ -1,3 +1,7 @@
+/**
+ * Per value type, the Canonical ABI's conversions between JS values and core values or linear
+ * memory (lift, lower, load, store), with flattening, size and alignment, compiled once per type.
+ */
 import { MAX_TYPE_DEPTH_CAP } from '../binary/limits.js';
 import { AbiTrap, IsowasmError } from '../errors.js';
 import { type Cx, MAX_BYTE_LENGTH } from './context.js';

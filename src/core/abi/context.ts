@@ -1,3 +1,7 @@
+/**
+ * The state the Canonical ABI works with: one instance's flags and handle table, and the
+ * lift/lower context of one call (memory, realloc, encoding, borrow scope).
+ */
 import { AbiTrap, IsowasmError } from '../errors.js';
 import { type AbiLimits, BUDGET_CAP, BUDGET_FLOOR, BUDGET_MEMORY_MULTIPLE, defaultBudget, formatBytes } from '../limits.js';
 import type { BorrowScope, Handle, HandleTable } from './handles.js';

@@ -1,3 +1,8 @@
+/**
+ * Calls across the boundary: a guest export lifted into a JS function (lower the arguments, call,
+ * lift the results, post-return) and a host function lowered for the guest, with re-entrance
+ * checks, poisoning on traps, and the JSPI variants.
+ */
 import { AbiTrap, exitCodeOf, IsowasmError, trapError } from '../errors.js';
 import { type Codec, codecFor, isScalar, restate, type ScalarCodec, alignTo } from './codec.js';
 import { type CallScratch, Cx, type InstanceState, isGuestFault, type Realloc } from './context.js';

@@ -1,3 +1,8 @@
+/**
+ * Resource handles: per-instance handle tables for own and borrow handles, the JS classes that
+ * stand for guest resources (keeping their identity, disposed through `Symbol.dispose`), and the
+ * lift/lower of handles.
+ */
 import { symbolDispose } from '../dispose.js';
 import { AbiTrap } from '../errors.js';
 import type { Cx, InstanceState } from './context.js';

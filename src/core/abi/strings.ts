@@ -1,3 +1,7 @@
+/**
+ * Strings in the Canonical ABI: lowering JS strings as UTF-8, UTF-16 or latin1+UTF-16 into guest
+ * memory, lifting them back with the spec's checks (bounds, encoding validity).
+ */
 import { AbiTrap } from '../errors.js';
 import { type Cx, MAX_BYTE_LENGTH } from './context.js';
 

@@ -1,3 +1,7 @@
+/**
+ * A bounds-checked cursor over a binary: LEB128 integers, names and vectors, every read checked
+ * against the end so a truncated or lying binary fails with INVALID_BINARY.
+ */
 import { IsowasmError } from '../errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

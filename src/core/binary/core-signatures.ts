@@ -1,3 +1,7 @@
+/**
+ * Reads the function signatures of a core module's imports and exports from its bytes, so that
+ * canon lift/lower can be checked against the core functions they bind before anything runs.
+ */
 import { Reader } from './_reader.js';
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * The loader's limits (`LoaderLimits` and their defaults): how many instances, core instances and
+ * how large and deep types a binary may ask for, measured while parsing.
+ */
 import { IsowasmError } from '../errors.js';
 
 /**

@@ -1,3 +1,8 @@
+/**
+ * The component binary parser: sections to the typed `ComponentModel` (types, imports, exports,
+ * core modules and instances, aliases, canonical functions, nested components), checking every
+ * index, length and type reference as it reads; it never trusts its input.
+ */
 import { IsowasmError } from '../errors.js';
 import { Reader } from './_reader.js';
 import {

@@ -1,3 +1,7 @@
+/**
+ * The `async` option of `instantiate`: which host imports may return promises (JSPI suspending)
+ * and which exports return promises.
+ */
 import { camelCase } from '../abi/types.js';
 import { splitVersion } from './names.js';
 

@@ -1,3 +1,7 @@
+/**
+ * WIT-like descriptions of a component's imports and exports (`component.imports`,
+ * `component.exports`, `isowasm inspect`).
+ */
 import { type FuncType, ResourceType, type ValType, witFuncText, witText } from '../abi/types.js';
 import type { ComponentModel, Sort } from '../binary/model.js';
 import { IsowasmError } from '../errors.js';

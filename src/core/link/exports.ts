@@ -1,3 +1,7 @@
+/**
+ * Turns a linked component's exported items into JS: interfaces keyed by name (with and without
+ * version), camelCase functions, resource classes.
+ */
 import type { ComponentCall } from '../abi/functions.js';
 import { resourceClass, setResourceConstructor } from '../abi/resources.js';
 import { type FuncType, ResourceType, camelCase, pascalCase } from '../abi/types.js';

@@ -1,3 +1,8 @@
+/**
+ * The host's side of linking: finds each import the component declares in the user's import object
+ * (by name, with or without version), checks its shape, and adapts JS functions and classes to the
+ * component's types.
+ */
 import type { ComponentCall } from '../abi/functions.js';
 import { isThenable } from '../abi/jspi.js';
 import { describe } from '../abi/strings.js';

@@ -1,3 +1,8 @@
+/**
+ * Runs a component model: instantiates core modules and nested components in order, resolves
+ * aliases, lowers host functions and lifts exports, and binds resources; one `Instantiation` per
+ * component instance.
+ */
 import type { InstanceState, Realloc } from '../abi/context.js';
 import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, lowerFunction, poison } from '../abi/functions.js';
 import type { Jspi } from '../abi/jspi.js';

@@ -1,3 +1,7 @@
+/**
+ * The items a component instance holds while it is linked: functions, instances, types, components
+ * and core modules.
+ */
 import type { ComponentCall } from '../abi/functions.js';
 import type { FuncType } from '../abi/types.js';
 import type { ComponentModel } from '../binary/model.js';

@@ -1,3 +1,7 @@
+/**
+ * Import and export names: versions (`@0.2.0`, semver-compatible matching), short export names,
+ * and the function-name forms of resources (`[constructor]`, `[method]`, `[static]`).
+ */
 import { camelCase } from '../abi/types.js';
 
 /** Splits `ns:pkg/iface@1.2.3` into its unversioned name and version. */

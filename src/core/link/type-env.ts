@@ -1,3 +1,7 @@
+/**
+ * Type scopes while linking: binds a component's type indices to runtime types (value types,
+ * function types, resource types), across nested components and outer aliases.
+ */
 import {
   type FuncType, type ValType, camelCase, prim, ResourceType,
 } from '../abi/types.js';
