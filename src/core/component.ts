@@ -90,7 +90,14 @@ export interface InstantiateOptions {
   readonly limits?: InstanceLimits;
 }
 
-/** Options of `Component.compile` (and of `loadComponent`, which passes them on). */
+/**
+ * Options of `Component.compile` (and of `loadComponent`, which passes them on).
+ *
+ * @example
+ * ```ts
+ * const component = await Component.compile(bytes, { platform: nodePlatform, limits: { maxTypeDepth: 200 } });
+ * ```
+ */
 export interface CompileOptions {
   /** serves the instances' grants and workers (see `Platform`) */
   readonly platform?: Platform;
