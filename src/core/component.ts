@@ -71,7 +71,14 @@ export interface InstantiateOptions {
   readonly strategy?: StrategyOption;
 }
 
-/** Options of `Component.compile` (and of `loadComponent`). */
+/**
+ * Options of `Component.compile` (and of `loadComponent`).
+ *
+ * @example
+ * ```ts
+ * const component = await Component.compile(bytes, { limits: { maxTypeDepth: 200 } });
+ * ```
+ */
 export interface CompileOptions {
   /** Bounds on the work the binary may ask for (see `LoaderLimits` for the defaults). */
   readonly limits?: LoaderLimits;
