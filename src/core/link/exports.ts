@@ -1,4 +1,4 @@
-import type { ComponentCall } from '../abi/functions.js';
+import { type ComponentCall, nameForCallers } from '../abi/functions.js';
 import { resourceClass, setResourceConstructor } from '../abi/resources.js';
 import { type FuncType, ResourceType, camelCase, pascalCase } from '../abi/types.js';
 import { ComponentError } from '../errors.js';
@@ -70,6 +70,12 @@ function named<F extends object>(fn: F, name: string): F {
   return fn;
 }
 
+/** Lets the errors of an exported function name it as JS calls it, not as the binary does inside. */
+function callerName(f: FuncItem, name: string): void {
+  nameForCallers(f.call, name);
+  if (f.callAsync) nameForCallers(f.callAsync, name);
+}
+
 /** Builds the JS object of an exported instance: functions, resource classes, nested instances. */
 export function jsInstance(inst: InstanceItem, path: string, isAsync: AsyncSelector): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -82,6 +88,7 @@ export function jsInstance(inst: InstanceItem, path: string, isAsync: AsyncSelec
         const f = parseFuncName(name);
         const fn = jsFunction(item, isAsync(path, name));
         if (f.kind === 'plain') {
+          callerName(item, camelCase(name));
           out[camelCase(name)] = named(fn, camelCase(name));
           break;
         }
@@ -91,9 +98,15 @@ export function jsInstance(inst: InstanceItem, path: string, isAsync: AsyncSelec
           break;
         }
         const cls = resourceClass(rt) as unknown as Record<string, unknown> & { prototype: Record<string, unknown> };
-        if (f.kind === 'constructor') setResourceConstructor(rt, fn);
-        else if (f.kind === 'static') cls[camelCase(f.member)] = named(fn, camelCase(f.member));
-        else {
+        const className = pascalCase(f.resource);
+        if (f.kind === 'constructor') {
+          callerName(item, `new ${className}`);
+          setResourceConstructor(rt, fn);
+        } else if (f.kind === 'static') {
+          callerName(item, `${className}.${camelCase(f.member)}`);
+          cls[camelCase(f.member)] = named(fn, camelCase(f.member));
+        } else {
+          callerName(item, `${className}.prototype.${camelCase(f.member)}`);
           cls.prototype[camelCase(f.member)] = function method(this: unknown, ...args: unknown[]) {
             return fn(this, ...args);
           };
@@ -131,7 +144,10 @@ export function jsExports(items: ReadonlyMap<string, Item>, isAsync: AsyncSelect
   }
   for (const [name, item] of items) {
     switch (item.sort) {
-      case 'func': out[camelCase(name)] = named(jsFunction(item, isAsync(null, name)), camelCase(name)); break;
+      case 'func':
+        callerName(item, camelCase(name));
+        out[camelCase(name)] = named(jsFunction(item, isAsync(null, name)), camelCase(name));
+        break;
       case 'instance': {
         const obj = jsInstance(item, name, isAsync);
         out[name] = obj;
