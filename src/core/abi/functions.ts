@@ -134,15 +134,18 @@ function argumentError(e: unknown, fname: string, pname: string): unknown {
   return e;
 }
 
-/** Marks the instance dead and turns what went wrong into the error the caller sees. */
-export function poison(inst: InstanceState, e: unknown, where: string): Error {
+/**
+ * Marks the instance dead and turns what went wrong into the error the caller sees. `asyncName`
+ * is how `instantiate({ async: { exports } })` names the export (its WIT name), where that differs.
+ */
+export function poison(inst: InstanceState, e: unknown, where: string, asyncName = where): Error {
   if (exitCodeOf(e) !== null) {
     // the guest called exit: it is over, and the exit is what the caller wants to see
     if (!inst.poisoned) inst.poisoned = e;
     return e as Error;
   }
   if (e instanceof Error && e.name === 'SuspendError') {
-    e = new AbiTrap(`a host import returned a promise while ${where} was called synchronously; make ${where} asynchronous with instantiate({ async: { exports: ['${where}'] } }) (${e.message})`);
+    e = new AbiTrap(`a host import returned a promise while ${where} was called synchronously; make ${where} asynchronous with instantiate({ async: { exports: ['${asyncName}'] } }) (${e.message})`);
   }
   const err = e instanceof IsowasmError
     ? e
@@ -182,6 +185,8 @@ function runPostReturn(inst: InstanceState, postReturn: (...flat: unknown[]) => 
  */
 interface FuncLabel {
   name: string;
+  /** the name `instantiate({ async: { exports } })` knows it by: `ns:pkg/iface#func`, or a world-level `func` */
+  asyncName: string;
   /** the exports gave it a name; a later alias keeps the first */
   named: boolean;
   /** the call's context, whose budget messages quote the name too */
@@ -196,12 +201,17 @@ function labelled(call: ComponentCall, label: FuncLabel): ComponentCall {
 }
 
 /** Names a lifted function after the export JS sees it under (the first one, if several). */
-export function nameForCallers(call: ComponentCall, name: string): void {
+export function nameForCallers(call: ComponentCall, name: string, asyncName: string): void {
   const label = labels.get(call);
   if (!label || label.named) return;
   label.named = true;
   label.name = name;
+  label.asyncName = asyncName;
   if (label.cx) label.cx.name = name;
+}
+
+function poisonAt(inst: InstanceState, e: unknown, label: FuncLabel): Error {
+  return poison(inst, e, label.name, label.asyncName);
 }
 
 /** The halves of a lifted call around the core call, shared by the sync and JSPI variants. */
@@ -236,7 +246,7 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, label: 
       } catch (e) {
         // the guest's realloc failing is a trap; anything else comes from the caller's values
         // (a getter that threw, a wrong type, too much data) while the guest has not run yet
-        if (isGuestFault(e)) throw poison(inst, e, label.name);
+        if (isGuestFault(e)) throw poisonAt(inst, e, label);
         // blocks realloc handed out stay allocated (the ABI can't give them back); handles go back
         if (cx.lowered) unlowerHandles(inst, cx.lowered);
         throw argumentError(e, label.name, ft.params[i]?.name ?? String(i));
@@ -259,7 +269,7 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, label: 
         if (scope && scope.numBorrows > 0) throw new AbiTrap(`${label.name} returned without dropping ${scope.numBorrows} borrowed handle(s)`);
         return value;
       } catch (e) {
-        throw poison(inst, e, label.name);
+        throw poisonAt(inst, e, label);
       }
     },
   };
@@ -274,7 +284,7 @@ export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, o
   const plan = planFor(ft);
   const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
     (plan.result === null || isScalar(plan.result));
-  const label: FuncLabel = { name, named: false, cx: null };
+  const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
   if (fast) return labelled(liftScalar(plan, core, opts.postReturn, inst, label, ft.params.map((p) => p.name)), label);
   const parts = liftParts(ft, opts, inst, label);
   const cx = parts.cx;
@@ -291,7 +301,7 @@ export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, o
       try {
         r = core(...flat);
       } catch (e) {
-        throw poison(inst, e, label.name);
+        throw poisonAt(inst, e, label);
       }
       return parts.finish(r);
     } finally {
@@ -314,7 +324,7 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
     // not a wasm function (a host function passed straight through): nothing to suspend
     run = async (...a: unknown[]) => core(...a);
   }
-  const label: FuncLabel = { name, named: false, cx: null };
+  const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
   const parts = liftParts(ft, opts, inst, label);
   const cx = parts.cx;
   return labelled(async function liftedAsync(...args: unknown[]): Promise<unknown> {
@@ -335,7 +345,7 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
           try {
             r = await run(...flat);
           } catch (e) {
-            throw poison(inst, e, label.name);
+            throw poisonAt(inst, e, label);
           }
           return parts.finish(r);
         } finally {
@@ -363,7 +373,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
       value = rc ? rc.fromCore(r) : undefined;
       if (postReturn) runPostReturn(inst, postReturn, r);
     } catch (e) {
-      throw poison(inst, e, label.name);
+      throw poisonAt(inst, e, label);
     }
     return value;
   };
@@ -384,7 +394,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
     try {
       r = core(...a);
     } catch (e) {
-      throw poison(inst, e, label.name);
+      throw poisonAt(inst, e, label);
     } finally {
       inst.mayEnter = true;
     }
@@ -400,7 +410,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
         try { x = p0.toCore(a); } catch (e) { throw argumentError(e, label.name, pnames[0]!); }
         inst.mayEnter = false;
         let r: unknown;
-        try { r = core(x); } catch (e) { throw poison(inst, e, label.name); } finally { inst.mayEnter = true; }
+        try { r = core(x); } catch (e) { throw poisonAt(inst, e, label); } finally { inst.mayEnter = true; }
         return finish(r);
       };
     }
@@ -415,7 +425,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
         try { y = p1.toCore(b); } catch (e) { throw argumentError(e, label.name, pnames[1]!); }
         inst.mayEnter = false;
         let r: unknown;
-        try { r = core(x, y); } catch (e) { throw poison(inst, e, label.name); } finally { inst.mayEnter = true; }
+        try { r = core(x, y); } catch (e) { throw poisonAt(inst, e, label); } finally { inst.mayEnter = true; }
         return finish(r);
       };
     }

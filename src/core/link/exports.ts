@@ -70,10 +70,13 @@ function named<F extends object>(fn: F, name: string): F {
   return fn;
 }
 
-/** Lets the errors of an exported function name it as JS calls it, not as the binary does inside. */
-function callerName(f: FuncItem, name: string): void {
-  nameForCallers(f.call, name);
-  if (f.callAsync) nameForCallers(f.callAsync, name);
+/**
+ * Lets the errors of an exported function name it as JS calls it (`name`), not as the binary does
+ * inside; `asyncName` is its name in `instantiate({ async: { exports } })`.
+ */
+function callerName(f: FuncItem, name: string, asyncName: string): void {
+  nameForCallers(f.call, name, asyncName);
+  if (f.callAsync) nameForCallers(f.callAsync, name, asyncName);
 }
 
 /** Builds the JS object of an exported instance: functions, resource classes, nested instances. */
@@ -88,7 +91,7 @@ export function jsInstance(inst: InstanceItem, path: string, isAsync: AsyncSelec
         const f = parseFuncName(name);
         const fn = jsFunction(item, isAsync(path, name));
         if (f.kind === 'plain') {
-          callerName(item, camelCase(name));
+          callerName(item, camelCase(name), `${path}#${name}`);
           out[camelCase(name)] = named(fn, camelCase(name));
           break;
         }
@@ -100,13 +103,13 @@ export function jsInstance(inst: InstanceItem, path: string, isAsync: AsyncSelec
         const cls = resourceClass(rt) as unknown as Record<string, unknown> & { prototype: Record<string, unknown> };
         const className = pascalCase(f.resource);
         if (f.kind === 'constructor') {
-          callerName(item, `new ${className}`);
+          callerName(item, `new ${className}`, `${path}#${name}`);
           setResourceConstructor(rt, fn);
         } else if (f.kind === 'static') {
-          callerName(item, `${className}.${camelCase(f.member)}`);
+          callerName(item, `${className}.${camelCase(f.member)}`, `${path}#${name}`);
           cls[camelCase(f.member)] = named(fn, camelCase(f.member));
         } else {
-          callerName(item, `${className}.prototype.${camelCase(f.member)}`);
+          callerName(item, `${className}.prototype.${camelCase(f.member)}`, `${path}#${name}`);
           cls.prototype[camelCase(f.member)] = function method(this: unknown, ...args: unknown[]) {
             return fn(this, ...args);
           };
@@ -145,7 +148,7 @@ export function jsExports(items: ReadonlyMap<string, Item>, isAsync: AsyncSelect
   for (const [name, item] of items) {
     switch (item.sort) {
       case 'func':
-        callerName(item, camelCase(name));
+        callerName(item, camelCase(name), name);
         out[camelCase(name)] = named(jsFunction(item, isAsync(null, name)), camelCase(name));
         break;
       case 'instance': {
