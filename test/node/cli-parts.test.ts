@@ -105,6 +105,10 @@ describe('signatures and values', () => {
     ok(Number.isNaN(parseArgument('NaN', 'f64')));
     equal(parseArgument('-inf', 'f32'), -Infinity);
     equal(parseArgument('NaN', 'string'), 'NaN');
+    equal(parseArgument('constructor', 'f64'), 'constructor');
+    equal(parseArgument('42', 'string'), '42', 'a string parameter takes the text as it is');
+    equal(parseArgument('12n', 'char'), '12n');
+    equal(parseArgument('"--x"', 'string'), '--x');
   });
 
   it('results: plain text and JSON', () => {

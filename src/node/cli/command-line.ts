@@ -34,7 +34,7 @@ export const GRANT_OPTIONS: readonly OptionSpec[] = [
 
 export const IMPORTS_OPTION: OptionSpec = {
   name: '--imports', value: 'MODULE.js',
-  help: 'host imports for the interfaces that are not WASI: a JS module whose default export (or export `imports`) is the import object, in jco\'s conventions',
+  help: 'host imports for the interfaces that are not WASI: a JS module (a path) whose default export (or export `imports`) is the import object, in jco\'s conventions',
 };
 
 export const JSON_OPTION: OptionSpec = { name: '--json', value: null, help: 'print the result as one line of JSON (null when there is none)' };

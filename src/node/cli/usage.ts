@@ -55,9 +55,9 @@ and prints its result.
   <function>  "name" (a world-level function, or the only exported function of that name),
               "<interface>#<name>" (docs:adder/add@0.1.0#add; the @version may be left out),
               or a resource's static function "<interface>#<resource>.<name>" (counter.make)
-  args        one per parameter, as JSON; a string may be written bare (hello), but one that
-              starts with -- must be JSON ('"--x"'); 64-bit integers as plain digits (or 12n);
-              an option<T> that is none as null
+  args        one per parameter, as JSON: 64-bit integers as plain digits (or 12n), an
+              option<T> that is none as null, NaN and inf for floats; a string parameter takes
+              the text as it is (hello, 42), as JSON ('"--x"') if it starts with --
 
 The result prints as plain text: a string as it is, a number as its digits, nothing when the
 function has no result, anything else as JSON. With --json it prints as one line of JSON (null

@@ -18,19 +18,29 @@ function revive(_key: string, v: unknown, context?: ReviverContext): unknown {
   return v;
 }
 
+function parseJson(text: string): { value: unknown } | null {
+  try {
+    return { value: JSON.parse(text, revive as (key: string, value: unknown) => unknown) };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * One argument: a JSON value (64-bit integers as plain digits or `12n`, also inside records and
- * lists as "12n"); text that is not JSON is a string. `type` is the parameter's WIT type, which
- * lets `NaN` and `inf` be floats.
+ * lists as "12n"); text that is not JSON is a string. `type` is the parameter's WIT type: a
+ * `string` or `char` parameter takes the text as it is (unless it is a JSON string: `'"x"'`), a
+ * float takes `NaN` and `inf`.
  */
 export function parseArgument(text: string, type: string): unknown {
-  if (BIGINT_TEXT.test(text)) return BigInt(text.slice(0, -1));
-  if ((type === 'f32' || type === 'f64') && text in FLOAT_WORDS) return FLOAT_WORDS[text];
-  try {
-    return JSON.parse(text, revive as (key: string, value: unknown) => unknown);
-  } catch {
-    return text;
+  if (type === 'string' || type === 'char') {
+    const json = parseJson(text);
+    return typeof json?.value === 'string' ? json.value : text;
   }
+  if (BIGINT_TEXT.test(text)) return BigInt(text.slice(0, -1));
+  if ((type === 'f32' || type === 'f64') && Object.hasOwn(FLOAT_WORDS, text)) return FLOAT_WORDS[text];
+  const json = parseJson(text);
+  return json ? json.value : text;
 }
 
 function isPlainObject(v: object): boolean {
