@@ -11,7 +11,7 @@ export default {
     core: 'build/src/core/index.js',
     node: 'build/src/node/index.js',
     browser: 'build/src/browser/index.js',
-    cli: 'build/src/node/cli.js',
+    cli: 'build/src/node/cli/main.js',
     // the 'worker' strategy's workers load these modules by their own URL: entries keep it stable
     'worker.node': 'build/src/node/worker.js',
     'worker.browser': 'build/src/browser/worker.js',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The isowasm command; its code is in src/node/cli.ts (bundled to dist/cli.js by `npm run build`).
+// The isowasm command; its code is in src/node/cli/ (main.ts, bundled to dist/cli.js by `npm run build`).
 import module from 'node:module';
 
 // Node's on-disk compile cache makes later starts of the CLI faster (Node 22.1+)

@@ -11,7 +11,9 @@
 //                                        is latin1+utf16)
 //   test/fixtures/<name>/main.c          a C program: clang (Debian's, with wasi-libc) builds a
 //                                        wasm32-wasi core module, the WASI preview1 command adapter
-//                                        makes it a wasi:cli/run component
+//                                        makes it a wasi:cli/run component (an optional world.wit
+//                                        beside it declares what main.c imports directly, beyond
+//                                        preview1, with world "<name>")
 //   test/fixtures/<name>/guest.js        a JavaScript guest with its world.wit (and fixture.json
 //                                        { "world": "w", "disable": ["all"] }): `jco componentize`
 //                                        (StarlingMonkey, ~20 s and ~12 MB; cached like the rest)
@@ -123,8 +125,9 @@ async function main() {
       count++;
     } else if (statSync(p).isDirectory() && existsSync(join(p, 'main.c'))) {
       const c = readFileSync(join(p, 'main.c'));
+      const wit = existsSync(join(p, 'world.wit')) ? readFileSync(join(p, 'world.wit'), 'utf8') : null;
       const adapter = readFileSync(preview1AdapterCommandPath());
-      await buildComponent(entry, hash('c', c, adapter), async () => {
+      await buildComponent(entry, hash('c', c, adapter, wit ?? ''), async () => {
         const tmp = join(cache, `${entry}.tmp.wasm`);
         try {
           execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', tmp, join(p, 'main.c')], { stdio: 'inherit' });
@@ -133,7 +136,8 @@ async function main() {
         }
         const core = readFileSync(tmp);
         rmSync(tmp, { force: true });
-        return componentNew(core, [['wasi_snapshot_preview1', adapter]]);
+        const embedded = wit === null ? core : await componentEmbed({ binary: core, witSource: wit, world: entry });
+        return componentNew(embedded, [['wasi_snapshot_preview1', adapter]]);
       });
       count++;
     }

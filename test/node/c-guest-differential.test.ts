@@ -49,6 +49,8 @@ describe('the C guest beside jco\'s bindings with preview2-shim', () => {
     [['prog', '0', 'echo'], {}, 'some input\nand more\n'],
     [['prog', '7', 'ünïcödé 🎉'], { GREETING: 'a=b c' }, ''],
     [[], {}, ''],
+    // wasi:cli/exit#exit-with-code: the code itself, where a plain exit arrives as 1
+    [['prog', '3', 'exit-with-code'], {}, ''],
   ];
   for (const [args, env, stdin] of cases) {
     it(`args ${JSON.stringify(args)}: same output and exit code`, async () => {

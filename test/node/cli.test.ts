@@ -1,60 +1,387 @@
+/**
+ * The `isowasm` command, spawned as a user runs it (bin/isowasm.js, which loads dist/cli.js).
+ * Fixtures: build/fixtures/c-cli.wasm prints its arguments and GREETING and exits with its first
+ * argument (through wasi:cli/exit#exit-with-code when the second is "exit-with-code");
+ * build/fixtures/fs-ops.wasm runs file operations; conformance components for `call`.
+ */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { equal, ok } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = (args: string[], input?: string) => {
-  const r = spawnSync(process.execPath, [`${root}bin/isowasm.js`, ...args], { cwd: root, input: input ?? '', encoding: 'utf8', timeout: 60_000 });
+const cli = (args: string[], input?: string, env?: NodeJS.ProcessEnv) => {
+  const r = spawnSync(process.execPath, [`${root}bin/isowasm.js`, ...args], { cwd: root, input: input ?? '', encoding: 'utf8', timeout: 60_000, ...(env ? { env } : {}) });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const cCli = 'build/fixtures/c-cli.wasm';
+const fsOps = 'build/fixtures/fs-ops.wasm';
+const adder = 'test/conformance/components/adder.wasm';
+const numbers = 'test/conformance/components/numbers.wasm';
+const records = 'test/conformance/components/records.wasm';
+const resources = 'test/conformance/components/resources.wasm';
+const results = 'test/conformance/components/results.wasm';
+const greeting = (out: string) => /^GREETING=(.*)$/m.exec(out)?.[1];
+const guestArgs = (out: string) => [...out.matchAll(/^arg \d+: (.*)$/gm)].map((m) => m[1]);
 
-describe('the isowasm command line', () => {
-  it('run: passes arguments after --, the file name first, and exits 0', () => {
-    const r = cli(['run', cCli, '--', '0', 'x y']);
+// host imports for `call --imports`, as a user writes them: default export, or export `imports`
+const hostDir = mkdtempSync(join(tmpdir(), 'isowasm-cli-'));
+const numbersHost = join(hostDir, 'numbers.mjs');
+writeFileSync(numbersHost, `
+  const id = (x) => x;
+  let scalar = 0;
+  export default {
+    'test:numbers/test': {
+      roundtripU8: id, roundtripS8: id, roundtripU16: id, roundtripS16: id, roundtripU32: id, roundtripS32: id,
+      roundtripU64: id, roundtripS64: id, roundtripF32: id, roundtripF64: id, roundtripChar: id,
+      setScalar(v) { scalar = v; }, getScalar: () => scalar,
+    },
+  };
+`);
+const recordsHost = join(hostDir, 'records.mjs');
+writeFileSync(recordsHost, `
+  const id = (x) => x;
+  export const imports = {
+    'test:records/test': {
+      multipleResults: () => [4, 5], swapTuple: ([a, b]) => [b, a], roundtripFlags1: id, roundtripFlags2: id,
+      roundtripFlags3: (a, b, c) => [a, b, c], roundtripRecord1: id, tuple1: id,
+    },
+  };
+`);
+const resourcesHost = join(hostDir, 'resources.mjs');
+writeFileSync(resourcesHost, `
+  class Y {
+    constructor(a) { this.a = a; }
+    getA() { return this.a; }
+    setA(a) { this.a = a; }
+    static add(y, a) { return new Y(y.a + a); }
+  }
+  export default { imports: { Y } };
+`);
+const resultsHost = join(hostDir, 'results.mjs');
+writeFileSync(resultsHost, `
+  const fail = (err) => (a) => { if (a === 0) throw err; return a; };
+  export default {
+    'test:results/test': {
+      stringError: fail('zero'), enumError: fail('b'), recordError: fail({ line: 1, column: 2 }),
+      variantError: fail({ tag: 'e1', val: 'a' }), emptyError: fail(undefined), doubleError: fail('x'),
+    },
+  };
+`);
+const notAnObject = join(hostDir, 'not-an-object.mjs');
+writeFileSync(notAnObject, 'export const something = 1;\nexport default 42;\n');
+
+describe('isowasm run: wasmtime\'s order, and the old one where it is unambiguous', () => {
+  it('options before the file; everything after the file is the guest\'s, the file name first', () => {
+    const r = cli(['run', '--env', 'GREETING=hi', cCli, '0', 'x y']);
     equal(r.code, 0, r.err);
-    equal(r.out, `hello from C\narg 0: ${cCli}\narg 1: 0\narg 2: x y\nGREETING=(unset)\n`);
+    equal(r.out, `hello from C\narg 0: ${cCli}\narg 1: 0\narg 2: x y\nGREETING=hi\n`);
     equal(r.err, 'to stderr\n');
   });
 
-  it('run: a non-zero exit of the guest is the command\'s exit code', () => {
-    equal(cli(['run', cCli, '--', '3']).code, 1); // the preview1 adapter reports any failure as 1
+  it('--option=value works like --option value', () => {
+    const r = cli(['run', '--env=GREETING=a=b', `--dir=${root}test`, cCli, '0']);
+    equal(r.code, 0, r.err);
+    equal(greeting(r.out), 'a=b');
   });
 
-  it('run: --env sets exactly the given variables; K alone passes the host\'s value', () => {
-    equal(cli(['run', cCli, '--env', 'GREETING=hi', '--', '0']).out.includes('GREETING=hi\n'), true);
-    const r = spawnSync(process.execPath, [`${root}bin/isowasm.js`, 'run', cCli, '--env', 'GREETING', '--', '0'], { cwd: root, encoding: 'utf8', env: { ...process.env, GREETING: 'from host' } });
-    ok(r.stdout.includes('GREETING=from host\n'), r.stdout);
-    const none = spawnSync(process.execPath, [`${root}bin/isowasm.js`, 'run', cCli, '--', '0'], { cwd: root, encoding: 'utf8', env: { ...process.env, GREETING: 'leak' } });
-    ok(none.stdout.includes('GREETING=(unset)\n'), 'the host environment must not leak');
+  it('what follows the file goes to the guest, options included', () => {
+    const r = cli(['run', cCli, '0', '--env', 'GREETING=hi']);
+    equal(r.code, 0, r.err);
+    equal(JSON.stringify(guestArgs(r.out)), JSON.stringify([cCli, '0', '--env', 'GREETING=hi']));
+    equal(greeting(r.out), '(unset)');
   });
 
-  it('run: gives the guest the process\'s stdin', () => {
-    const r = cli(['run', cCli, '--', '0', 'echo'], 'one\ntwo\n');
+  it('the old form: options after the file, ended by --, still work', () => {
+    const r = cli(['run', cCli, '--env', 'GREETING=hi', '--', '0', 'x y']);
+    equal(r.code, 0, r.err);
+    equal(JSON.stringify(guestArgs(r.out)), JSON.stringify([cCli, '0', 'x y']));
+    equal(greeting(r.out), 'hi');
+    const bare = cli(['run', cCli, '--', '0', 'x']);
+    equal(JSON.stringify(guestArgs(bare.out)), JSON.stringify([cCli, '0', 'x']));
+  });
+
+  it('a -- after something that is not an option is the guest\'s, as wasmtime has it', () => {
+    const r = cli(['run', cCli, '0', '--', '--env', 'GREETING=hi']);
+    equal(r.code, 0, r.err);
+    equal(JSON.stringify(guestArgs(r.out)), JSON.stringify([cCli, '0', '--', '--env', 'GREETING=hi']));
+    equal(greeting(r.out), '(unset)');
+  });
+
+  it('--env sets exactly the given variables; K alone passes the host\'s value', () => {
+    const withHost = cli(['run', '--env', 'GREETING', cCli, '0'], '', { ...process.env, GREETING: 'from host' });
+    equal(greeting(withHost.out), 'from host');
+    const none = cli(['run', cCli, '0'], '', { ...process.env, GREETING: 'leak' });
+    equal(greeting(none.out), '(unset)', 'the host environment must not leak');
+  });
+
+  it('gives the guest the process\'s stdin', () => {
+    const r = cli(['run', cCli, '0', 'echo'], 'one\ntwo\n');
     ok(r.out.endsWith('GREETING=(unset)\none\ntwo\n'), r.out);
   });
 
-  it('run: bad options exit 2 with usage; a component without wasi:cli/run exits 1 naming the problem', () => {
-    const bad = cli(['run', cCli, '--nope']);
-    equal(bad.code, 2);
-    ok(bad.err.includes('unknown option --nope'), bad.err);
-    const notCommand = cli(['run', 'test/conformance/components/adder.wasm']);
-    equal(notCommand.code, 1);
-    ok(notCommand.err.includes('not a command component'), notCommand.err);
+  it('refuses unknown options, options without values, and a missing file, with exit 2', () => {
+    const unknown = cli(['run', '--nope', cCli]);
+    equal(unknown.code, 2);
+    ok(unknown.err.includes('unknown option --nope for isowasm run'), unknown.err);
+    ok(unknown.err.includes('usage: isowasm run [options] <component.wasm> [args...]'), unknown.err);
+    const noValue = cli(['run', cCli, '--dir']);
+    equal(noValue.code, 0, 'after the file, --dir is the guest\'s argument');
+    const missing = cli(['run', '--dir']);
+    equal(missing.code, 2);
+    ok(missing.err.includes('--dir needs a value'), missing.err);
+    const noFile = cli(['run', '--env', 'A=1']);
+    equal(noFile.code, 2);
+    ok(noFile.err.includes('isowasm run needs a component file'), noFile.err);
+    const badDir = cli(['run', '--dir', 'a::b::rw', cCli]);
+    equal(badDir.code, 2);
+    ok(badDir.err.includes('--dir takes DIR, HOST::GUEST or HOST::GUEST::ro'), badDir.err);
   });
 
-  it('inspect: lists imports, exports and the capabilities the component needs', () => {
+  it('a component without wasi:cli/run exits 1 naming the problem', () => {
+    const r = cli(['run', adder]);
+    equal(r.code, 1);
+    ok(r.err.includes('not a command component') && r.err.includes('isowasm call'), r.err);
+  });
+});
+
+describe('isowasm run: exit codes', () => {
+  it('exit-with-code passes the guest\'s code through', () => {
+    equal(cli(['run', cCli, '3', 'exit-with-code']).code, 3);
+    equal(cli(['run', cCli, '255', 'exit-with-code']).code, 255);
+    equal(cli(['run', cCli, '0', 'exit-with-code']).code, 0);
+  });
+
+  it('exit(3) through the preview1 adapter arrives as 1 (proc_exit passes only ok or err)', () => {
+    equal(cli(['run', cCli, '3']).code, 1);
+  });
+
+  it('a failing guest that was given one of isowasm\'s options after the file gets a note on stderr', () => {
+    const r = cli(['run', cCli, '3', '--dir', '.']);
+    equal(r.code, 1);
+    ok(r.err.includes('note: --dir came after the component file, so it went to the component'), r.err);
+    ok(!cli(['run', cCli, '0', '--dir', '.']).err.includes('note:'), 'no note when the guest succeeded');
+  });
+
+  it('a read-only refusal says how to fix it in flag terms', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isowasm-cli-ro-'));
+    const r = cli(['run', '--dir', `${dir}::/data::ro`, fsOps, 'write', '/data/x.txt', 'hi']);
+    equal(r.code, 0, r.err);
+    equal(r.out, 'write /data/x.txt: EROFS\n');
+    ok(r.err.includes('the preopen was granted read-only with ::ro; drop ::ro from --dir to allow writes'), r.err);
+    ok(!r.err.includes('readOnly'), `no JavaScript option in the CLI's message: ${r.err}`);
+    const rw = cli(['run', '--dir', `${dir}::/data`, fsOps, 'write', '/data/x.txt', 'hi', 'read', '/data/x.txt']);
+    equal(rw.out, 'write /data/x.txt: ok\nread /data/x.txt: hi\n');
+  });
+});
+
+describe('isowasm: version, help, unknown commands', () => {
+  const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
+
+  it('--version, -V and version print package.json\'s version', () => {
+    for (const flag of ['--version', '-V', 'version']) {
+      const r = cli([flag]);
+      equal(r.code, 0, r.err);
+      equal(r.out, `isowasm ${version}\n`);
+    }
+  });
+
+  it('-v is not the version: exit 2, pointing at --version', () => {
+    const r = cli(['-v']);
+    equal(r.code, 2);
+    ok(r.err.includes('unknown option -v') && r.err.includes('--version'), r.err);
+  });
+
+  it('help, help <command> and <command> --help print to stdout with exit 0', () => {
+    const all = cli(['help']);
+    equal(all.code, 0);
+    ok(all.out.includes('commands:') && all.out.includes('Options go before the component file'), all.out);
+    equal(cli(['--help']).out, all.out);
+    const run = cli(['help', 'run']);
+    equal(run.code, 0);
+    ok(run.out.startsWith('usage: isowasm run [options] <component.wasm> [args...]'), run.out);
+    ok(run.out.includes('--dir HOST::GUEST[::ro]') && run.out.includes('--imports MODULE.js') && run.out.includes('exit-with-code'), run.out);
+    equal(cli(['run', '--help']).out, run.out);
+    const call = cli(['help', 'call']);
+    ok(call.out.includes('--json'), call.out);
+  });
+
+  it('an unknown command says so, with exit 2', () => {
+    for (const word of ['serve', 'frobnicate']) {
+      const r = cli([word, 'app.wasm']);
+      equal(r.code, 2);
+      ok(r.err.startsWith(`isowasm: unknown command ${word}`), r.err);
+      ok(r.err.includes('run, call, inspect'), r.err);
+    }
+    const help = cli(['help', 'serve']);
+    equal(help.code, 2);
+    ok(help.err.includes('unknown command serve'), help.err);
+  });
+
+  it('no command: the usage on stderr, exit 2', () => {
+    const r = cli([]);
+    equal(r.code, 2);
+    ok(r.err.startsWith('usage: isowasm <command>'), r.err);
+  });
+});
+
+describe('isowasm inspect', () => {
+  it('lists imports, exports and the capabilities the component needs, with the flags that grant them', () => {
     const r = cli(['inspect', cCli]);
     equal(r.code, 0, r.err);
     ok(r.out.includes('interface wasi:cli/run@0.2.12'), r.out);
     ok(/capabilities:\n(.|\n)*fs: wasi:filesystem\/types/.test(r.out), r.out);
-    ok(r.out.includes('--dir HOST::GUEST[::ro]'), r.out);
+    ok(r.out.includes('grant: --dir HOST::GUEST[::ro]'), r.out);
+    ok(!r.out.includes('capabilities.fs'), `the CLI names flags, not JavaScript options: ${r.out}`);
+    const imports = cli(['inspect', numbers]);
+    ok(imports.out.includes('host imports (not WASI): test:numbers/test\n    grant: --imports MODULE.js'), imports.out);
   });
 
-  it('call: instantiates and calls one export', () => {
-    const r = cli(['call', 'test/conformance/components/adder.wasm', 'docs:adder/add@0.1.0#add', '40', '2']);
+  it('refuses what follows the file', () => {
+    const r = cli(['inspect', cCli, 'extra']);
+    equal(r.code, 2);
+    ok(r.err.includes('extra is extra'), r.err);
+  });
+});
+
+describe('isowasm call: output', () => {
+  it('plain text: a number as its digits; --json: the same as JSON', () => {
+    const r = cli(['call', adder, 'docs:adder/add@0.1.0#add', '40', '2']);
     equal(r.code, 0, r.err);
     equal(r.out, '42\n');
+    equal(cli(['call', adder, 'add', '40', '2']).out, '42\n', 'a function name alone, when one export has it');
+    equal(cli(['call', adder, 'docs:adder/add#add', '40', '2']).out, '42\n', 'the interface without @version');
+    equal(cli(['call', '--json', adder, 'add', '1', '2']).out, '3\n');
+  });
+
+  it('u64: plain digits both ways, all 64 bits of them (no "n", no quotes)', () => {
+    const max = '18446744073709551615';
+    equal(cli(['call', '--imports', numbersHost, numbers, 'roundtrip-u64', max]).out, `${max}\n`);
+    equal(cli(['call', '--json', '--imports', numbersHost, numbers, 'test:numbers/test#roundtripU64', '3n']).out, '3\n');
+    equal(cli(['call', '--json', '--imports', numbersHost, numbers, 'roundtrip-s64', '-9223372036854775808']).out, '-9223372036854775808\n');
+  });
+
+  it('a string (here a char) prints bare; --json quotes it', () => {
+    equal(cli(['call', '--imports', numbersHost, numbers, 'roundtrip-char', 'x']).out, 'x\n');
+    equal(cli(['call', '--json', '--imports', numbersHost, numbers, 'roundtrip-char', 'x']).out, '"x"\n');
+  });
+
+  it('a function without a result prints nothing; --json prints null', () => {
+    const plain = cli(['call', '--imports', numbersHost, numbers, 'set-scalar', '4']);
+    equal(plain.code, 0, plain.err);
+    equal(plain.out, '');
+    equal(cli(['call', '--json', '--imports', numbersHost, numbers, 'set-scalar', '4']).out, 'null\n');
+  });
+
+  it('NaN and infinities: floats read from words; JSON has them as strings', () => {
+    equal(cli(['call', '--imports', numbersHost, numbers, 'roundtrip-f64', 'NaN']).out, 'NaN\n');
+    equal(cli(['call', '--json', '--imports', numbersHost, numbers, 'roundtrip-f64', '-inf']).out, '"-Infinity"\n');
+  });
+
+  it('records, flags and tuples: JSON (spaced in plain text, compact with --json)', () => {
+    const arg = '{"a":1,"b":{"a":true,"b":false}}';
+    const plain = cli(['call', '--imports', recordsHost, records, 'roundtrip-record1', arg]);
+    equal(plain.code, 0, plain.err);
+    equal(plain.out, '{"a": 1, "b": {"a": true, "b": false}}\n');
+    equal(cli(['call', '--json', '--imports', recordsHost, records, 'roundtrip-record1', arg]).out, `${arg}\n`);
+    equal(cli(['call', '--json', '--imports', recordsHost, records, 'swap-tuple', '[1,2]']).out, '[2,1]\n');
+  });
+});
+
+describe('isowasm call: errors the function returns', () => {
+  it('a result<T, E> that is an error: its payload as JSON on stderr, exit 1; ok: T', () => {
+    const err = cli(['call', '--imports', resultsHost, results, 'record-error', '0']);
+    equal(err.code, 1);
+    equal(err.out, '');
+    equal(err.err, 'isowasm: test:results/test#record-error returned an error: {"line":1,"column":2}\n');
+    equal(cli(['call', '--imports', resultsHost, results, 'string-error', '0']).err, 'isowasm: test:results/test#string-error returned an error: "zero"\n');
+    equal(cli(['call', '--imports', resultsHost, results, 'record-error', '1.5']).out, '1.5\n');
+  });
+});
+
+describe('isowasm call: arguments and mistakes', () => {
+  it('extra and missing arguments are refused (exit 2), naming the parameters', () => {
+    const extra = cli(['call', adder, 'add', '1', '2', '3']);
+    equal(extra.code, 2);
+    ok(extra.err.includes('docs:adder/add@0.1.0#add takes 2 arguments (x: u32, y: u32), but 3 were given: 3 is extra'), extra.err);
+    const missing = cli(['call', adder, 'add', '1']);
+    equal(missing.code, 2);
+    ok(missing.err.includes('takes 2 arguments (x: u32, y: u32), but 1 was given'), missing.err);
+  });
+
+  it('an option after the file is refused, saying where options go; an unknown option too', () => {
+    const late = cli(['call', adder, 'add', '1', '2', '--json']);
+    equal(late.code, 2);
+    ok(late.err.includes('--json is an option: options go before the component file'), late.err);
+    const unknown = cli(['call', '--nope', adder, 'add', '1', '2']);
+    equal(unknown.code, 2);
+    ok(unknown.err.includes('unknown option --nope for isowasm call'), unknown.err);
+    const valued = cli(['call', '--json=yes', adder, 'add', '1', '2']);
+    equal(valued.code, 2);
+    ok(valued.err.includes('--json takes no value'), valued.err);
+  });
+
+  it('a value of the wrong type names the function the user called, not an internal one', () => {
+    const r = cli(['call', adder, 'add', 'x', '2']);
+    equal(r.code, 2);
+    ok(r.err.startsWith("isowasm: add(): argument 'x': expected an integer"), r.err);
+    ok(!r.err.includes('import-func'), r.err);
+  });
+
+  it('an unknown function lists the ones there are; a method is refused', () => {
+    const r = cli(['call', adder, 'sub', '1', '2']);
+    equal(r.code, 2);
+    ok(r.err.includes('exports no function sub (its functions: docs:adder/add@0.1.0#add)'), r.err);
+    const method = cli(['call', '--imports', resourcesHost, resources, 'exports#x.get-a']);
+    equal(method.code, 2);
+    ok(method.err.includes('is a method of a resource'), method.err);
+  });
+
+  it('a static function of a resource can be called', () => {
+    for (const name of ['exports#z.num-dropped', 'exports#[static]z.num-dropped', 'Z.numDropped']) {
+      const r = cli(['call', '--imports', resourcesHost, resources, name]);
+      equal(r.code, 0, r.err);
+      equal(r.out, '1\n', name); // the guest counts drops from 1
+    }
+  });
+});
+
+describe('isowasm call --imports', () => {
+  it('without it, a component with host imports is told to use --imports (not instantiate)', () => {
+    const r = cli(['call', numbers, 'roundtrip-u8', '1']);
+    equal(r.code, 1);
+    ok(r.err.includes('Provide them with --imports MODULE.js'), r.err);
+    ok(r.err.includes("export default { 'test:numbers/test': { ... } }"), r.err);
+    ok(!r.err.includes('instantiate('), r.err);
+  });
+
+  it('the module\'s default export or its export `imports` serves the imports; the guest calls them', () => {
+    // test-imports calls every import and traps if one returns a wrong value
+    const r = cli(['call', '--imports', numbersHost, numbers, 'test-imports']);
+    equal(r.code, 0, r.err);
+    equal(r.out, '');
+    equal(cli(['call', '--imports', recordsHost, records, 'test-imports']).code, 0);
+    const res = cli(['call', '--imports', resourcesHost, resources, 'test-imports']);
+    equal(res.code, 0, res.err);
+  });
+
+  it('a module without an import object, or one that lacks an interface, is named in the error', () => {
+    const r = cli(['call', '--imports', notAnObject, numbers, 'roundtrip-u8', '1']);
+    equal(r.code, 1);
+    ok(r.err.includes(`--imports ${notAnObject}: the module must export the import object`) && r.err.includes('it exports default, something'), r.err);
+    const wrong = cli(['call', '--imports', recordsHost, numbers, 'roundtrip-u8', '1']);
+    equal(wrong.code, 1);
+    ok(wrong.err.includes(`the --imports module ${recordsHost} did not provide test:numbers/test`), wrong.err);
+    const absent = cli(['call', '--imports', join(hostDir, 'absent.mjs'), numbers, 'roundtrip-u8', '1']);
+    equal(absent.code, 1);
+    ok(absent.err.includes('the module could not be loaded'), absent.err);
+  });
+
+  it('run takes --imports too', () => {
+    const r = cli(['run', '--imports', numbersHost, cCli, '0']);
+    equal(r.code, 0, r.err);
   });
 });

@@ -120,6 +120,15 @@ describe('caller errors while lowering arguments', () => {
     equal(consume(b, ['ab']), 9);
     throws(() => b.value(), { instanceOf: TypeError, message: /moved/ });
   });
+
+  it('an exported function is named as JS calls it, not by the inner name the binary gives it (import-func-consume)', async () => {
+    const x = await fresh();
+    const { Blob, consume } = x['acme:args/blobs'];
+    const e = throws(() => consume(new Blob(1), 'not a list'), { instanceOf: TypeError }) as TypeError;
+    ok(e.message.startsWith("consume(): argument 'parts': "), e.message);
+    const ctor = throws(() => new (Blob as unknown as new (v: unknown) => Blob)('seven'), { instanceOf: TypeError }) as TypeError;
+    ok(ctor.message.startsWith("new Blob(): argument 'v': "), ctor.message);
+  });
 });
 
 describe('caller errors under every strategy', () => {

@@ -58,8 +58,8 @@ export class Cx {
   readonly realloc: Realloc | null;
   readonly encoding: 'utf8' | 'utf16' | 'latin1+utf16';
   readonly inst: InstanceState;
-  /** the function, for messages */
-  readonly name: string;
+  /** the function, for messages (an export's is renamed once JS sees it: `nameForCallers`) */
+  name: string;
   /** 'lift': the context of an export (`canon lift`); 'lower': of a host import (`canon lower`) */
   readonly side: 'lift' | 'lower';
   /** the borrow scope of the export call in progress (for `lower_borrow`) */

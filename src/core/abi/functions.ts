@@ -155,15 +155,18 @@ function argumentError(e: unknown, fname: string, pname: string): unknown {
   return e;
 }
 
-/** Marks the instance dead and turns what went wrong into the error the caller sees. */
-export function poison(inst: InstanceState, e: unknown, where: string): Error {
+/**
+ * Marks the instance dead and turns what went wrong into the error the caller sees. `asyncName`
+ * is how `instantiate({ async: { exports } })` names the export (its WIT name), where that differs.
+ */
+export function poison(inst: InstanceState, e: unknown, where: string, asyncName = where): Error {
   if (exitCodeOf(e) !== null) {
     // the guest called exit: it is over, and the exit is what the caller wants to see
     if (!inst.poisoned) inst.poisoned = e;
     return e as Error;
   }
   if (e instanceof Error && e.name === 'SuspendError') {
-    e = new AbiTrap(`a host import returned a promise while ${where} was called synchronously; make ${where} asynchronous with instantiate({ async: { exports: ['${where}'] } }) (${e.message})`);
+    e = new AbiTrap(`a host import returned a promise while ${where} was called synchronously; make ${where} asynchronous with instantiate({ async: { exports: ['${asyncName}'] } }) (${e.message})`);
   }
   const err = e instanceof IsowasmError
     ? e
@@ -195,6 +198,43 @@ function runPostReturn(inst: InstanceState, postReturn: (...flat: unknown[]) => 
   }
 }
 
+/**
+ * What messages call a lifted function. It starts as the binary's own name for it (in
+ * wit-component's layout an inner name such as `import-func-add`) and becomes the name JS calls it
+ * by once the exports are built (`nameForCallers`), so that an error names the function the
+ * caller called. Read only when a message is made: the call path pays nothing for it.
+ */
+interface FuncLabel {
+  name: string;
+  /** the name `instantiate({ async: { exports } })` knows it by: `ns:pkg/iface#func`, or a world-level `func` */
+  asyncName: string;
+  /** the exports gave it a name; a later alias keeps the first */
+  named: boolean;
+  /** the call's context, whose budget messages quote the name too */
+  cx: Cx | null;
+}
+
+const labels = new WeakMap<ComponentCall, FuncLabel>();
+
+function labelled(call: ComponentCall, label: FuncLabel): ComponentCall {
+  labels.set(call, label);
+  return call;
+}
+
+/** Names a lifted function after the export JS sees it under (the first one, if several). */
+export function nameForCallers(call: ComponentCall, name: string, asyncName: string): void {
+  const label = labels.get(call);
+  if (!label || label.named) return;
+  label.named = true;
+  label.name = name;
+  label.asyncName = asyncName;
+  if (label.cx) label.cx.name = name;
+}
+
+function poisonAt(inst: InstanceState, e: unknown, label: FuncLabel): Error {
+  return poison(inst, e, label.name, label.asyncName);
+}
+
 /** The halves of a lifted call around the core call, shared by the sync and JSPI variants. */
 interface LiftParts {
   /** lowers the arguments (a TypeError here is the caller's mistake and leaves the instance usable) */
@@ -205,9 +245,9 @@ interface LiftParts {
   plan: Plan;
 }
 
-function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, name: string): LiftParts {
+function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, label: FuncLabel): LiftParts {
   const plan = planFor(ft);
-  const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lift');
+  const cx = label.cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, label.name, 'lift');
   const postReturn = opts.postReturn;
   return {
     cx, plan,
@@ -227,10 +267,10 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, name: s
       } catch (e) {
         // the guest's realloc failing is a trap; anything else comes from the caller's values
         // (a getter that threw, a wrong type, too much data) while the guest has not run yet
-        if (isGuestFault(e)) throw poison(inst, e, name);
+        if (isGuestFault(e)) throw poisonAt(inst, e, label);
         // blocks realloc handed out stay allocated (the ABI can't give them back); handles go back
         if (cx.lowered) unlowerHandles(inst, cx.lowered);
-        throw argumentError(e, name, ft.params[i]?.name ?? String(i));
+        throw argumentError(e, label.name, ft.params[i]?.name ?? String(i));
       } finally {
         cx.lowered = null;
       }
@@ -247,10 +287,10 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, name: s
         } else value = rc.lift(cx, [r], 0);
         if (postReturn) runPostReturn(inst, postReturn, r);
         const scope = cx.scope;
-        if (scope && scope.numBorrows > 0) throw new AbiTrap(`${name} returned without dropping ${scope.numBorrows} borrowed handle(s)`);
+        if (scope && scope.numBorrows > 0) throw new AbiTrap(`${label.name} returned without dropping ${scope.numBorrows} borrowed handle(s)`);
         return value;
       } catch (e) {
-        throw poison(inst, e, name);
+        throw poisonAt(inst, e, label);
       }
     },
   };
@@ -265,13 +305,14 @@ export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, o
   const plan = planFor(ft);
   const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
     (plan.result === null || isScalar(plan.result));
-  if (fast) return liftScalar(plan, core, opts.postReturn, inst, name, ft.params.map((p) => p.name));
-  const parts = liftParts(ft, opts, inst, name);
+  const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
+  if (fast) return labelled(liftScalar(plan, core, opts.postReturn, inst, label, ft.params.map((p) => p.name)), label);
+  const parts = liftParts(ft, opts, inst, label);
   const cx = parts.cx;
 
-  return function lifted(...args: unknown[]): unknown {
+  return labelled(function lifted(...args: unknown[]): unknown {
     if (inst.poisoned) throw poisonedError(inst);
-    if (!inst.mayEnter) throw reentranceError(inst, name);
+    if (!inst.mayEnter) throw reentranceError(inst, label.name);
     inst.mayEnter = false;
     const prevScope = cx.scope;
     cx.scope = plan.hasBorrowParams ? { numBorrows: 0 } : null;
@@ -281,14 +322,14 @@ export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, o
       try {
         r = core(...flat);
       } catch (e) {
-        throw poison(inst, e, name);
+        throw poisonAt(inst, e, label);
       }
       return parts.finish(r);
     } finally {
       cx.scope = prevScope;
       inst.mayEnter = true;
     }
-  };
+  }, label);
 }
 
 /**
@@ -304,16 +345,17 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
     // not a wasm function (a host function passed straight through): nothing to suspend
     run = async (...a: unknown[]) => core(...a);
   }
-  const parts = liftParts(ft, opts, inst, name);
+  const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
+  const parts = liftParts(ft, opts, inst, label);
   const cx = parts.cx;
-  return async function liftedAsync(...args: unknown[]): Promise<unknown> {
+  return labelled(async function liftedAsync(...args: unknown[]): Promise<unknown> {
     const prev = inst.queue;
     let release!: () => void;
     inst.queue = new Promise<void>((r) => { release = r; });
     try {
       if (prev) await prev;
       if (inst.poisoned) throw poisonedError(inst);
-      if (!inst.mayEnter) throw reentranceError(inst, name);
+      if (!inst.mayEnter) throw reentranceError(inst, label.name);
       inst.mayEnter = false;
       const prevScope = cx.scope;
       cx.scope = parts.plan.hasBorrowParams ? { numBorrows: 0 } : null;
@@ -324,7 +366,7 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
           try {
             r = await run(...flat);
           } catch (e) {
-            throw poison(inst, e, name);
+            throw poisonAt(inst, e, label);
           }
           return parts.finish(r);
         } finally {
@@ -338,11 +380,11 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
     } finally {
       release();
     }
-  };
+  }, label);
 }
 
 /** The fast path of `liftFunction`: every parameter and the result is one scalar core value. */
-function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: LiveOptions['postReturn'], inst: InstanceState, name: string, pnames: readonly string[]): ComponentCall {
+function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: LiveOptions['postReturn'], inst: InstanceState, label: FuncLabel, pnames: readonly string[]): ComponentCall {
   const ps = plan.params as ScalarCodec[];
   const rc = plan.result as ScalarCodec | null;
   const n = ps.length;
@@ -352,19 +394,19 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
       value = rc ? rc.fromCore(r) : undefined;
       if (postReturn) runPostReturn(inst, postReturn, r);
     } catch (e) {
-      throw poison(inst, e, name);
+      throw poisonAt(inst, e, label);
     }
     return value;
   };
   const enter = (): void => {
     if (inst.poisoned) throw poisonedError(inst);
-    if (!inst.mayEnter) throw reentranceError(inst, name);
+    if (!inst.mayEnter) throw reentranceError(inst, label.name);
   };
   const arg = (i: number, v: unknown): number | bigint => {
     try {
       return ps[i]!.toCore(v);
     } catch (e) {
-      throw argumentError(e, name, pnames[i] ?? String(i));
+      throw argumentError(e, label.name, pnames[i] ?? String(i));
     }
   };
   const call = (...a: unknown[]): unknown => {
@@ -373,7 +415,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
     try {
       r = core(...a);
     } catch (e) {
-      throw poison(inst, e, name);
+      throw poisonAt(inst, e, label);
     } finally {
       inst.mayEnter = true;
     }
@@ -386,10 +428,10 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
       return (a: unknown) => {
         enter();
         let x: number | bigint;
-        try { x = p0.toCore(a); } catch (e) { throw argumentError(e, name, pnames[0]!); }
+        try { x = p0.toCore(a); } catch (e) { throw argumentError(e, label.name, pnames[0]!); }
         inst.mayEnter = false;
         let r: unknown;
-        try { r = core(x); } catch (e) { throw poison(inst, e, name); } finally { inst.mayEnter = true; }
+        try { r = core(x); } catch (e) { throw poisonAt(inst, e, label); } finally { inst.mayEnter = true; }
         return finish(r);
       };
     }
@@ -400,11 +442,11 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
         enter();
         let x: number | bigint;
         let y: number | bigint;
-        try { x = p0.toCore(a); } catch (e) { throw argumentError(e, name, pnames[0]!); }
-        try { y = p1.toCore(b); } catch (e) { throw argumentError(e, name, pnames[1]!); }
+        try { x = p0.toCore(a); } catch (e) { throw argumentError(e, label.name, pnames[0]!); }
+        try { y = p1.toCore(b); } catch (e) { throw argumentError(e, label.name, pnames[1]!); }
         inst.mayEnter = false;
         let r: unknown;
-        try { r = core(x, y); } catch (e) { throw poison(inst, e, name); } finally { inst.mayEnter = true; }
+        try { r = core(x, y); } catch (e) { throw poisonAt(inst, e, label); } finally { inst.mayEnter = true; }
         return finish(r);
       };
     }

@@ -2,7 +2,7 @@
  * Turns a linked component's exported items into JS: interfaces keyed by name (with and without
  * version), camelCase functions, resource classes.
  */
-import type { ComponentCall } from '../abi/functions.js';
+import { type ComponentCall, nameForCallers } from '../abi/functions.js';
 import { resourceClass, setResourceConstructor } from '../abi/resources.js';
 import { type FuncType, ResourceType, camelCase, pascalCase } from '../abi/types.js';
 import { ComponentError } from '../errors.js';
@@ -74,6 +74,15 @@ function named<F extends object>(fn: F, name: string): F {
   return fn;
 }
 
+/**
+ * Lets the errors of an exported function name it as JS calls it (`name`), not as the binary does
+ * inside; `asyncName` is its name in `instantiate({ async: { exports } })`.
+ */
+function callerName(f: FuncItem, name: string, asyncName: string): void {
+  nameForCallers(f.call, name, asyncName);
+  if (f.callAsync) nameForCallers(f.callAsync, name, asyncName);
+}
+
 /** Builds the JS object of an exported instance: functions, resource classes, nested instances. */
 export function jsInstance(inst: InstanceItem, path: string, isAsync: AsyncSelector): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -86,6 +95,7 @@ export function jsInstance(inst: InstanceItem, path: string, isAsync: AsyncSelec
         const f = parseFuncName(name);
         const fn = jsFunction(item, isAsync(path, name));
         if (f.kind === 'plain') {
+          callerName(item, camelCase(name), `${path}#${name}`);
           out[camelCase(name)] = named(fn, camelCase(name));
           break;
         }
@@ -95,9 +105,15 @@ export function jsInstance(inst: InstanceItem, path: string, isAsync: AsyncSelec
           break;
         }
         const cls = resourceClass(rt) as unknown as Record<string, unknown> & { prototype: Record<string, unknown> };
-        if (f.kind === 'constructor') setResourceConstructor(rt, fn);
-        else if (f.kind === 'static') cls[camelCase(f.member)] = named(fn, camelCase(f.member));
-        else {
+        const className = pascalCase(f.resource);
+        if (f.kind === 'constructor') {
+          callerName(item, `new ${className}`, `${path}#${name}`);
+          setResourceConstructor(rt, fn);
+        } else if (f.kind === 'static') {
+          callerName(item, `${className}.${camelCase(f.member)}`, `${path}#${name}`);
+          cls[camelCase(f.member)] = named(fn, camelCase(f.member));
+        } else {
+          callerName(item, `${className}.prototype.${camelCase(f.member)}`, `${path}#${name}`);
           cls.prototype[camelCase(f.member)] = function method(this: unknown, ...args: unknown[]) {
             return fn(this, ...args);
           };
@@ -135,7 +151,10 @@ export function jsExports(items: ReadonlyMap<string, Item>, isAsync: AsyncSelect
   }
   for (const [name, item] of items) {
     switch (item.sort) {
-      case 'func': out[camelCase(name)] = named(jsFunction(item, isAsync(null, name)), camelCase(name)); break;
+      case 'func':
+        callerName(item, camelCase(name), name);
+        out[camelCase(name)] = named(jsFunction(item, isAsync(null, name)), camelCase(name));
+        break;
       case 'instance': {
         const obj = jsInstance(item, name, isAsync);
         out[name] = obj;
