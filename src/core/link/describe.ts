@@ -20,7 +20,8 @@ export interface ItemDescription {
   readonly members?: readonly ItemDescription[];
 }
 
-type DItem =
+/** An import or export of a component with its types resolved, without instantiating anything. */
+export type DItem =
   | { sort: 'func'; type: FuncType }
   | { sort: 'instance'; exports: Map<string, DItem> }
   | { sort: 'type'; type: RuntimeType }
@@ -40,6 +41,7 @@ class Describer {
     readonly outer: Describer | null,
     private readonly budget: Budget = newBudget(model.limits),
     private readonly nesting = 0,
+    shared = true,
   ) {
     this.env = new TypeEnv(model, outer?.env ?? null, (e) => {
       switch (e.kind) {
@@ -56,7 +58,7 @@ class Describer {
           return item.type;
         }
       }
-    });
+    }, shared);
   }
 
   imports(): Map<string, DItem> {
@@ -80,8 +82,15 @@ class Describer {
   exports(): Map<string, DItem> {
     const out = new Map<string, DItem>();
     for (const e of this.model.exports) {
-      const item = this.item(e.sort, e.index);
+      let item = this.item(e.sort, e.index);
       if (item.sort === 'type' && item.type instanceof ResourceType) nameResource(item.type, e.name);
+      // wit-component ascribes each exported function a type made of the types exported beside it
+      // (`(export "f" (func 0) (func (type 67)))`), while the function's own type is its import's:
+      // with types unshared, only the ascription names them. Taken when it has the same shape.
+      if (!this.env.shared && item.sort === 'func' && e.type?.sort === 'func') {
+        const ascribed = this.env.func(e.type.type);
+        if (sameShape(ascribed, item.type, new Set(), 0)) item = { sort: 'func', type: ascribed };
+      }
       out.set(e.name, item);
     }
     return out;
@@ -192,6 +201,42 @@ class Describer {
   }
 }
 
+/**
+ * Whether two types give JS values of the same shape: the same structure, names and resources.
+ * Pairs already compared are skipped (types share their parts), and depth is bounded by the
+ * loader's type depth, which both types were measured against when they were made.
+ */
+function sameShape(a: ValType | FuncType | null, b: ValType | FuncType | null, seen: Set<string>, depth: number): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a.kind !== b.kind || depth > 500) return false;
+  const key = `${ids(a)},${ids(b)}`;
+  if (seen.has(key)) return true;
+  seen.add(key);
+  const d = depth + 1;
+  const all = <T>(xs: readonly T[], ys: readonly T[], eq: (x: T, y: T) => boolean): boolean => xs.length === ys.length && xs.every((x, i) => eq(x, ys[i]!));
+  switch (a.kind) {
+    case 'func': { const y = b as FuncType; return a.async === y.async && all(a.params, y.params, (p, q) => p.name === q.name && sameShape(p.type, q.type, seen, d)) && sameShape(a.result, y.result, seen, d); }
+    case 'record': { const y = b as typeof a; return all(a.fields, y.fields, (f, g) => f.name === g.name && sameShape(f.type, g.type, seen, d)); }
+    case 'variant': { const y = b as typeof a; return all(a.cases, y.cases, (f, g) => f.name === g.name && sameShape(f.type, g.type, seen, d)); }
+    case 'list': { const y = b as typeof a; return a.length === y.length && sameShape(a.elem, y.elem, seen, d); }
+    case 'tuple': { const y = b as typeof a; return all(a.types, y.types, (f, g) => sameShape(f, g, seen, d)); }
+    case 'flags': case 'enum': { const y = b as typeof a; return all(a.names, y.names, (f, g) => f === g); }
+    case 'option': return sameShape(a.type, (b as typeof a).type, seen, d);
+    case 'result': { const y = b as typeof a; return sameShape(a.ok, y.ok, seen, d) && sameShape(a.err, y.err, seen, d); }
+    case 'own': case 'borrow': return a.resource === (b as typeof a).resource;
+    case 'stream': case 'future': case 'error-context': case 'map': return a.text === (b as typeof a).text;
+    default: return true; // the same primitive kind
+  }
+}
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+function ids(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
+  return id;
+}
+
 function declItems(d: DeclType): Map<string, DItem> {
   const env = new TypeEnv(d.decl, d.env, (e) => {
     if (e.kind === 'abstract') return new ResourceType('host', e.name);
@@ -259,13 +304,29 @@ function describeItem(name: string, item: DItem, names: Names, done: Described):
   }
 }
 
+/**
+ * The imports and exports of a parsed component with their types resolved, within the limits it
+ * was parsed with. `shared: false` keeps each type definition its own object (see
+ * `TypeEnv.shared`), for descriptions that name every type as the component does.
+ *
+ * @example
+ * ```ts
+ * const { exports } = describeItems(parseComponent(bytes));
+ * for (const [name, item] of exports) console.log(name, item.sort);
+ * ```
+ */
+export function describeItems(model: ComponentModel, options: { readonly shared?: boolean } = {}): { imports: Map<string, DItem>; exports: Map<string, DItem> } {
+  const d = new Describer(model, null, null, newBudget(model.limits), 0, options.shared ?? true);
+  const imports = d.imports();
+  const exports = d.exports();
+  checkExportTree(imports, model.limits, "the component's import tree");
+  checkExportTree(exports, model.limits, "the component's export tree");
+  return { imports, exports };
+}
+
 /** Describes the imports and exports of a parsed component, within the limits it was parsed with. */
 export function describeComponent(model: ComponentModel): { imports: ItemDescription[]; exports: ItemDescription[] } {
-  const d = new Describer(model, null, null);
-  const importItems = d.imports();
-  const exportItems = d.exports();
-  checkExportTree(importItems, model.limits, "the component's import tree");
-  checkExportTree(exportItems, model.limits, "the component's export tree");
+  const { imports: importItems, exports: exportItems } = describeItems(model);
   const names: Names = new Map();
   collectNames(importItems, names, new Set());
   collectNames(exportItems, names, new Set());
