@@ -10,8 +10,9 @@ import { browserPlatform } from './platform.js';
  * ```ts
  * import { loadComponent } from 'isowasm/browser';
  * const component = await loadComponent(new URL('./app.wasm', import.meta.url));
- * // typed by the declarations `isowasm types app.wasm` wrote
- * const typed = await loadComponent<import('./app.wasm.js').Exports>(new URL('./app.wasm', import.meta.url));
+ * // typed by the declarations `isowasm types app.wasm` wrote (app.wasm.d.ts):
+ * //   import type { Exports } from './app.wasm.js';
+ * const typed = await loadComponent<Exports>(new URL('./app.wasm', import.meta.url));
  * ```
  */
 export function loadComponent<E = Record<string, any>, I = Record<string, unknown>>(source: ComponentSource, options: LoadOptions = {}): Promise<Component<E, I>> {

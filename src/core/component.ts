@@ -146,8 +146,9 @@ export interface Instance<E = Record<string, any>> {
  * const component = await loadComponent(bytes);
  * console.log(component.exports.map((e) => e.name));
  * const { exports } = await component.instantiate({ imports: {} });
- * // typed with the declarations `isowasm types app.wasm` wrote to app.wasm.d.ts
- * const typed = await loadComponent<import('./app.wasm.js').Exports, import('./app.wasm.js').Imports>('app.wasm');
+ * // typed with the declarations `isowasm types app.wasm` wrote to app.wasm.d.ts:
+ * //   import type { Exports, Imports } from './app.wasm.js';
+ * const typed = await loadComponent<Exports, Imports>('app.wasm');
  * ```
  */
 export class Component<E = Record<string, any>, I = Record<string, unknown>> {

@@ -85,8 +85,9 @@ async function readResponse(response: Response, options: LoadOptions): Promise<U
  * const html = instance.exports['acme:md/render'].toHtml('# hello');
  * // a trusted component beyond the default loader limits
  * const big = await loadComponent(url, { limits: { maxInstances: 5000 } });
- * // typed exports, from the declarations `isowasm types markdown.wasm` wrote
- * const typed = await loadComponent<import('./markdown.wasm.js').Exports>(url);
+ * // typed exports, from the declarations `isowasm types markdown.wasm` wrote (markdown.wasm.d.ts):
+ * //   import type { Exports } from './markdown.wasm.js';
+ * const typed = await loadComponent<Exports>(url);
  * ```
  */
 export async function loadComponent<E = Record<string, any>, I = Record<string, unknown>>(source: ComponentSource, options: LoadOptions = {}): Promise<Component<E, I>> {

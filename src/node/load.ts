@@ -12,8 +12,9 @@ import { nodePlatform } from './platform.js';
  * ```ts
  * import { loadComponent } from 'isowasm/node';
  * const component = await loadComponent('./app.wasm');
- * // typed by the declarations `isowasm types app.wasm` wrote
- * const typed = await loadComponent<import('./app.wasm.js').Exports>('./app.wasm');
+ * // typed by the declarations `isowasm types app.wasm` wrote (app.wasm.d.ts):
+ * //   import type { Exports } from './app.wasm.js';
+ * const typed = await loadComponent<Exports>('./app.wasm');
  * ```
  */
 export async function loadComponent<E = Record<string, any>, I = Record<string, unknown>>(source: ComponentSource, given: LoadOptions = {}): Promise<Component<E, I>> {

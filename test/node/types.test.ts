@@ -39,6 +39,8 @@ import { parseFuncName } from '../../src/core/link/names.js';
 import type { ItemDescription } from '../../src/core/index.js';
 import { loadComponent, writeComponentTypes } from '../../src/node/index.js';
 import { conformancePath } from '../harness/conformance-dir.js';
+import { SECTION, SORT, VAL, component, exportItem, externName, funcType, name, section, u32, vec } from '../shared/_binary-builder.js';
+import { componentTypes } from '../../src/core/link/dts.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
@@ -361,6 +363,61 @@ function jcoChecks(name: string, exportShape: Shape, importNames: readonly ItemD
 }
 
 // ---------------------------------------------------------------------------------------------
+// names no toolchain writes
+
+/**
+ * A component whose names are anything but WIT's: reserved words, names that become the same identifier, names that
+ * end comments or hold quotes and line breaks, names of the globals the declarations use, a
+ * resource named `uint8-array` with a method `prototype` and a static `name` (the parser refuses
+ * only exact repeats).
+ */
+function hostileNames(): Uint8Array {
+  const field = (n: string, t: number) => [...name(n), t];
+  const types1 = [
+    [0x72, ...vec([field('in', VAL.u8), field('*/ x', VAL.string), field('in-', VAL.u8), field('a-b', VAL.u8), field('aB', VAL.u8), field("it's\n", VAL.u8)])], // 0 record
+    [0x6d, ...vec([name("it's"), name('a\nb'), name('*/')])], // 1 enum
+    [0x71, ...vec([[...name('new'), 0x01, 0x00, 0x00], [...name("x'y"), 0x00, 0x00]])], // 2 variant { new(t0), x'y }
+    [0x6e, ...vec([name('constructor'), name('new'), name('a-b'), name('aB')])], // 3 flags
+  ];
+  // 4: (import "uint8-array" (type (sub resource)))
+  const types2 = [
+    [0x69, 0x04], // 5 own
+    [0x68, 0x04], // 6 borrow
+    funcType([['self', [0x06]], ['in', [0x00]], ['in-', [0x01]], ['', [0x03]], ['this', VAL.u8]], [0x02]), // 7
+    funcType([['new', [0x02]]], [0x05]), // 8 constructor
+    [0x6a, 0x01, 0x05, 0x01, 0x01], // 9 result<own, enum>
+    funcType([['x', [0x05]]], [0x09]), // 10 static, fallible
+    funcType([['class', [0x00]]], [0x09]), // 11
+  ];
+  const importFunc = (n: string, t: number) => [...externName(n), 0x01, ...u32(t)];
+  return component(
+    section(SECTION.type, vec(types1)),
+    section(SECTION.import, vec([[...externName('uint8-array'), 0x03, 0x01]])),
+    section(SECTION.type, vec(types2)),
+    section(SECTION.import, vec([
+      importFunc('[method]uint8-array.prototype', 7), importFunc('[constructor]uint8-array', 8),
+      importFunc('[static]uint8-array.name', 10), importFunc('*/\nweird name', 11), importFunc('new', 11),
+    ])),
+    section(SECTION.export, vec([exportItem('exports', SORT.type, 0), exportItem('array', SORT.type, 2), exportItem('symbol', SORT.type, 3), exportItem('*/', SORT.type, 1)])),
+  );
+}
+
+const HOSTILE_USE = `import type { Imports, Exports, Uint8Array2 } from './hostile-names.wasm.js';
+declare const imports: Imports;
+declare const e: Exports;
+const h: Uint8Array2 = new imports.Uint8Array({ tag: 'new', val: { in: 1, '*/ x': 's', 'in-': 0, aB: 2, "it's\\n": 3 } });
+const r: number = imports.Uint8Array.name(h).prototype({ in: 1, '*/ x': '', 'in-': 0, aB: 1, "it's\\n": 0 }, 'a\\nb', { constructor: false }, 1) === undefined ? 0 : 1;
+imports['*/\\nweird name']({ in: 1, '*/ x': '', 'in-': 0, aB: 1, "it's\\n": 0 });
+imports.new({ in: 1, '*/ x': '', 'in-': 0, aB: 1, "it's\\n": 0 });
+const bytes: Uint8Array = new Uint8Array(1); // the global is not hidden
+export { r, bytes, e };
+// @ts-expect-error: the enum has no case 'b'
+imports.Uint8Array.name(h).prototype({ in: 1, '*/ x': '', 'in-': 0, aB: 1, "it's\\n": 0 }, 'b', { constructor: false }, 1);
+// @ts-expect-error: the variant's case 'new' carries the record
+new imports.Uint8Array({ tag: 'new' });
+`;
+
+// ---------------------------------------------------------------------------------------------
 
 let project: string;
 /** tsc's diagnostics by file name, for the project checked with lib ES2022 + DOM (and with ESNext) */
@@ -403,6 +460,8 @@ before(async () => {
     }
   }
   for (const [name, text] of Object.entries(USAGE)) writeFileSync(join(project, `${name}.use.ts`), text);
+  writeFileSync(join(project, 'hostile-names.wasm.d.ts'), componentTypes(hostileNames(), { name: "hostile*/\n'names.wasm" }));
+  writeFileSync(join(project, 'hostile-names.use.ts'), HOSTILE_USE);
   const base = {
     target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', strict: true, noEmit: true, skipLibCheck: false, types: [],
     paths: { isowasm: [join(root, 'dist/types/index.browser.d.ts')] },
@@ -454,6 +513,15 @@ describe('isowasm types: declarations of real components', () => {
       assert.ok(expected >= 2, 'each usage file makes mistakes on purpose');
     });
   }
+
+  it('names no toolchain writes (reserved words, repeats, quotes, comment ends, globals) give declarations that type-check and work', () => {
+    assertClean('es2022', 'hostile-names.wasm.d.ts');
+    assertClean('es2022', 'hostile-names.use.ts');
+    const text = readFileSync(join(project, 'hostile-names.wasm.d.ts'), 'utf8');
+    assert.doesNotMatch(text, /^export (type|interface|class) (Uint8Array|Array|Symbol)\b/m);
+    assert.equal(text.match(/^export (type|interface|class) (Exports|Imports)\b/gm)?.length, 2, 'only the file\'s own Exports and Imports');
+    assert.match(text, /prototype\(in_: Exports2, in_2: [^,]+, _: [^,]+, this_: number\)/);
+  });
 
   it('a mistake without @ts-expect-error is reported: the harness sees errors, and the types are not any', () => {
     const file = 'mistake.ts';

@@ -581,8 +581,8 @@ declare global {
  * ```ts
  * import { componentTypes } from 'isowasm/node';
  * writeFileSync('app.wasm.d.ts', componentTypes(readFileSync('app.wasm'), { name: 'app.wasm' }));
- * // then, in the app:
- * const component = await loadComponent<import('./app.wasm.js').Exports>('app.wasm');
+ * // then, in the app (import type { Exports } from './app.wasm.js'):
+ * const component = await loadComponent<Exports>('app.wasm');
  * ```
  */
 export function componentTypes(component: Uint8Array | ComponentModel, options: ComponentTypesOptions = {}): string {
