@@ -10,8 +10,8 @@ import { MAX_INLINE } from '../../src/core/link/ts-types.js';
 import { equal, ok, throws } from '../harness/assert.js';
 import { readConformance, readRepoFile } from '../harness/files.js';
 import { describe, it } from '../harness/test-api.js';
-import { type Bytes, SECTION, SORT, component, exportItem, name, section, vec } from './_binary-builder.js';
-import { deepOption, instanceExportDag, mixedChainTypes, nestedExportDoubling, tupleDag, typeRef, typeThroughExports } from './_blowups.js';
+import { type Bytes, SECTION, SORT, component, exportItem, externName, funcType, name, section, u32, vec } from './_binary-builder.js';
+import { deepOption, instanceExportDag, mixedChainTypes, nestedExportDoubling, tupleDag, tupleDagTypes, typeRef, typeThroughExports } from './_blowups.js';
 
 /** Runs `f`, and fails when it took longer than `ms`. */
 function quick<T>(what: string, ms: number, f: () => T): T {
@@ -99,6 +99,20 @@ describe('componentTypes: hostile binaries', () => {
     // and a trusted component may ask for more
     throws(() => componentTypes(deepOption(150)), { instanceOf: IsowasmError, code: 'UNSUPPORTED' });
     ok(componentTypes(deepOption(150), { limits: { maxTypeDepth: 200 } }).length < 100_000, 'with maxTypeDepth 200');
+  });
+
+  it('a function type of 15 000 parameters, each an anonymous type 316 characters long, imported 100 times: an IsowasmError, not gigabytes', () => {
+    const params = Array.from({ length: 15_000 }, (_, i): [string, Bytes] => [`p${i}`, typeRef(4)]);
+    const f = funcType(params, null);
+    const bytes = component(
+      section(SECTION.type, vec([...tupleDagTypes(4), f])),
+      section(SECTION.import, vec(Array.from({ length: 100 }, (_, i) => [...externName(`f${i}`), 0x01, ...u32(5)]))),
+    );
+    const e = quick('refusal', 3000, () => throws(() => componentTypes(bytes), { instanceOf: IsowasmError, code: 'UNSUPPORTED' }));
+    ok(/longer than \d+ characters/.test((e as Error).message), (e as Error).message);
+    // one of them is fine (4.8 MB of parameters, the types are counted where they are written)
+    const one = component(section(SECTION.type, vec([...tupleDagTypes(4), f])), section(SECTION.import, vec([[...externName('f'), 0x01, ...u32(5)]])));
+    ok(quick('one function', 3000, () => componentTypes(one)).length > 4_500_000, 'written out');
   });
 
   it('names that are not identifiers (or are reserved, or repeat) stay out of the code', () => {

@@ -270,10 +270,22 @@ class DtsWriter {
   // ------------------------------------------------------------------------------------------
   // functions and resources
 
+  /** Parameter lists, once per function type (a type many functions share is written out once). */
+  private readonly paramLists = new Map<FuncType, [string | undefined, string | undefined]>();
+
   private params(f: FuncType, skipSelf: boolean): string {
+    let lists = this.paramLists.get(f);
+    if (!lists) this.paramLists.set(f, (lists = [undefined, undefined]));
+    const known = lists[skipSelf ? 1 : 0];
+    if (known !== undefined) return known;
     const taken = new Set<string>();
-    const ps = skipSelf ? f.params.slice(1) : f.params;
-    return ps.map((p) => `${unique(paramIdentifier(p.name), taken)}: ${this.types.type(p.type)}`).join(', ');
+    const parts: string[] = [];
+    for (const p of skipSelf ? f.params.slice(1) : f.params) {
+      const part = `${unique(paramIdentifier(p.name), taken)}: ${this.types.type(p.type)}`;
+      this.count(part.length); // thousands of parameters stop here, not after
+      parts.push(part);
+    }
+    return (lists[skipSelf ? 1 : 0] = parts.join(', '));
   }
 
   /** A JSDoc comment: the WIT signature, and how a `result` error reaches JS (for guest exports) or the guest (for host imports). */
@@ -288,7 +300,11 @@ class DtsWriter {
   }
 
   private method(key: string, witName: string, f: FuncType, side: Direction, indent: string, skipSelf = false, prefix = ''): string {
-    return `${this.doc(witName, f, side, indent)}${indent}${prefix}${key}(${this.params(f, skipSelf)}): ${this.types.returns(f)};\n`;
+    const text = `${this.doc(witName, f, side, indent)}${indent}${prefix}${key}(${this.params(f, skipSelf)}): ${this.types.returns(f)};\n`;
+    // counted wherever it is written: a function type with a long parameter list, used by many
+    // functions, is written as often
+    this.count(text.length);
+    return text;
   }
 
   /** A guest resource's class, or a host resource's object interface (its class is in `Imports`). */

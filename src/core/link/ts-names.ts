@@ -31,9 +31,15 @@ export function isIdentifier(s: string): boolean {
   return IDENT.test(s);
 }
 
-/** `s` with every character an identifier can't hold replaced by `_` (and never empty or starting with a digit). */
+/**
+ * The longest identifier made from a name (a type or parameter name is written wherever it is
+ * used, so a hostile megabyte-long name must not be); `unique` tells cut names apart.
+ */
+export const MAX_IDENTIFIER = 80;
+
+/** `s` with every character an identifier can't hold replaced by `_` (and never empty, starting with a digit or too long). */
 function sanitize(s: string): string {
-  let out = s.replace(/[^A-Za-z0-9_$]/g, '_');
+  let out = s.slice(0, MAX_IDENTIFIER).replace(/[^A-Za-z0-9_$]/g, '_');
   if (out === '' || /^[0-9]/.test(out)) out = `_${out}`;
   return out;
 }
