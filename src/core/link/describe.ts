@@ -42,6 +42,7 @@ class Describer {
     private readonly budget: Budget = newBudget(model.limits),
     private readonly nesting = 0,
     shared = true,
+    private readonly ascribe: DescribeOptions['ascribe'] = undefined,
   ) {
     this.env = new TypeEnv(model, outer?.env ?? null, (e) => {
       switch (e.kind) {
@@ -86,10 +87,10 @@ class Describer {
       if (item.sort === 'type' && item.type instanceof ResourceType) nameResource(item.type, e.name);
       // wit-component ascribes each exported function a type made of the types exported beside it
       // (`(export "f" (func 0) (func (type 67)))`), while the function's own type is its import's:
-      // with types unshared, only the ascription names them. Taken when it has the same shape.
-      if (!this.env.shared && item.sort === 'func' && e.type?.sort === 'func') {
+      // with types unshared, only the ascription names them
+      if (this.ascribe && item.sort === 'func' && e.type?.sort === 'func') {
         const ascribed = this.env.func(e.type.type);
-        if (sameShape(ascribed, item.type, new Set(), 0)) item = { sort: 'func', type: ascribed };
+        if (this.ascribe(ascribed, item.type)) item = { sort: 'func', type: ascribed };
       }
       out.set(e.name, item);
     }
@@ -168,7 +169,7 @@ class Describer {
         if (c.sort !== 'component') throw new IsowasmError('INVALID_BINARY', `component ${e.component} is not a component`);
         const args = new Map<string, DItem>();
         for (const a of e.args) args.set(a.name, this.item(a.sort, a.index));
-        out = new Describer(c.model, args, c.outer, this.budget, this.nesting + 1).exports();
+        out = new Describer(c.model, args, c.outer, this.budget, this.nesting + 1, true, this.ascribe).exports();
         break;
       }
     }
@@ -199,42 +200,6 @@ class Describer {
       }
     }
   }
-}
-
-/**
- * Whether two types give JS values of the same shape: the same structure, names and resources.
- * Pairs already compared are skipped (types share their parts), and depth is bounded by the
- * loader's type depth, which both types were measured against when they were made.
- */
-function sameShape(a: ValType | FuncType | null, b: ValType | FuncType | null, seen: Set<string>, depth: number): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || a.kind !== b.kind || depth > 500) return false;
-  const key = `${ids(a)},${ids(b)}`;
-  if (seen.has(key)) return true;
-  seen.add(key);
-  const d = depth + 1;
-  const all = <T>(xs: readonly T[], ys: readonly T[], eq: (x: T, y: T) => boolean): boolean => xs.length === ys.length && xs.every((x, i) => eq(x, ys[i]!));
-  switch (a.kind) {
-    case 'func': { const y = b as FuncType; return a.async === y.async && all(a.params, y.params, (p, q) => p.name === q.name && sameShape(p.type, q.type, seen, d)) && sameShape(a.result, y.result, seen, d); }
-    case 'record': { const y = b as typeof a; return all(a.fields, y.fields, (f, g) => f.name === g.name && sameShape(f.type, g.type, seen, d)); }
-    case 'variant': { const y = b as typeof a; return all(a.cases, y.cases, (f, g) => f.name === g.name && sameShape(f.type, g.type, seen, d)); }
-    case 'list': { const y = b as typeof a; return a.length === y.length && sameShape(a.elem, y.elem, seen, d); }
-    case 'tuple': { const y = b as typeof a; return all(a.types, y.types, (f, g) => sameShape(f, g, seen, d)); }
-    case 'flags': case 'enum': { const y = b as typeof a; return all(a.names, y.names, (f, g) => f === g); }
-    case 'option': return sameShape(a.type, (b as typeof a).type, seen, d);
-    case 'result': { const y = b as typeof a; return sameShape(a.ok, y.ok, seen, d) && sameShape(a.err, y.err, seen, d); }
-    case 'own': case 'borrow': return a.resource === (b as typeof a).resource;
-    case 'stream': case 'future': case 'error-context': case 'map': return a.text === (b as typeof a).text;
-    default: return true; // the same primitive kind
-  }
-}
-
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 1;
-function ids(o: object): number {
-  let id = objectIds.get(o);
-  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
-  return id;
 }
 
 function declItems(d: DeclType): Map<string, DItem> {
@@ -304,10 +269,22 @@ function describeItem(name: string, item: DItem, names: Names, done: Described):
   }
 }
 
+/** Options of `describeItems`. */
+export interface DescribeOptions {
+  /** false: each type definition stays its own object (see `TypeEnv.shared`), so types keep their names */
+  readonly shared?: boolean;
+  /**
+   * Whether an exported function takes the type its export ascribes instead of its own (called
+   * with both; say yes only when they give JS values of the same shape).
+   */
+  readonly ascribe?: (ascribed: FuncType, actual: FuncType) => boolean;
+}
+
 /**
  * The imports and exports of a parsed component with their types resolved, within the limits it
  * was parsed with. `shared: false` keeps each type definition its own object (see
- * `TypeEnv.shared`), for descriptions that name every type as the component does.
+ * `TypeEnv.shared`) and `ascribe` takes the types exports ascribe: for descriptions that name
+ * every type as the component does.
  *
  * @example
  * ```ts
@@ -315,8 +292,8 @@ function describeItem(name: string, item: DItem, names: Names, done: Described):
  * for (const [name, item] of exports) console.log(name, item.sort);
  * ```
  */
-export function describeItems(model: ComponentModel, options: { readonly shared?: boolean } = {}): { imports: Map<string, DItem>; exports: Map<string, DItem> } {
-  const d = new Describer(model, null, null, newBudget(model.limits), 0, options.shared ?? true);
+export function describeItems(model: ComponentModel, options: DescribeOptions = {}): { imports: Map<string, DItem>; exports: Map<string, DItem> } {
+  const d = new Describer(model, null, null, newBudget(model.limits), 0, options.shared ?? true, options.ascribe);
   const imports = d.imports();
   const exports = d.exports();
   checkExportTree(imports, model.limits, "the component's import tree");

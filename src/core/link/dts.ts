@@ -22,6 +22,7 @@ import { parseComponent } from '../binary/parse-component.js';
 import { IsowasmError } from '../errors.js';
 import { type DItem, describeItems } from './describe.js';
 import { parseFuncName, shortExportName, splitVersion } from './names.js';
+import { sameShape } from './same-shape.js';
 import { GLOBAL_NAMES, commentText, paramIdentifier, propertyKey, quote, typeIdentifier, unique } from './ts-names.js';
 import { TsTypeWriter } from './ts-types.js';
 
@@ -603,6 +604,6 @@ declare global {
  */
 export function componentTypes(component: Uint8Array | ComponentModel, options: ComponentTypesOptions = {}): string {
   const model = component instanceof Uint8Array ? parseComponent(component, options.limits) : component;
-  const { imports, exports } = describeItems(model, { shared: false });
+  const { imports, exports } = describeItems(model, { shared: false, ascribe: sameShape });
   return new DtsWriter(imports, exports).write(options.name ?? 'component.wasm');
 }
