@@ -16,14 +16,17 @@ import { Instantiation, type LinkContext } from './link/instantiate.js';
 import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
 import { type InstanceLimits, resolveLimits } from './limits.js';
 
-/** Options of `Component.instantiate`. */
-export interface InstantiateOptions {
+/**
+ * Options of `Component.instantiate`. `I` types `imports` (default: any object); the `Imports`
+ * interface that `isowasm types` generates for a component is one.
+ */
+export interface InstantiateOptions<I = Record<string, unknown>> {
   /**
    * The host's imports in jco's conventions: interfaces keyed `'ns:pkg/iface'` (with or without
    * `@version`) holding camelCase functions and PascalCase resource classes; world-level
    * functions keyed by their name.
    */
-  readonly imports?: Record<string, unknown>;
+  readonly imports?: I;
   /**
    * Lets host imports return promises: the guest suspends until they settle (JSPI, present in
    * Node 24+ and Chromium). `true`: every import may, and every export returns a promise.
@@ -105,13 +108,22 @@ export interface CompileOptions {
   readonly limits?: LoaderLimits;
 }
 
-/** A running instance of a component. */
-export interface Instance {
+/**
+ * A running instance of a component. `E` types `exports` (default: any object); the `Exports`
+ * interface that `isowasm types` generates for a component is one.
+ *
+ * @example
+ * ```ts
+ * import type { Exports } from './app.wasm.js'; // written by `isowasm types app.wasm`
+ * const instance: Instance<Exports> = await (await loadComponent<Exports>('app.wasm')).instantiate();
+ * ```
+ */
+export interface Instance<E = Record<string, any>> {
   /**
    * The component's exports: interfaces under their full name (and without version, and as a
    * camelCase short name where unambiguous), functions in camelCase, resources as classes.
    */
-  readonly exports: Record<string, any>;
+  readonly exports: E;
   /** How the instance waits for asynchronous hosts (see `InstantiateOptions.strategy`). */
   readonly strategy: Strategy;
   /**
@@ -124,16 +136,22 @@ export interface Instance {
 
 /**
  * A loaded component: parsed, with its core modules compiled once. Instantiate it as often as
- * needed; each instance has its own memory, handles and imports.
+ * needed; each instance has its own memory, handles and imports. `E` and `I` type its instances'
+ * exports and its `imports` option (default: any object): pass the `Exports` and `Imports`
+ * interfaces that `isowasm types app.wasm` writes. They are types only, taken on trust: the
+ * runtime checks values, not the declarations.
  *
  * @example
  * ```ts
  * const component = await loadComponent(bytes);
  * console.log(component.exports.map((e) => e.name));
  * const { exports } = await component.instantiate({ imports: {} });
+ * // typed with the declarations `isowasm types app.wasm` wrote to app.wasm.d.ts:
+ * //   import type { Exports, Imports } from './app.wasm.js';
+ * const typed = await loadComponent<Exports, Imports>('app.wasm');
  * ```
  */
-export class Component {
+export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   readonly #model: ComponentModel;
   readonly #link: LinkContext;
   /** the binary, for workers (the 'worker' strategy parses it again there) */
@@ -163,7 +181,7 @@ export class Component {
    * const trusted = await Component.compile(bytes, { platform: nodePlatform, limits: { maxInstances: 5000 } });
    * ```
    */
-  static async compile(bytes: Uint8Array, options: CompileOptions = {}): Promise<Component> {
+  static async compile<E = Record<string, any>, I = Record<string, unknown>>(bytes: Uint8Array, options: CompileOptions = {}): Promise<Component<E, I>> {
     if (typeof options !== 'object' || options === null) throw new TypeError('Component.compile(bytes, options): options must be an object');
     const model = parseComponent(bytes, options.limits);
     const modules = new Map<number, WebAssembly.Module>();
@@ -179,7 +197,7 @@ export class Component {
         throw new IsowasmError('INVALID_BINARY', `core module ${m.id} of the component does not compile: ${(e as Error).message}`, { cause: e });
       }
     }));
-    return new Component(model, { modules, moduleSizes, signatures }, bytes, options.platform ?? null);
+    return new Component<E, I>(model, { modules, moduleSizes, signatures }, bytes, options.platform ?? null);
   }
 
   /** What the component imports, with WIT-like signatures. */
@@ -196,7 +214,7 @@ export class Component {
    * Adds the WASI interfaces the component imports and `imports` lacks, served from the grants
    * (resolved once, in `instantiate`).
    */
-  #withWasi(imports: Record<string, unknown>, wasi: WasiPlatform | null, grants: Grants | null, options: InstantiateOptions, async: boolean, afterCall: (() => Promise<void> | void)[]): Record<string, unknown> {
+  #withWasi(imports: Record<string, unknown>, wasi: WasiPlatform | null, grants: Grants | null, options: InstantiateOptions<I>, async: boolean, afterCall: (() => Promise<void> | void)[]): Record<string, unknown> {
     const wanted = this.#model.imports.filter((i) => i.name.startsWith('wasi:') && findImportKey(imports, i.name) === null);
     if (wanted.length === 0) return imports;
     if (!wasi) {
@@ -227,8 +245,8 @@ export class Component {
    * exports['acme:md/render'].toHtml('# hello');
    * ```
    */
-  async instantiate(options: InstantiateOptions = {}): Promise<Instance> {
-    const given = options.imports ?? {};
+  async instantiate(options: InstantiateOptions<I> = {}): Promise<Instance<E>> {
+    const given = (options.imports ?? {}) as Record<string, unknown>;
     if (typeof given !== 'object' || given === null) throw new TypeError('instantiate(): options.imports must be an object');
     const limits = resolveLimits(options.limits);
     const platform = options.platform ?? this.#platform;
@@ -247,7 +265,7 @@ export class Component {
       const imports = this.#withWasi(given, wasi, grants, options, true, afterCall);
       try {
         const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: this.#link, imports, afterCall, platform: chosen.platform, limits });
-        return { exports: w.exports, strategy: 'worker', terminate: w.terminate };
+        return { exports: w.exports as E, strategy: 'worker', terminate: w.terminate };
       } catch (e) {
         throw asIsowasmError(e);
       }
@@ -264,7 +282,7 @@ export class Component {
       const items = await inst.run();
       const state = inst.state;
       return {
-        exports: jsExports(items, exportSelector(suspends ? asyncSpec : undefined)),
+        exports: jsExports(items, exportSelector(suspends ? asyncSpec : undefined)) as E,
         strategy: chosen.strategy,
         terminate: async () => {
           state.poisoned ??= new IsowasmError('INSTANCE_POISONED', 'the instance was terminated');

@@ -74,7 +74,8 @@ async function readResponse(response: Response, options: LoadOptions): Promise<U
 
 /**
  * Loads a WebAssembly component: reads its bytes, parses it and compiles its core modules. The
- * result can be instantiated many times; compiled modules are shared between instances.
+ * result can be instantiated many times; compiled modules are shared between instances. `E` and
+ * `I` type the instances' exports and the `imports` option (see `Component`).
  *
  * @example
  * ```ts
@@ -84,8 +85,11 @@ async function readResponse(response: Response, options: LoadOptions): Promise<U
  * const html = instance.exports['acme:md/render'].toHtml('# hello');
  * // a trusted component beyond the default loader limits
  * const big = await loadComponent(url, { limits: { maxInstances: 5000 } });
+ * // typed exports, from the declarations `isowasm types markdown.wasm` wrote (markdown.wasm.d.ts):
+ * //   import type { Exports } from './markdown.wasm.js';
+ * const typed = await loadComponent<Exports>(url);
  * ```
  */
-export async function loadComponent(source: ComponentSource, options: LoadOptions = {}): Promise<Component> {
-  return Component.compile(await readSource(source, options), options);
+export async function loadComponent<E = Record<string, any>, I = Record<string, unknown>>(source: ComponentSource, options: LoadOptions = {}): Promise<Component<E, I>> {
+  return Component.compile<E, I>(await readSource(source, options), options);
 }

@@ -17,3 +17,5 @@ export { createNodeSocketBackend } from './sockets.js';
 export { wasiHost } from '../core/wasi/index.js';
 export { SocketAllowList } from '../core/host/socket-policy.js';
 export { capabilityNeeds } from '../core/host/needs.js';
+export { writeComponentTypes, type WriteTypesOptions } from './types.js';
+export { componentTypes, type ComponentTypesOptions } from '../core/link/dts.js';

@@ -20,7 +20,8 @@ export interface ItemDescription {
   readonly members?: readonly ItemDescription[];
 }
 
-type DItem =
+/** An import or export of a component with its types resolved, without instantiating anything. */
+export type DItem =
   | { sort: 'func'; type: FuncType }
   | { sort: 'instance'; exports: Map<string, DItem> }
   | { sort: 'type'; type: RuntimeType }
@@ -40,6 +41,8 @@ class Describer {
     readonly outer: Describer | null,
     private readonly budget: Budget = newBudget(model.limits),
     private readonly nesting = 0,
+    shared = true,
+    private readonly ascribe: DescribeOptions['ascribe'] = undefined,
   ) {
     this.env = new TypeEnv(model, outer?.env ?? null, (e) => {
       switch (e.kind) {
@@ -56,7 +59,7 @@ class Describer {
           return item.type;
         }
       }
-    });
+    }, shared);
   }
 
   imports(): Map<string, DItem> {
@@ -80,8 +83,15 @@ class Describer {
   exports(): Map<string, DItem> {
     const out = new Map<string, DItem>();
     for (const e of this.model.exports) {
-      const item = this.item(e.sort, e.index);
+      let item = this.item(e.sort, e.index);
       if (item.sort === 'type' && item.type instanceof ResourceType) nameResource(item.type, e.name);
+      // wit-component ascribes each exported function a type made of the types exported beside it
+      // (`(export "f" (func 0) (func (type 67)))`), while the function's own type is its import's:
+      // with types unshared, only the ascription names them
+      if (this.ascribe && item.sort === 'func' && e.type?.sort === 'func') {
+        const ascribed = this.env.func(e.type.type);
+        if (this.ascribe(ascribed, item.type)) item = { sort: 'func', type: ascribed };
+      }
       out.set(e.name, item);
     }
     return out;
@@ -159,7 +169,7 @@ class Describer {
         if (c.sort !== 'component') throw new IsowasmError('INVALID_BINARY', `component ${e.component} is not a component`);
         const args = new Map<string, DItem>();
         for (const a of e.args) args.set(a.name, this.item(a.sort, a.index));
-        out = new Describer(c.model, args, c.outer, this.budget, this.nesting + 1).exports();
+        out = new Describer(c.model, args, c.outer, this.budget, this.nesting + 1, true, this.ascribe).exports();
         break;
       }
     }
@@ -259,13 +269,41 @@ function describeItem(name: string, item: DItem, names: Names, done: Described):
   }
 }
 
+/** Options of `describeItems`. */
+export interface DescribeOptions {
+  /** false: each type definition stays its own object (see `TypeEnv.shared`), so types keep their names */
+  readonly shared?: boolean;
+  /**
+   * Whether an exported function takes the type its export ascribes instead of its own (called
+   * with both; say yes only when they give JS values of the same shape).
+   */
+  readonly ascribe?: (ascribed: FuncType, actual: FuncType) => boolean;
+}
+
+/**
+ * The imports and exports of a parsed component with their types resolved, within the limits it
+ * was parsed with. `shared: false` keeps each type definition its own object (see
+ * `TypeEnv.shared`) and `ascribe` takes the types exports ascribe: for descriptions that name
+ * every type as the component does.
+ *
+ * @example
+ * ```ts
+ * const { exports } = describeItems(parseComponent(bytes));
+ * for (const [name, item] of exports) console.log(name, item.sort);
+ * ```
+ */
+export function describeItems(model: ComponentModel, options: DescribeOptions = {}): { imports: Map<string, DItem>; exports: Map<string, DItem> } {
+  const d = new Describer(model, null, null, newBudget(model.limits), 0, options.shared ?? true, options.ascribe);
+  const imports = d.imports();
+  const exports = d.exports();
+  checkExportTree(imports, model.limits, "the component's import tree");
+  checkExportTree(exports, model.limits, "the component's export tree");
+  return { imports, exports };
+}
+
 /** Describes the imports and exports of a parsed component, within the limits it was parsed with. */
 export function describeComponent(model: ComponentModel): { imports: ItemDescription[]; exports: ItemDescription[] } {
-  const d = new Describer(model, null, null);
-  const importItems = d.imports();
-  const exportItems = d.exports();
-  checkExportTree(importItems, model.limits, "the component's import tree");
-  checkExportTree(exportItems, model.limits, "the component's export tree");
+  const { imports: importItems, exports: exportItems } = describeItems(model);
   const names: Names = new Map();
   collectNames(importItems, names, new Set());
   collectNames(exportItems, names, new Set());

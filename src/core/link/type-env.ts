@@ -57,13 +57,21 @@ export class TypeEnv {
   private readonly resolved: (RuntimeType | undefined)[] = [];
   private readonly resolving = new Set<number>();
   readonly limits: ResolvedLimits;
+  /**
+   * Whether structurally equal types share one object (the default, so that codecs are shared).
+   * A description that names types turns it off (for the root env; inner envs inherit it): each
+   * definition is then its own object, so two WIT types of the same shape keep their own names.
+   */
+  readonly shared: boolean;
 
   constructor(
     readonly scope: TypeScope,
     readonly parent: TypeEnv | null,
     private readonly binder: Binder,
+    shared = true,
   ) {
     this.limits = parent?.limits ?? limitsOf(scope);
+    this.shared = parent ? parent.shared : shared;
   }
 
   get(index: number): RuntimeType {
@@ -103,7 +111,7 @@ export class TypeEnv {
 
   /** Resolves a definition (not an alias) of this scope. */
   private resolve(entry: TypeEntry, index: number): RuntimeType {
-    const statik = isStatic(this.scope, index);
+    const statik = this.shared && isStatic(this.scope, index);
     if (statik) {
       const s = staticCache.get(entry);
       if (s) return (this.resolved[index] = s);
@@ -168,9 +176,9 @@ export class TypeEnv {
         if (d.namedResults) {
           result = d.namedResults.length === 1
             ? this.val(d.namedResults[0]!.type)
-            : intern({ kind: 'record', fields: d.namedResults.map((r) => ({ name: r.name, key: camelCase(r.name), type: this.val(r.type) })) });
+            : this.intern({ kind: 'record', fields: d.namedResults.map((r) => ({ name: r.name, key: camelCase(r.name), type: this.val(r.type) })) });
         }
-        return intern({ kind: 'func', params: d.params.map((p) => ({ name: p.name, type: this.val(p.type) })), result, async: d.async });
+        return this.intern({ kind: 'func', params: d.params.map((p) => ({ name: p.name, type: this.val(p.type) })), result, async: d.async });
       }
       case 'instance': return { kind: 'instance-type', decl: entry.decl, env: this };
       case 'component': return { kind: 'component-type', decl: entry.decl, env: this };
@@ -184,17 +192,21 @@ export class TypeEnv {
     }
   }
 
+  private intern<T extends ValType | FuncType>(t: T): T {
+    return this.shared ? intern(t) : t;
+  }
+
   private defined(d: import('../binary/model.js').DefinedValType): ValType {
     switch (d.kind) {
       case 'primitive': return this.val(d.name);
-      case 'record': return intern({ kind: 'record', fields: d.fields.map((f) => ({ name: f.name, key: camelCase(f.name), type: this.val(f.type) })) });
-      case 'variant': return intern({ kind: 'variant', cases: d.cases.map((c) => ({ name: c.name, type: c.type === null ? null : this.val(c.type) })) });
-      case 'list': return intern({ kind: 'list', elem: this.val(d.elem), length: d.length });
-      case 'tuple': return intern({ kind: 'tuple', types: d.types.map((t) => this.val(t)) });
-      case 'flags': return intern({ kind: 'flags', names: d.names, keys: d.names.map(camelCase) });
-      case 'enum': return intern({ kind: 'enum', names: d.names });
-      case 'option': return intern({ kind: 'option', type: this.val(d.type) });
-      case 'result': return intern({ kind: 'result', ok: d.ok === null ? null : this.val(d.ok), err: d.err === null ? null : this.val(d.err) });
+      case 'record': return this.intern({ kind: 'record', fields: d.fields.map((f) => ({ name: f.name, key: camelCase(f.name), type: this.val(f.type) })) });
+      case 'variant': return this.intern({ kind: 'variant', cases: d.cases.map((c) => ({ name: c.name, type: c.type === null ? null : this.val(c.type) })) });
+      case 'list': return this.intern({ kind: 'list', elem: this.val(d.elem), length: d.length });
+      case 'tuple': return this.intern({ kind: 'tuple', types: d.types.map((t) => this.val(t)) });
+      case 'flags': return this.intern({ kind: 'flags', names: d.names, keys: d.names.map(camelCase) });
+      case 'enum': return this.intern({ kind: 'enum', names: d.names });
+      case 'option': return this.intern({ kind: 'option', type: this.val(d.type) });
+      case 'result': return this.intern({ kind: 'result', ok: d.ok === null ? null : this.val(d.ok), err: d.err === null ? null : this.val(d.err) });
       case 'own': case 'borrow': return { kind: d.kind, resource: this.resource(d.resource) };
       case 'stream': case 'future': {
         const inner = d.type === null ? null : this.val(d.type);
