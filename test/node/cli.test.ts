@@ -385,3 +385,24 @@ describe('isowasm call --imports', () => {
     equal(r.code, 0, r.err);
   });
 });
+
+describe('isowasm types', () => {
+  it('writes <component>.wasm.d.ts into -o DIR and prints its path; the declarations name the exports with their types', () => {
+    const out = mkdtempSync(join(tmpdir(), 'isowasm-types-'));
+    const r = cli(['types', '-o', out, records]);
+    equal(r.code, 0, r.err);
+    equal(r.out.trim(), join(out, 'records.wasm.d.ts'));
+    const dts = readFileSync(join(out, 'records.wasm.d.ts'), 'utf8');
+    ok(/export interface Exports \{/.test(dts) && /export interface Imports \{/.test(dts), 'Exports and Imports');
+    ok(/'test:records\/test'/.test(dts), 'the exported interface under its full name');
+    ok(dts.includes('swapTuple(a: [number, number]): [number, number];'), 'camelCase functions with their types');
+    ok(dts.includes('roundtripFlags1(a: TestRecordsTest.F1): TestRecordsTest.F1;'), 'named types');
+  });
+
+  it('a missing file exits 1 naming it; extra arguments exit 2', () => {
+    const missing = cli(['types', 'nope.wasm']);
+    equal(missing.code, 1);
+    ok(missing.err.includes('nope.wasm'), missing.err);
+    equal(cli(['types', adder, 'extra']).code, 2);
+  });
+});

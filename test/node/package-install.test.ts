@@ -98,7 +98,10 @@ export const out = (await component.instantiate({ capabilities: { fs: { preopens
     }
   });
 
-  it('npx isowasm runs the CLI from the installed package', () => {
+  it('npx isowasm runs the CLI from the installed package: --version, inspect', () => {
+    const v = spawnSync('npx', ['--no-install', 'isowasm', '--version'], { cwd: project, encoding: 'utf8' });
+    assert.equal(v.status, 0, v.stderr);
+    assert.equal(v.stdout.trim(), `isowasm ${pkg.version}`);
     const r = spawnSync('npx', ['--no-install', 'isowasm', 'inspect', 'echo.wasm'], { cwd: project, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /echo: func\(/);

@@ -5,7 +5,7 @@
  * (`isowasm run app.wasm --dir . -- args`), but only where that is unambiguous.
  */
 
-export type CommandName = 'run' | 'call' | 'inspect';
+export type CommandName = 'run' | 'call' | 'inspect' | 'types';
 
 /** A mistake in the command line: reported with the command's usage line, exit code 2. */
 export class UsageError extends Error {
@@ -43,6 +43,7 @@ export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionSpec[]
   run: [...GRANT_OPTIONS, IMPORTS_OPTION],
   call: [JSON_OPTION, ...GRANT_OPTIONS, IMPORTS_OPTION],
   inspect: [],
+  types: [{ name: '-o', value: 'DIR', help: 'write the declarations into DIR (default: beside the component)' }],
 };
 
 /** A parsed command line: the options (values by name, in order), the file, and what follows it. */
@@ -128,6 +129,7 @@ const SHAPES: Readonly<Record<CommandName, string>> = {
   run: 'isowasm run [options] <component.wasm> [args...]',
   call: 'isowasm call [options] <component.wasm> <function> [args...]',
   inspect: 'isowasm inspect <component.wasm>',
+  types: 'isowasm types [-o DIR] <component.wasm>',
 };
 
 /** The one-line usage of a command. */

@@ -4,6 +4,7 @@
  *   isowasm run [options] app.wasm [args...]            run a wasi:cli/run component, like `wasmtime run`
  *   isowasm call [options] app.wasm <function> [args...] call one export
  *   isowasm inspect app.wasm                             imports, exports, capabilities
+ *   isowasm types [-o dir] app.wasm                      a .d.ts for its exports and imports
  *   isowasm help [command] | --help | version | --version
  *
  * Exit codes: the guest's when it gives one, 1 when something fails, 2 for a bad command line.
@@ -11,6 +12,7 @@
 import { call } from './call.js';
 import { type CommandLine, type CommandName, UsageError, parseCommandLine, usageLine } from './command-line.js';
 import { inspect } from './inspect.js';
+import { types } from './types.js';
 import { errorMessage } from './messages.js';
 import { run } from './run.js';
 import { COMMANDS, USAGE, commandHelp } from './usage.js';
@@ -65,6 +67,9 @@ async function dispatch(argv: readonly string[], parsed: { line: CommandLine | n
     case 'call': return call(line);
     case 'inspect':
       process.stdout.write(`${await inspect(line)}\n`);
+      return 0;
+    case 'types':
+      process.stdout.write(`${await types(line)}\n`);
       return 0;
   }
 }

@@ -1,7 +1,7 @@
 /** The help texts: `isowasm help`, `isowasm help <command>`, `isowasm <command> --help`. */
 import { COMMAND_OPTIONS, type CommandName, type OptionSpec, usageLine } from './command-line.js';
 
-export const COMMANDS: readonly CommandName[] = ['run', 'call', 'inspect'];
+export const COMMANDS: readonly CommandName[] = ['run', 'call', 'inspect', 'types'];
 
 export const USAGE = `usage: isowasm <command> [options] <component.wasm> [args...]
 
@@ -9,6 +9,7 @@ commands:
   run       run a command component (wasi:cli/run), like \`wasmtime run\`
   call      call one exported function of a component
   inspect   print a component's imports, exports and the capabilities it would need
+  types     write a .d.ts for a component's exports and the imports it expects
   help      print this help, or a command's: isowasm help run
   version   print isowasm's version (also --version, -V)
 
@@ -65,6 +66,10 @@ when there is no result; 64-bit integers as plain digits). A result<T, E> that i
 on stderr (as JSON) and isowasm exits with 1; exit codes are otherwise as for run.`,
   inspect: `Prints the component's imports, exports and the capabilities it would need, with the option
 that grants each. It instantiates nothing.`,
+  types: `Writes <component.wasm>.d.ts (beside the component, or in DIR with -o) and prints its path: an
+Exports and an Imports interface in isowasm's JS conventions, for
+loadComponent<Exports, Imports>(...), which then types instance.exports and the imports option:
+import type { Exports } from "./app.wasm.js". It only parses the component.`,
 };
 
 /** `isowasm help <command>`. */
