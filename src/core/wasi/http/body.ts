@@ -266,7 +266,11 @@ export class StreamSource implements InputSource {
   constructor(stream: ReadableStream<Uint8Array> | null, options: StreamSourceOptions) {
     this.#opts = options;
     this.#reader = stream ? stream.getReader() : null;
-    if (!this.#reader) this.#finish(null);
+    if (!this.#reader) {
+      // no body: the end, at once (not an endless run of empty reads)
+      this.#done = true;
+      this.#finish(null);
+    }
     if (options.async) {
       this.wait = () => {
         if (this.available()) return Promise.resolve();
