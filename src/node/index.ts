@@ -17,3 +17,7 @@ export { createNodeSocketBackend } from './sockets.js';
 export { wasiHost } from '../core/wasi/index.js';
 export { SocketAllowList } from '../core/host/socket-policy.js';
 export { capabilityNeeds } from '../core/host/needs.js';
+export {
+  createRequestListener, serve, type RequestHandler, type RequestListenerOptions, type ServeOptions, type Served,
+} from './http.js';
+export { createFetchHandler, type FetchHandler, type FetchHandlerOptions, type HttpComponent, type InstancePolicy } from '../core/http/index.js';
