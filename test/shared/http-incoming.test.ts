@@ -8,7 +8,7 @@ import { createFetchHandler } from '../../src/core/http/index.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 import { readFixture } from '../harness/fixtures.js';
 import { platform } from '../harness/platform.js';
-import { after, before, describe, it } from '../harness/test-api.js';
+import { after, before, describe, isNode, it } from '../harness/test-api.js';
 
 type Component = Parameters<typeof createFetchHandler>[0];
 
@@ -67,7 +67,8 @@ describe('createFetchHandler: a fetch-event JavaScript guest', () => {
     equal(res.status, 418);
     equal(await res.text(), 'status 418');
     equal(res.headers.get('x-a'), '1, 2');
-    deepEqual(res.headers.getSetCookie(), ['a=1', 'b=2']);
+    // browsers drop set-cookie from a Response they construct (its Headers guard): Node keeps each apart
+    if (isNode) deepEqual(res.headers.getSetCookie(), ['a=1', 'b=2']);
     const empty = await handle(new Request('https://app.local/status?code=204'));
     equal(empty.status, 204);
     equal(empty.body, null);
