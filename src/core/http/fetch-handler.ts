@@ -7,6 +7,7 @@
  */
 import { IsowasmError } from '../errors.js';
 import type { Capabilities } from '../host/capabilities.js';
+import type { InstanceLimits } from '../limits.js';
 import { HttpFailure } from '../wasi/http/errors.js';
 import { type OutgoingResponse, newResponseOutparam, outgoingResponseParts } from '../wasi/http/types.js';
 import type { BodyPipe } from '../wasi/http/body.js';
@@ -46,8 +47,11 @@ export interface FetchHandlerOptions {
   /** As in `instantiate` (default: console.warn). */
   readonly onCapabilityDenied?: (error: IsowasmError) => void;
   /** Limits of each instance, as in `instantiate`. */
-  readonly limits?: Record<string, unknown>;
-  /** The platform serving grants (default: the component's). */
+  readonly limits?: InstanceLimits;
+  /**
+   * The `Platform` serving grants (default: the component's). It must have JSPI (Node 24+,
+   * Chromium): without it every request is a 500 whose `onError` says `UNSUPPORTED`.
+   */
   readonly platform?: unknown;
   /** How instances are made and reused (default: a fresh instance per request). */
   readonly instances?: InstancePolicy;
