@@ -182,7 +182,8 @@ export interface Served {
 
 /**
  * Serves a `wasi:http/incoming-handler` component over HTTP on its own Node server: a fresh
- * instance per request by default (see `createFetchHandler` for the options). Aborting `signal`
+ * instance per request by default, with one kept ready ahead (`instances.warm`: 1; see
+ * `createFetchHandler` for the options). Aborting `signal`
  * (or `close()`) shuts down gracefully: the server stops accepting connections, new requests on
  * open connections get 503, requests in flight finish within `gracePeriodMs`, then the rest are cut.
  *
@@ -198,7 +199,8 @@ export interface Served {
 export async function serve(component: HttpComponent | ComponentSource, options: ServeOptions = {}): Promise<Served> {
   const { port = 8080, hostname = '127.0.0.1', signal, gracePeriodMs = 10_000, ...handlerOptions } = options;
   const loaded = typeof (component as HttpComponent).instantiate === 'function' ? component as HttpComponent : await loadComponent(component as ComponentSource);
-  const handler = createFetchHandler(loaded, handlerOptions);
+  // a server keeps one fresh instance ready, so a request does not wait for an instantiation
+  const handler = createFetchHandler(loaded, { ...handlerOptions, instances: { warm: 1, ...handlerOptions.instances } });
   const listener = createRequestListener(handler);
   let draining = false;
   const open = new Set<ServerResponse>();

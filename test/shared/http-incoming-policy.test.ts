@@ -103,6 +103,25 @@ describe('createFetchHandler: instance policy', () => {
     await handle.close();
   });
 
+  it('warm: a fresh spare is made ahead, and the next request takes it instead of waiting', async () => {
+    const c = fake(counter);
+    const handle = createFetchHandler(c, { instances: { warm: 1 } });
+    equal(c.made, 0, 'nothing is made before the first request');
+    equal(await (await handle(new Request('https://app.local/'))).text(), '1');
+    await settled(handle);
+    for (let i = 0; i < 20 && handle.instances < 1; i++) await new Promise((r) => setTimeout(r, 5));
+    equal(c.made, 2);
+    equal(handle.instances, 1, 'the spare');
+    equal(await (await handle(new Request('https://app.local/'))).text(), '1');
+    equal(c.made, 2, 'the second request took the spare');
+    await settled(handle);
+    for (let i = 0; i < 20 && c.made < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    equal(c.made, 3, 'a new spare is made after the request');
+    await handle.close();
+    equal(handle.instances, 0);
+    equal(c.ended, 3);
+  });
+
   it('max: requests beyond it wait for an instance instead of making more', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });

@@ -26,8 +26,14 @@ export interface InstancePolicy {
   readonly concurrency?: number;
   /** How long an idle instance is kept for the next request (default 30 000 ms; only with `reuse` > 1). */
   readonly idleMs?: number;
-  /** How many instances may live at once (default: `maxConcurrentRequests`); more requests wait for one. */
+  /** How many instances may live at once, spares included (default: `maxConcurrentRequests`); more requests wait for one. */
   readonly max?: number;
+  /**
+   * How many fresh instances to keep ready (default 0; `serve` uses 1): made in the background
+   * once requests come, so a request does not wait for an instantiation (tens of milliseconds for
+   * a 12 MB JavaScript guest). Each spare is a fresh instance, never one that served a request.
+   */
+  readonly warm?: number;
 }
 
 interface Slot {
@@ -63,7 +69,11 @@ export class InstancePool {
   readonly #reuse: number;
   readonly #idleMs: number;
   readonly #max: number;
+  readonly #warm: number;
   #idle: Slot[] = [];
+  /** fresh instances made ahead of requests */
+  #ready: Slot[] = [];
+  #making = 0;
   #live = 0;
   #waiting: (() => void)[] = [];
   #closed = false;
@@ -73,6 +83,7 @@ export class InstancePool {
     this.#reuse = policy.reuse === undefined ? 1 : positive(policy.reuse, 'instances.reuse', true);
     this.#idleMs = policy.idleMs === undefined ? 30_000 : positive(policy.idleMs, 'instances.idleMs', false);
     this.#max = policy.max === undefined ? defaultMax : positive(policy.max, 'instances.max', true);
+    this.#warm = policy.warm === undefined ? 0 : policy.warm === 0 ? 0 : positive(policy.warm, 'instances.warm', true);
     if (policy.concurrency !== undefined && policy.concurrency !== 1) {
       throw new TypeError('createFetchHandler: instances.concurrency must be 1: a WASI 0.2 handler serves one request to its end (use instances.max for more at once)');
     }
@@ -93,8 +104,13 @@ export class InstancePool {
         idle.timer = undefined;
         return idle;
       }
-      if (this.#live < this.#max) {
+      const ready = this.#ready.shift();
+      // the next spare is made after this request (release), not during it: instantiation is this thread's work
+      if (ready) return ready;
+      // a spare on its way comes sooner than a new instance (instantiation is this thread's work either way)
+      if (this.#making === 0 && this.#live < this.#max) {
         this.#live++;
+        this.#refillLater();
         try {
           return { instance: await this.#create(), uses: 0, timer: undefined };
         } catch (e) {
@@ -110,6 +126,7 @@ export class InstancePool {
   /** Gives an instance back: kept for the next request if it is healthy and has uses left, else ended. */
   release(slot: Slot, healthy: boolean): void {
     slot.uses++;
+    this.#refillLater();
     if (healthy && !this.#closed && slot.uses < this.#reuse) {
       slot.timer = setTimeout(() => {
         const at = this.#idle.indexOf(slot);
@@ -126,9 +143,38 @@ export class InstancePool {
     this.#end(slot);
   }
 
+  /** Makes spares in a later task, once the response in hand has gone on its way. */
+  #refillLater(): void {
+    if (this.#warm === 0) return;
+    unref(setTimeout(() => this.#refill(), 0));
+  }
+
+  /** Starts making spares until `warm` are ready or being made. */
+  #refill(): void {
+    while (!this.#closed && this.#ready.length + this.#making < this.#warm && this.#live < this.#max) {
+      this.#live++;
+      this.#making++;
+      this.#create().then((instance) => {
+        this.#making--;
+        const slot: Slot = { instance, uses: 0, timer: undefined };
+        if (this.#closed) this.#end(slot);
+        else {
+          this.#ready.push(slot);
+          this.#wakeOne();
+        }
+      }, () => {
+        // a request's own instantiation reports the error; a spare that fails is not retried until then
+        this.#making--;
+        this.#live--;
+        this.#wakeOne();
+      });
+    }
+  }
+
   /** Ends the idle instances and refuses new requests; busy ones end when released. */
   close(): void {
     this.#closed = true;
+    for (const slot of this.#ready.splice(0)) this.#end(slot);
     for (const slot of this.#idle.splice(0)) {
       clearTimeout(slot.timer);
       this.#end(slot);
