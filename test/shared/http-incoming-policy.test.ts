@@ -104,18 +104,23 @@ describe('createFetchHandler: instance policy', () => {
   });
 
   it('warm: a fresh spare is made ahead, and the next request takes it instead of waiting', async () => {
-    const c = fake(counter);
+    // how many instances existed when each request ran: the second must find the spare made, not make its own
+    const madeWhenServed: number[] = [];
+    const c = fake((req, out, state) => {
+      madeWhenServed.push(c.made);
+      counter(req, out, state);
+    });
     const handle = createFetchHandler(c, { instances: { warm: 1 } });
     equal(c.made, 0, 'nothing is made before the first request');
     equal(await (await handle(new Request('https://app.local/'))).text(), '1');
     await settled(handle);
-    for (let i = 0; i < 20 && handle.instances < 1; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 40 && handle.instances < 1; i++) await new Promise((r) => setTimeout(r, 5));
     equal(c.made, 2);
     equal(handle.instances, 1, 'the spare');
     equal(await (await handle(new Request('https://app.local/'))).text(), '1');
-    equal(c.made, 2, 'the second request took the spare');
+    deepEqual(madeWhenServed, [1, 2], 'the second request took the spare');
     await settled(handle);
-    for (let i = 0; i < 20 && c.made < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 40 && c.made < 3; i++) await new Promise((r) => setTimeout(r, 5));
     equal(c.made, 3, 'a new spare is made after the request');
     await handle.close();
     equal(handle.instances, 0);
