@@ -16,7 +16,10 @@
 //                                        preview1, with world "<name>")
 //   test/fixtures/<name>/guest.js        a JavaScript guest with its world.wit (and fixture.json
 //                                        { "world": "w", "disable": ["all"] }): `jco componentize`
-//                                        (StarlingMonkey, ~20 s and ~12 MB; cached like the rest)
+//                                        (StarlingMonkey, ~20 s and ~12 MB; cached like the rest);
+//                                        "witDeps": "0.2.12" puts jco's WASI WIT of that version
+//                                        beside world.wit as deps/, for worlds that name wasi:*,
+//                                        and "witVersion": "0.2.10" renames it to that 0.2 patch
 //   conformance components listed in CONFORMANCE_REFERENCES below get a jco reference too
 //
 // Every component also gets build/fixtures/<name>.jco/<name>.js from `jco transpile
@@ -114,12 +117,35 @@ async function main() {
       await buildComponent(entry, hash('js', js, wit, cfg), async () => {
         const tmp = join(cache, `${entry}.tmp.wasm`);
         const jco = fileURLToPath(new URL('../node_modules/@bytecodealliance/jco/dist/jco.js', import.meta.url));
-        const args = ['--import', join(root, 'scripts/jco-preopen.mjs'), jco, 'componentize', join(p, 'guest.js'), '--wit', join(p, 'world.wit'), '-o', tmp];
+        let witPath = join(p, 'world.wit');
+        if (opts.witDeps) {
+          // a world naming wasi:* packages needs their WIT; jco ships it by version
+          witPath = join(cache, `${entry}.wit`);
+          rmSync(witPath, { recursive: true, force: true });
+          mkdirSync(witPath, { recursive: true });
+          cpSync(join(p, 'world.wit'), join(witPath, 'world.wit'));
+          // jco ships wasi:http's WIT only as 0.2.12 and StarlingMonkey exports 0.2.10: "witVersion" renames it
+          for (const v of [opts.witDeps]) {
+            cpSync(fileURLToPath(new URL(`../node_modules/@bytecodealliance/jco/lib/wit/builtin/${v}`, import.meta.url)), join(witPath, 'deps'), { recursive: true });
+          }
+          if (opts.witVersion) {
+            for (const f of readdirSync(join(witPath, 'deps'), { recursive: true })) {
+              const file = join(witPath, 'deps', String(f));
+              if (!file.endsWith('.wit')) continue;
+              // the engine's 0.2.10 world has some of what 0.2.12 marks unstable (sockets' error), and
+              // unstable items are left out: keep them all, the merge only needs the engine's to be there
+              const text = readFileSync(file, 'utf8').replace(/@unstable\([^)]*\)/g, '');
+              writeFileSync(file, text.replace(/(wasi:[a-z-]+(?:\/[a-z-]+)?@)0\.2\.\d+/g, `$1${opts.witVersion}`));
+            }
+          }
+        }
+        const args = ['--import', join(root, 'scripts/jco-preopen.mjs'), jco, 'componentize', join(p, 'guest.js'), '--wit', witPath, '-o', tmp];
         if (opts.world) args.push('--world-name', opts.world);
         if (opts.disable) args.push('--disable', ...opts.disable);
         execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
         const bytes = readFileSync(tmp);
         rmSync(tmp, { force: true });
+        if (opts.witDeps) rmSync(witPath, { recursive: true, force: true });
         return bytes;
       }, opts.jco !== false);
       count++;

@@ -33,7 +33,12 @@ export type IsowasmErrorCode =
    * A call went over a memory limit of the instance (`limits.liftBytes`, `limits.lowerBytes`);
    * the message names the limit and how to raise it.
    */
-  | 'MEMORY_LIMIT';
+  | 'MEMORY_LIMIT'
+  /**
+   * A guest serving HTTP gave no usable response: it never set its response-outparam (or dropped
+   * it), set an error-code, or set a status or header fetch can't carry.
+   */
+  | 'BAD_RESPONSE';
 
 /**
  * An error raised by isowasm. `code` says what kind of failure it is; the message says what

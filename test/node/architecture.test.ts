@@ -48,6 +48,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'core/link': ['core/errors', 'core/dispose', 'core/limits', 'core/binary', 'core/abi'],
   'core/host': ['core/errors', 'core/dispose', 'core/link/names'],
   'core/wasi': ['core/errors', 'core/dispose', 'core/host'],
+  'core/http': ['core/errors', 'core/dispose', 'core/limits', 'core/host', 'core/wasi'],
   'core/worker': ['core/errors', 'core/dispose', 'core/limits', 'core/binary', 'core/abi', 'core/link'],
   core: ['core'],
   node: ['core', 'node'],

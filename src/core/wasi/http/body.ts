@@ -116,6 +116,16 @@ export class BodyPipe {
     this.#notify();
   }
 
+  /**
+   * What the writer may write now (`check-write`): 0 while a streaming consumer has a backlog of
+   * `BODY_HIGH_WATER` bytes, so a guest that polls its stream's pollable instead of flushing is
+   * slowed to the reader's pace too.
+   */
+  capacity(): number {
+    // 0 exactly when `drained` would wait, so the pollable's wait always has something to wait for
+    return this.#streaming && this.#state === 'open' && this.#queued > BODY_HIGH_WATER ? 0 : BODY_HIGH_WATER;
+  }
+
   /** For the writer's flush: a promise while a streaming consumer has a backlog, else undefined. */
   drained(): Promise<void> | undefined {
     if (!this.#streaming || this.#state !== 'open' || this.#queued <= BODY_HIGH_WATER) return undefined;
@@ -208,6 +218,8 @@ export class HttpOutputStream extends OutputStream {
     super({
       write: (b) => pipe.write(b),
       flush: () => pipe.drained(),
+      capacity: () => pipe.capacity(),
+      wait: () => pipe.drained() ?? null,
     });
     this.#pipe = pipe;
   }
@@ -266,7 +278,11 @@ export class StreamSource implements InputSource {
   constructor(stream: ReadableStream<Uint8Array> | null, options: StreamSourceOptions) {
     this.#opts = options;
     this.#reader = stream ? stream.getReader() : null;
-    if (!this.#reader) this.#finish(null);
+    if (!this.#reader) {
+      // no body: the end, at once (not an endless run of empty reads)
+      this.#done = true;
+      this.#finish(null);
+    }
     if (options.async) {
       this.wait = () => {
         if (this.available()) return Promise.resolve();

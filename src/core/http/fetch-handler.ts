@@ -1,0 +1,300 @@
+/**
+ * `createFetchHandler`: a `wasi:http/incoming-handler` component as a standard
+ * `(request: Request) => Promise<Response>`, for any place that speaks fetch (a Node server through
+ * `createRequestListener`, a Service Worker, Deno/Bun `serve`, workerd's `export default { fetch }`).
+ * Everything a guest does wrong ends as a short 500 and an `onError` report, and the handler keeps
+ * serving; an instance whose request failed is never used again.
+ */
+import { IsowasmError } from '../errors.js';
+import type { Capabilities } from '../host/capabilities.js';
+import type { InstanceLimits } from '../limits.js';
+import { HttpFailure } from '../wasi/http/errors.js';
+import { type OutgoingResponse, newResponseOutparam, outgoingResponseParts } from '../wasi/http/types.js';
+import type { BodyPipe } from '../wasi/http/body.js';
+import { incomingRequestOf, responseOf } from './bridge.js';
+import { type InstancePolicy, InstancePool, type PooledInstance } from './pool.js';
+
+/**
+ * What `createFetchHandler` needs of a component: a `Component` from `loadComponent` is one.
+ * (Structural, so this room needs nothing of the loader.)
+ */
+export interface HttpComponent {
+  instantiate(options: Record<string, unknown>): Promise<PooledInstance>;
+  /** its exports' descriptions, to refuse a component that serves no requests at once */
+  readonly exports?: readonly { readonly name: string }[];
+}
+
+/**
+ * Options of `createFetchHandler`: the instance options of `instantiate` (grants, imports,
+ * limits, platform) for every instance, and the handler's own policy.
+ *
+ * @example
+ * ```ts
+ * const handle = createFetchHandler(component, {
+ *   capabilities: { http: { allow: ['https://api.example.com'] } },
+ *   instances: { reuse: 50, max: 8 },
+ *   maxConcurrentRequests: 256,
+ *   maxRequestBodyBytes: 10 * 2 ** 20,
+ *   onError: (error, request) => console.error(request.url, error.code, error.message),
+ * });
+ * ```
+ */
+export interface FetchHandlerOptions {
+  /** What each instance may reach (deny by default), as in `instantiate`; outgoing HTTP from the handler goes through `capabilities.http`. */
+  readonly capabilities?: Capabilities;
+  /** Host imports, as in `instantiate`. */
+  readonly imports?: Record<string, unknown>;
+  /** As in `instantiate` (default: console.warn). */
+  readonly onCapabilityDenied?: (error: IsowasmError) => void;
+  /** Limits of each instance, as in `instantiate`. */
+  readonly limits?: InstanceLimits;
+  /**
+   * The `Platform` serving grants (default: the component's). It must have JSPI (Node 24+,
+   * Chromium): without it every request is a 500 whose `onError` says `UNSUPPORTED`.
+   */
+  readonly platform?: unknown;
+  /** How instances are made and reused (default: a fresh instance per request). */
+  readonly instances?: InstancePolicy;
+  /** Requests served at once; more get 503 with `retry-after` (default 1024). */
+  readonly maxConcurrentRequests?: number;
+  /** The longest request body; a longer one gets 413 (default: no limit). */
+  readonly maxRequestBodyBytes?: number;
+  /** The `retry-after` of a 503, in seconds (default 1). */
+  readonly retryAfterSeconds?: number;
+  /**
+   * Called for each request the guest failed (a trap, no response, an invalid one), with an
+   * IsowasmError and the request; the client got a short 500 (default: console.error).
+   */
+  readonly onError?: (error: IsowasmError, request: Request) => void;
+}
+
+/**
+ * A fetch handler: call it with a Request. `close()` refuses new requests (503), ends the idle
+ * instances and resolves once the requests in flight have finished.
+ */
+export interface FetchHandler {
+  (request: Request): Promise<Response>;
+  /** Requests being served now (until their response body has been written). */
+  readonly inFlight: number;
+  /** Instances alive now. */
+  readonly instances: number;
+  close(): Promise<void>;
+}
+
+const INCOMING_HANDLER = 'wasi:http/incoming-handler';
+
+function plain(status: number, text: string, headers: Record<string, string> = {}): Response {
+  return new Response(`${text}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } });
+}
+
+/** Any failure as the IsowasmError onError receives. */
+function asIsowasmError(e: unknown): IsowasmError {
+  if (e instanceof IsowasmError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) return new IsowasmError('TRAP', `guest trapped: ${message}`, { cause: e });
+  return new IsowasmError('HOST_ERROR', `serving the request failed: ${message}`, { cause: e });
+}
+
+/** The body, failing with `HTTP-request-body-size` past `max` bytes (and telling `onOver`). */
+function limitedBody(body: ReadableStream<Uint8Array>, max: number, onOver: () => void): ReadableStream<Uint8Array> {
+  if (max === Infinity) return body;
+  const reader = body.getReader();
+  let total = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await reader.read();
+      if (r.done) {
+        controller.close();
+        return;
+      }
+      total += r.value.length;
+      if (total > max) {
+        onOver();
+        reader.cancel().catch(() => {});
+        controller.error(new HttpFailure({ tag: 'HTTP-request-body-size', val: BigInt(total) }, `the request body is longer than ${max} bytes`));
+        return;
+      }
+      controller.enqueue(r.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Turns a `wasi:http/incoming-handler` component into a fetch handler. Each request goes to an
+ * instance (a fresh one by default; see `instances`), whose `handle` receives the method
+ * (extension methods too), scheme, authority, path with query, headers (each value apart, in the
+ * order they arrived where the server adapter keeps it; connection-level fields such as `host`
+ * and `connection` are left out, as wasi:http says) and the body as a stream; the Response it
+ * sets streams back while the guest writes it, with its status and headers (`content-length`
+ * kept and checked against the bytes the guest writes).
+ *
+ * Instances wait with JSPI (Node 24+, Chromium), so the guest reads the request body as it
+ * arrives; outgoing requests from the handler go through `capabilities.http`.
+ *
+ * A guest trap, a response never set (or its outparam dropped), an error-code set instead, or a
+ * status fetch can't carry: a 500 with a short body, `onError(error, request)`, and the instance
+ * is dropped. Over `maxConcurrentRequests`: 503 with `retry-after`; a body over
+ * `maxRequestBodyBytes`: 413.
+ *
+ * @example
+ * ```ts
+ * import { loadComponent, createFetchHandler } from 'isowasm';
+ * const component = await loadComponent(new URL('./app.wasm', import.meta.url));
+ * const handle = createFetchHandler(component, { capabilities: { http: { allow: ['https://api.example.com'] } } });
+ * const response = await handle(new Request('https://app.local/api/notes?limit=10'));
+ * console.log(response.status, await response.text());
+ * ```
+ */
+export function createFetchHandler(component: HttpComponent, options: FetchHandlerOptions = {}): FetchHandler {
+  if (typeof component !== 'object' || component === null || typeof component.instantiate !== 'function') {
+    throw new TypeError('createFetchHandler(component, options): component must be a loaded Component');
+  }
+  if (typeof options !== 'object' || options === null) throw new TypeError('createFetchHandler(component, options): options must be an object');
+  const described = component.exports;
+  if (described && !described.some((e) => e.name === INCOMING_HANDLER || e.name.startsWith(`${INCOMING_HANDLER}@`))) {
+    throw new IsowasmError('LINK_ERROR', `the component exports no ${INCOMING_HANDLER} (it exports ${described.map((e) => e.name).join(', ') || 'nothing'}), so it can't serve HTTP requests`);
+  }
+  const maxConcurrent = options.maxConcurrentRequests ?? 1024;
+  if (!(maxConcurrent >= 1)) throw new TypeError('createFetchHandler: maxConcurrentRequests must be at least 1');
+  const maxBody = options.maxRequestBodyBytes ?? Infinity;
+  if (!(maxBody >= 0)) throw new TypeError('createFetchHandler: maxRequestBodyBytes must be 0 or more');
+  const retryAfter = String(options.retryAfterSeconds ?? 1);
+  const onError = options.onError ?? ((e: IsowasmError) => console.error(`isowasm: ${e.message}`));
+  const report = (e: unknown, request: Request): void => {
+    try {
+      onError(asIsowasmError(e), request);
+    } catch {
+      // a failing logger must not take the server down
+    }
+  };
+
+  const instanceOptions: Record<string, unknown> = {
+    ...(options.imports ? { imports: options.imports } : {}),
+    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+    ...(options.onCapabilityDenied ? { onCapabilityDenied: options.onCapabilityDenied } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.platform ? { platform: options.platform } : {}),
+    // the guest's body reads and outgoing requests wait for the host: JSPI suspends it
+    async: true,
+    strategy: 'jspi',
+  };
+  const pool = new InstancePool(() => component.instantiate(instanceOptions), options.instances ?? {}, maxConcurrent);
+  let inFlight = 0;
+  let closed = false;
+  const idle: (() => void)[] = [];
+  const finished = (): void => {
+    inFlight--;
+    if (inFlight === 0) for (const w of idle.splice(0)) w();
+  };
+
+  /** Serves one counted request, and ends its count exactly once: at once, or when the guest's call ends. */
+  async function serve(request: Request): Promise<Response> {
+    let tooLarge = false;
+    const declared = request.headers.get('content-length');
+    if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBody) {
+      await request.body?.cancel().catch(() => {});
+      finished();
+      return plain(413, 'Content Too Large');
+    }
+    let slot: Awaited<ReturnType<InstancePool['acquire']>>;
+    try {
+      slot = await pool.acquire();
+    } catch (e) {
+      finished();
+      report(e, request);
+      return plain(500, 'Internal Server Error');
+    }
+    let healthy = true;
+    let pipe: BodyPipe | null = null;
+    try {
+      const handler = slot.instance.exports[INCOMING_HANDLER] as { handle?: (req: unknown, out: unknown) => unknown } | undefined;
+      if (typeof handler?.handle !== 'function') throw new IsowasmError('LINK_ERROR', `the instance exports no ${INCOMING_HANDLER}#handle`);
+      const body = request.body ? limitedBody(request.body, maxBody, () => { tooLarge = true; }) : null;
+      const incoming = incomingRequestOf(request, body, true);
+      const { outparam, response } = newResponseOutparam();
+      const call = Promise.resolve().then(() => handler.handle!(incoming, outparam));
+      // the guest may keep writing the body after it set the response: the call's end is the request's end
+      const ended = call.then(() => null, (e: unknown) => ({ error: e }));
+      const first = await Promise.race([response.then((r) => ({ set: r })), ended.then((r) => ({ returned: r }))]);
+      let set: { tag: 'ok'; val: OutgoingResponse } | { tag: 'err'; val: unknown } | undefined;
+      if ('set' in first) set = first.set;
+      else {
+        // a response set just before the return wins the race above only by a microtask: look again
+        set = await Promise.race([response, Promise.resolve(undefined)]);
+      }
+      let result: Response;
+      let failure: unknown = null;
+      if (set?.tag === 'ok') {
+        pipe = outgoingResponseParts(set.val).body;
+        try {
+          result = responseOf(set.val);
+        } catch (e) {
+          failure = e;
+          result = plain(500, 'Internal Server Error');
+        }
+      } else {
+        const thrown = 'returned' in first ? first.returned : null;
+        failure = thrown ? thrown.error
+          : set ? new IsowasmError('BAD_RESPONSE', `the guest answered ${request.method} ${request.url} with an error-code instead of a response: ${JSON.stringify(set.val)}`)
+          : null;
+        result = plain(500, 'Internal Server Error');
+      }
+      if (tooLarge) {
+        await result.body?.cancel().catch(() => {});
+        result = plain(413, 'Content Too Large');
+        failure = null;
+      }
+      if (failure) {
+        healthy = false;
+        report(failure, request);
+      }
+      void ended.then((r) => {
+        if (r) {
+          healthy = false;
+          // the response has started: its body ends in an error rather than looking complete
+          pipe?.fail(new HttpFailure({ tag: 'internal-error', val: 'the guest failed while writing the body' }));
+          if (!failure) report(r.error, request);
+        } else if (set === undefined) {
+          healthy = false;
+          report(new IsowasmError('BAD_RESPONSE', `the guest returned from handling ${request.method} ${request.url} without setting a response (or dropped its response-outparam)`), request);
+        } else if (pipe?.state === 'open') {
+          // the guest can't write any more once handle returned: the body would never end
+          healthy = false;
+          pipe.fail(new HttpFailure({ tag: 'internal-error', val: 'the guest returned without finishing the response body' }));
+          report(new IsowasmError('BAD_RESPONSE', `the guest returned from handling ${request.method} ${request.url} without finishing the response body`), request);
+        }
+        if (pipe?.state === 'failed') healthy = false;
+        pool.release(slot, healthy);
+        finished();
+      });
+      return result;
+    } catch (e) {
+      pool.release(slot, false);
+      finished();
+      report(e, request);
+      return plain(500, 'Internal Server Error');
+    }
+  }
+
+  const handle = async (request: Request): Promise<Response> => {
+    if (!(request instanceof Request)) throw new TypeError('the fetch handler takes a Request');
+    if (closed) return plain(503, 'Service Unavailable', { 'retry-after': retryAfter });
+    if (inFlight >= maxConcurrent) return plain(503, 'Service Unavailable', { 'retry-after': retryAfter });
+    inFlight++;
+    return serve(request);
+  };
+  return Object.defineProperties(handle, {
+    inFlight: { get: () => inFlight },
+    instances: { get: () => pool.live },
+    close: {
+      value: (): Promise<void> => {
+        closed = true;
+        pool.close();
+        return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
+      },
+    },
+  }) as FetchHandler;
+}

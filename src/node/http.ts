@@ -1,0 +1,247 @@
+/**
+ * A fetch handler on a Node `http` server: `createRequestListener` converts IncomingMessage to
+ * Request and Response to ServerResponse, streaming both ways at the socket's pace, and `serve`
+ * runs a `wasi:http/incoming-handler` component on its own server with a graceful shutdown.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { RAW_HEADERS } from '../core/http/bridge.js';
+import { createFetchHandler, type FetchHandler, type FetchHandlerOptions, type HttpComponent } from '../core/http/fetch-handler.js';
+import { headerPairs } from '../core/wasi/http/fields.js';
+import type { ComponentSource } from '../core/load.js';
+import { loadComponent } from './load.js';
+
+/** A `(request) => Promise<Response>` function, such as `createFetchHandler` returns. */
+export type RequestHandler = (request: Request) => Promise<Response>;
+
+/** Options of `createRequestListener`. */
+export interface RequestListenerOptions {
+  /** Called when the handler itself throws (the client got a 500) or a response body fails mid-way (the connection is cut). */
+  readonly onError?: (error: unknown, request: Request | null) => void;
+}
+
+function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+  res.end(`${text}\n`);
+}
+
+/** The Request for a Node request; its body streams from the socket and errors if the client goes away. */
+function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
+  const encrypted = (req.socket as TLSSocket).encrypted === true;
+  const host = req.headers.host ?? `${req.socket.localAddress ?? 'localhost'}:${req.socket.localPort ?? 80}`;
+  const url = new URL(req.url ?? '/', `${encrypted ? 'https' : 'http'}://${host}`);
+  const headers = new Headers();
+  const raw: [string, string][] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    const value = req.rawHeaders[i + 1]!;
+    if (name.startsWith(':')) continue;
+    try {
+      headers.append(name, value);
+      raw.push([name.toLowerCase(), value]);
+    } catch {
+      // a pair fetch can't carry is left out of both
+    }
+  }
+  const method = req.method ?? 'GET';
+  const bodyless = method === 'GET' || method === 'HEAD';
+  if (bodyless) req.resume();
+  const request = new Request(url, {
+    method,
+    headers,
+    signal,
+    ...(bodyless ? {} : { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' }),
+  } as RequestInit);
+  // fetch's Headers sorts and joins: the handler gets the pairs as they arrived
+  Object.defineProperty(request, RAW_HEADERS, { value: raw });
+  return request;
+}
+
+/** Resolves when the response can take more bytes, or the client has gone (false). */
+function drained(res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => (): void => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
+
+async function writeResponse(response: Response, method: string, res: ServerResponse): Promise<void> {
+  const flat: string[] = [];
+  for (const [name, value] of headerPairs(response.headers)) flat.push(name, value);
+  if (!response.body || method === 'HEAD') {
+    await response.body?.cancel().catch(() => {});
+    res.writeHead(response.status, flat);
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  // the client going away stops the guest's body (its writes fail) instead of buffering it
+  const onClose = (): void => { if (!res.writableFinished) reader.cancel().catch(() => {}); };
+  res.on('close', onClose);
+  try {
+    // the head waits for the first bytes (or the end), so a body that fails before any byte is
+    // still a clean 500 rather than a cut connection
+    let next = await reader.read();
+    res.writeHead(response.status, flat);
+    while (!next.done) {
+      if (!res.write(next.value) && !(await drained(res))) return;
+      next = await reader.read();
+    }
+    res.end();
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
+/**
+ * A Node `http` request listener serving a fetch handler: the request (method, URL with the
+ * `Host` header's authority, headers in the order they arrived, body streamed) becomes a
+ * `Request`, and the `Response` is written back as it streams, slowed to the client's pace.
+ * A client that goes away mid-request ends the handler's request body with an error (and aborts
+ * `request.signal`); a response body that fails mid-way cuts the connection, so the client sees
+ * an incomplete response rather than a short one.
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http';
+ * import { loadComponent, createFetchHandler, createRequestListener } from 'isowasm/node';
+ * const handle = createFetchHandler(await loadComponent('./app.wasm'));
+ * http.createServer(createRequestListener(handle)).listen(8080, '127.0.0.1');
+ * ```
+ */
+export function createRequestListener(handler: RequestHandler, options: RequestListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  if (typeof handler !== 'function') throw new TypeError('createRequestListener(handler): handler must be a function (request) => Promise<Response>');
+  const onError = options.onError ?? ((e: unknown) => console.error(`isowasm: ${e instanceof Error ? e.message : String(e)}`));
+  return (req, res) => {
+    const controller = new AbortController();
+    res.on('close', () => { if (!res.writableFinished) controller.abort(new Error('the client went away')); });
+    let request: Request;
+    try {
+      request = toRequest(req, controller.signal);
+    } catch {
+      plain(res, 400, 'Bad Request', { connection: 'close' });
+      return;
+    }
+    void (async () => {
+      let response: Response;
+      try {
+        response = await handler(request);
+      } catch (e) {
+        onError(e, request);
+        plain(res, 500, 'Internal Server Error');
+        return;
+      }
+      try {
+        await writeResponse(response, request.method, res);
+      } catch (e) {
+        // before the head: a clean 500; after it, the connection is cut so the client can tell
+        if (!controller.signal.aborted) onError(e, request);
+        plain(res, 500, 'Internal Server Error');
+      }
+    })();
+  };
+}
+
+/** Options of `serve`: where to listen, when to stop, and the fetch handler's options. */
+export interface ServeOptions extends FetchHandlerOptions {
+  /** default 8080; 0 picks a free port */
+  readonly port?: number;
+  /** default '127.0.0.1' (pass '0.0.0.0' or '::' to listen beyond this machine) */
+  readonly hostname?: string;
+  /** aborting it shuts the server down gracefully */
+  readonly signal?: AbortSignal;
+  /** how long requests in flight may take to finish once shutdown starts (default 10 000 ms); then their connections are cut */
+  readonly gracePeriodMs?: number;
+}
+
+/** A running `serve`. */
+export interface Served {
+  readonly server: Server;
+  /** where it listens, e.g. `http://127.0.0.1:8080/` */
+  readonly url: URL;
+  readonly handler: FetchHandler;
+  /** Shuts down gracefully (as aborting `signal` does); resolves once the server has closed. */
+  close(): Promise<void>;
+  /** resolves once the server has closed */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * Serves a `wasi:http/incoming-handler` component over HTTP on its own Node server: a fresh
+ * instance per request by default, with one kept ready ahead (`instances.warm`: 1; see
+ * `createFetchHandler` for the options). Aborting `signal`
+ * (or `close()`) shuts down gracefully: the server stops accepting connections, new requests on
+ * open connections get 503, requests in flight finish within `gracePeriodMs`, then the rest are cut.
+ *
+ * @example
+ * ```ts
+ * import { serve } from 'isowasm/node';
+ * const stop = new AbortController();
+ * const { url } = await serve('./app.wasm', { port: 8080, signal: stop.signal, capabilities: { http: { allow: ['https://api.example.com'] } } });
+ * console.log(`listening on ${url}`);
+ * process.once('SIGINT', () => stop.abort());
+ * ```
+ */
+export async function serve(component: HttpComponent | ComponentSource, options: ServeOptions = {}): Promise<Served> {
+  const { port = 8080, hostname = '127.0.0.1', signal, gracePeriodMs = 10_000, ...handlerOptions } = options;
+  const loaded = typeof (component as HttpComponent).instantiate === 'function' ? component as HttpComponent : await loadComponent(component as ComponentSource);
+  // a server keeps one fresh instance ready, so a request does not wait for an instantiation
+  const handler = createFetchHandler(loaded, { ...handlerOptions, instances: { warm: 1, ...handlerOptions.instances } });
+  const listener = createRequestListener(handler);
+  let draining = false;
+  const open = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    if (draining) {
+      req.resume();
+      plain(res, 503, 'Service Unavailable', { 'retry-after': String(handlerOptions.retryAfterSeconds ?? 1), connection: 'close' });
+      return;
+    }
+    open.add(res);
+    res.on('close', () => {
+      open.delete(res);
+      if (draining && open.size === 0) server.closeAllConnections();
+    });
+    listener(req, res);
+  });
+  server.listen(port, hostname);
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = new URL(`http://${host}:${address.port}/`);
+  const closed = once(server, 'close').then(() => {});
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      draining = true;
+      // ends idle instances now; busy ones end as their requests finish or are cut
+      void handler.close();
+      server.close();
+      server.closeIdleConnections();
+      if (open.size === 0) server.closeAllConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), gracePeriodMs);
+      grace.unref();
+      await closed;
+      clearTimeout(grace);
+    })();
+    return closing;
+  };
+  if (signal) {
+    if (signal.aborted) void close();
+    else signal.addEventListener('abort', () => void close(), { once: true });
+  }
+  return { server, url, handler, close, closed };
+}
