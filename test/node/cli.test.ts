@@ -4,7 +4,7 @@
  * argument (through wasi:cli/exit#exit-with-code when the second is "exit-with-code");
  * build/fixtures/fs-ops.wasm runs file operations; conformance components for `call`.
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -210,15 +210,15 @@ describe('isowasm: version, help, unknown commands', () => {
   });
 
   it('an unknown command says so, with exit 2', () => {
-    for (const word of ['serve', 'frobnicate']) {
+    for (const word of ['deploy', 'frobnicate']) {
       const r = cli([word, 'app.wasm']);
       equal(r.code, 2);
       ok(r.err.startsWith(`isowasm: unknown command ${word}`), r.err);
-      ok(r.err.includes('run, call, inspect'), r.err);
+      ok(r.err.includes('run, serve, call, inspect, types'), r.err);
     }
-    const help = cli(['help', 'serve']);
+    const help = cli(['help', 'deploy']);
     equal(help.code, 2);
-    ok(help.err.includes('unknown command serve'), help.err);
+    ok(help.err.includes('unknown command deploy'), help.err);
   });
 
   it('no command: the usage on stderr, exit 2', () => {
@@ -404,5 +404,73 @@ describe('isowasm types', () => {
     equal(missing.code, 1);
     ok(missing.err.includes('nope.wasm'), missing.err);
     equal(cli(['types', adder, 'extra']).code, 2);
+  });
+});
+
+describe('isowasm serve', () => {
+  const server = 'build/fixtures/http-server.wasm';
+
+  /** Starts `isowasm serve args`, waits for its startup line, and returns the URL and the process. */
+  async function start(args: string[]): Promise<{ url: URL; child: ChildProcess; err: () => string }> {
+    const child = spawn(process.execPath, [`${root}bin/isowasm.js`, 'serve', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const url = await new Promise<URL>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no startup line in 30 s: ${err}`)), 30_000);
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = /on (http:\/\/\S+)/.exec(err);
+        if (m) {
+          clearTimeout(timer);
+          resolve(new URL(m[1]!));
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`isowasm serve exited with ${code}: ${err}`)));
+    });
+    return { url, child, err: () => err };
+  }
+
+  const exited = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+
+  it('serves a wasi:http component on the printed URL, a fresh instance per request, and stops gracefully on SIGTERM with exit 0', async () => {
+    const { url, child, err } = await start(['--port', '0', server]);
+    try {
+      equal(url.hostname, '127.0.0.1');
+      const echo = await fetch(new URL('/echo?x=1', url), { method: 'POST', body: 'hi' });
+      equal(echo.status, 200);
+      const body = (await echo.json()) as { method: string; body: string };
+      equal(body.method, 'POST');
+      equal(body.body, 'hi');
+      equal(await (await fetch(new URL('/count', url))).text(), '1');
+      equal(await (await fetch(new URL('/count', url))).text(), '1', 'no state leaks between requests');
+    } finally {
+      const done = exited(child);
+      child.kill('SIGTERM');
+      equal(await done, 0, err());
+    }
+    ok(err().includes('shutting down'), err());
+  });
+
+  it('wasmtime\'s --addr=HOST:PORT form; --max-body refuses longer bodies with 413; a bad --instances exits 2', async () => {
+    const { url, child } = await start(['--addr=127.0.0.1:0', '--max-body', '4', '--instances', 'max=4,warm=0', server]);
+    try {
+      equal((await fetch(new URL('/echo', url), { method: 'POST', body: 'four' })).status, 200);
+      equal((await fetch(new URL('/echo', url), { method: 'POST', body: 'longer than four' })).status, 413);
+    } finally {
+      const done = exited(child);
+      child.kill('SIGINT');
+      equal(await done, 0);
+    }
+    const bad = cli(['serve', '--instances', 'bogus=1', server]);
+    equal(bad.code, 2);
+    ok(bad.err.includes('reuse=N'), bad.err);
+  });
+
+  it('a component that serves no HTTP exits 1 saying so; options after the file exit 2', () => {
+    const r = cli(['serve', '--port', '0', adder]);
+    equal(r.code, 1);
+    ok(r.err.includes('wasi:http/incoming-handler'), r.err);
+    const late = cli(['serve', server, '--port', '0']);
+    equal(late.code, 2);
+    ok(late.err.includes('options go before the file'), late.err);
   });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
+import { withPage } from '../harness/chromium.js';
 
 let server: Server;
 let origin: string;
@@ -21,16 +21,7 @@ after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('the browser demo page', () => {
   it('greets in a plain page, cross-origin isolated, with no errors', async () => {
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-      await page.goto(`${origin}/`);
+    await withPage(`${origin}/`, async (page, errors) => {
       await page.waitForFunction(() => document.querySelector('#out')?.textContent?.startsWith('Hello'), undefined, { timeout: 20_000 });
       assert.equal(await page.textContent('#out'), 'Hello, browser!');
       await page.fill('#name', 'reader');
@@ -38,8 +29,6 @@ describe('the browser demo page', () => {
       assert.equal(await page.textContent('#out'), 'Hello, reader!');
       assert.equal(await page.evaluate(() => crossOriginIsolated), true);
       assert.deepEqual(errors, []);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

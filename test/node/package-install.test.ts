@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, extname, join, normalize } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { withPage } from '../harness/chromium.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; engines: { node: string }; dependencies?: object };
@@ -146,23 +146,12 @@ try {
 </script>`;
 
     async function run(page: string): Promise<unknown> {
-      const browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
-      try {
-        const p = await browser.newPage();
-        const errors: string[] = [];
-        p.on('pageerror', (e) => errors.push(e.message));
-        p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-        await p.goto(`${origin}/${page}`);
+      return withPage(`${origin}/${page}`, async (p, errors) => {
         await p.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, undefined, { timeout: 20_000 }).catch(() => {});
         const result = await p.evaluate(() => (window as unknown as { result?: unknown }).result);
         assert.deepEqual(errors, [], 'no errors on the page');
         return result;
-      } finally {
-        await browser.close();
-      }
+      });
     }
 
     it('an import map naming the package: isowasm, isowasm/browser and isowasm/core by name', async () => {

@@ -37,7 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { camelCase, pascalCase } from '../../src/core/abi/types.js';
 import { parseFuncName } from '../../src/core/link/names.js';
 import type { ItemDescription } from '../../src/core/index.js';
-import { loadComponent, writeComponentTypes } from '../../src/node/index.js';
+import { loadComponent, nodeWasi, writeComponentTypes } from '../../src/node/index.js';
 import { conformancePath } from '../harness/conformance-dir.js';
 import { SECTION, SORT, VAL, component, exportItem, externName, funcType, name, section, u32, vec } from '../shared/_binary-builder.js';
 import { componentTypes } from '../../src/core/link/dts.js';
@@ -71,8 +71,14 @@ function stubClass(): new () => object {
   return c;
 }
 
+/** The resource classes of the platform's WASI host: host classes too when an export re-exports one (wasi:http/incoming-handler's). */
+const wasiClasses = new WeakSet<object>();
+for (const ns of Object.values(nodeWasi.host.createImports(nodeWasi, nodeWasi.host.resolveGrants({}, nodeWasi), { onDenied: () => {}, async: true, afterCall: () => {} }))) {
+  for (const v of Object.values(ns as Record<string, unknown>)) if (typeof v === 'function') wasiClasses.add(v);
+}
+
 function shapeOf(v: unknown, depth = 0): Shape {
-  if (typeof v === 'function' && stubClasses.has(v)) return { kind: 'host-class' };
+  if (typeof v === 'function' && (stubClasses.has(v) || wasiClasses.has(v))) return { kind: 'host-class' };
   if (typeof v === 'function') {
     if (!/^class\b/.test(Function.prototype.toString.call(v))) return { kind: 'func' };
     const statics = Object.getOwnPropertyNames(v).filter((k) => !['length', 'name', 'prototype'].includes(k));

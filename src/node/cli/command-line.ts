@@ -5,7 +5,7 @@
  * (`isowasm run app.wasm --dir . -- args`), but only where that is unambiguous.
  */
 
-export type CommandName = 'run' | 'call' | 'inspect' | 'types';
+export type CommandName = 'run' | 'call' | 'inspect' | 'types' | 'serve';
 
 /** A mistake in the command line: reported with the command's usage line, exit code 2. */
 export class UsageError extends Error {
@@ -43,6 +43,14 @@ export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionSpec[]
   run: [...GRANT_OPTIONS, IMPORTS_OPTION],
   call: [JSON_OPTION, ...GRANT_OPTIONS, IMPORTS_OPTION],
   inspect: [],
+  serve: [
+    { name: '--addr', value: 'HOST:PORT', help: 'where to listen (default 127.0.0.1:8080; 0.0.0.0:8080 listens beyond this machine)' },
+    { name: '--port', value: 'N', help: 'the port on 127.0.0.1 (0 picks a free one)' },
+    ...GRANT_OPTIONS,
+    IMPORTS_OPTION,
+    { name: '--instances', value: 'reuse=N,max=N,warm=N,idle=30s', help: 'instance policy: requests per instance (default 1: a fresh one per request), instances at most, spares kept ready (default 1), idle time' },
+    { name: '--max-body', value: 'SIZE', help: 'the longest request body (10MB, 512KB); longer ones get 413' },
+  ],
   types: [{ name: '-o', value: 'DIR', help: 'write the declarations into DIR (default: beside the component)' }],
 };
 
@@ -130,6 +138,7 @@ const SHAPES: Readonly<Record<CommandName, string>> = {
   call: 'isowasm call [options] <component.wasm> <function> [args...]',
   inspect: 'isowasm inspect <component.wasm>',
   types: 'isowasm types [-o DIR] <component.wasm>',
+  serve: 'isowasm serve [options] <component.wasm>',
 };
 
 /** The one-line usage of a command. */

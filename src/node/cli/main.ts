@@ -5,6 +5,7 @@
  *   isowasm call [options] app.wasm <function> [args...] call one export
  *   isowasm inspect app.wasm                             imports, exports, capabilities
  *   isowasm types [-o dir] app.wasm                      a .d.ts for its exports and imports
+ *   isowasm serve [options] app.wasm                     serve a wasi:http component, like `wasmtime serve`
  *   isowasm help [command] | --help | version | --version
  *
  * Exit codes: the guest's when it gives one, 1 when something fails, 2 for a bad command line.
@@ -12,6 +13,7 @@
 import { call } from './call.js';
 import { type CommandLine, type CommandName, UsageError, parseCommandLine, usageLine } from './command-line.js';
 import { inspect } from './inspect.js';
+import { serve } from './serve.js';
 import { types } from './types.js';
 import { errorMessage } from './messages.js';
 import { run } from './run.js';
@@ -27,8 +29,7 @@ function unknownCommand(word: string): UsageError {
     const hint = word === '-v' ? ' (isowasm --version or -V prints the version)' : '';
     return new UsageError(`unknown option ${word}${hint}; a command comes first: isowasm <command> [options] <component.wasm>`);
   }
-  const hint = word === 'serve' ? ' (not there yet: in a Node program, serve a wasi:http component with createRequestListener from \'isowasm/node\')' : '';
-  return new UsageError(`unknown command ${word}${hint}; the commands are ${COMMANDS.join(', ')}, help and version`);
+  return new UsageError(`unknown command ${word}; the commands are ${COMMANDS.join(', ')}, help and version`);
 }
 
 function help(args: readonly string[]): string {
@@ -68,6 +69,7 @@ async function dispatch(argv: readonly string[], parsed: { line: CommandLine | n
     case 'inspect':
       process.stdout.write(`${await inspect(line)}\n`);
       return 0;
+    case 'serve': return serve(line);
     case 'types':
       process.stdout.write(`${await types(line)}\n`);
       return 0;

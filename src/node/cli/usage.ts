@@ -1,12 +1,13 @@
 /** The help texts: `isowasm help`, `isowasm help <command>`, `isowasm <command> --help`. */
 import { COMMAND_OPTIONS, type CommandName, type OptionSpec, usageLine } from './command-line.js';
 
-export const COMMANDS: readonly CommandName[] = ['run', 'call', 'inspect', 'types'];
+export const COMMANDS: readonly CommandName[] = ['run', 'serve', 'call', 'inspect', 'types'];
 
 export const USAGE = `usage: isowasm <command> [options] <component.wasm> [args...]
 
 commands:
   run       run a command component (wasi:cli/run), like \`wasmtime run\`
+  serve     serve a wasi:http component over HTTP, like \`wasmtime serve\`
   call      call one exported function of a component
   inspect   print a component's imports, exports and the capabilities it would need
   types     write a .d.ts for a component's exports and the imports it expects
@@ -66,6 +67,9 @@ when there is no result; 64-bit integers as plain digits). A result<T, E> that i
 on stderr (as JSON) and isowasm exits with 1; exit codes are otherwise as for run.`,
   inspect: `Prints the component's imports, exports and the capabilities it would need, with the option
 that grants each. It instantiates nothing.`,
+  serve: `Serves a wasi:http/incoming-handler component over HTTP: a fresh instance per request (unless
+--instances says otherwise), with only what the options grant. It prints the URL it listens on, and
+SIGINT or SIGTERM shut it down gracefully: requests in flight finish, new ones get 503.`,
   types: `Writes <component.wasm>.d.ts (beside the component, or in DIR with -o) and prints its path: an
 Exports and an Imports interface in isowasm's JS conventions, for
 loadComponent<Exports, Imports>(...), which then types instance.exports and the imports option:

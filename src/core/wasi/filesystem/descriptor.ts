@@ -236,10 +236,7 @@ export class Descriptor {
   linkAt(oldPathFlags: PathFlags, oldPath: string, newDescriptor: Descriptor, newPath: string): void {
     const o = this.#o;
     return guarded(o.mount, () => {
-      const n = openOf(newDescriptor);
-      if (!n) throw 'bad-descriptor';
-      dirOf(o);
-      dirOf(n);
+      const n = directoryPair(o, newDescriptor);
       mutable(n, 'create a hard link');
       if (n.mount.volume !== o.mount.volume) throw 'cross-device';
       const from = resolve(o, oldPath, !!oldPathFlags?.symlinkFollow);
@@ -327,10 +324,7 @@ export class Descriptor {
   renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): void {
     const o = this.#o;
     return guarded(o.mount, () => {
-      const n = openOf(newDescriptor);
-      if (!n) throw 'bad-descriptor';
-      dirOf(o);
-      dirOf(n);
+      const n = directoryPair(o, newDescriptor);
       mutable(o, 'rename');
       mutable(n, 'rename');
       if (n.mount.volume !== o.mount.volume) throw 'cross-device';
@@ -409,6 +403,15 @@ export class Descriptor {
   [symbolDispose](): void {
     unregister(this.#o);
   }
+}
+
+/** The other directory of a two-descriptor call (link, rename), both checked to be directories still. */
+function directoryPair(o: Open, other: Descriptor): Open {
+  const n = openOf(other);
+  if (!n) throw 'bad-descriptor';
+  dirOf(o);
+  dirOf(n);
+  return n;
 }
 
 /** A new descriptor for `open` (the preopens' roots, and what `openAt` opens). */

@@ -1,0 +1,87 @@
+/**
+ * `isowasm serve`: serves a `wasi:http/incoming-handler` component over HTTP, like `wasmtime
+ * serve`: a fresh instance per request by default, the grants the options give, a startup line
+ * with the URL, and a graceful shutdown on SIGINT/SIGTERM (requests in flight finish, new ones get 503).
+ */
+import { IsowasmError } from '../../core/index.js';
+import type { InstancePolicy } from '../../core/http/index.js';
+import { serve as serveComponent } from '../http.js';
+import { loadComponent } from '../index.js';
+import { type CommandLine, UsageError } from './command-line.js';
+import { grantsFrom } from './grants.js';
+import { loadImports } from './imports.js';
+import { reportDenial } from './messages.js';
+
+/** `--addr HOST:PORT` (wasmtime's) or `--port N` with the default host 127.0.0.1. */
+function address(line: CommandLine): { hostname: string; port: number } {
+  const addr = line.options.get('--addr')?.at(-1);
+  const portText = line.options.get('--port')?.at(-1);
+  if (addr !== undefined && portText !== undefined) throw new UsageError('give --addr HOST:PORT or --port N, not both', 'serve');
+  let hostname = '127.0.0.1';
+  let text = portText ?? '8080';
+  if (addr !== undefined) {
+    const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(addr);
+    if (!m) throw new UsageError(`--addr ${addr} is not HOST:PORT (127.0.0.1:8080, 0.0.0.0:8080, [::1]:8080)`, 'serve');
+    hostname = m[1] ?? m[2]!;
+    text = m[3]!;
+  }
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`the port must be a number from 0 to 65535, got ${text}`, 'serve');
+  return { hostname, port };
+}
+
+/** `--instances reuse=8,max=64,warm=1,idle=30s` -> the handler's instance policy. */
+export function instancePolicy(text: string | undefined): InstancePolicy | undefined {
+  if (text === undefined) return undefined;
+  const policy: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const m = /^(reuse|max|warm|idle)=(\d+(?:\.\d+)?)(ms|s)?$/.exec(part.trim());
+    if (!m) throw new UsageError(`--instances ${text}: each part is reuse=N, max=N, warm=N or idle=DURATION (30s, 500ms), got ${part}`, 'serve');
+    const n = Number(m[2]) * (m[3] === 's' ? 1000 : 1);
+    if (m[1] === 'idle') policy.idleMs = m[3] === undefined ? n * 1000 : n;
+    else policy[m[1]!] = n;
+  }
+  return policy;
+}
+
+/** Bytes from `10MB`, `512KB`, `1048576`. */
+function bytes(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)(B|KB|MB|GB)?$/i.exec(text);
+  if (!m) throw new UsageError(`${flag} ${text} is not a size (1048576, 512KB, 10MB)`, 'serve');
+  return Number(m[1]) * 1024 ** ['B', 'KB', 'MB', 'GB'].indexOf((m[2] ?? 'B').toUpperCase());
+}
+
+/** Serves until SIGINT or SIGTERM; resolves to the exit code once the server has closed. */
+export async function serve(line: CommandLine): Promise<number> {
+  if (line.rest.length > 0) throw new UsageError(`isowasm serve takes one component file; ${line.rest.join(' ')} ${line.rest.length === 1 ? 'is' : 'are'} extra (options go before the file)`, 'serve');
+  const { hostname, port } = address(line);
+  const component = await loadComponent(line.file);
+  if (!component.exports.some((e) => /^wasi:http\/incoming-handler(@|$)/.test(e.name))) {
+    throw new IsowasmError('LINK_ERROR', `${line.file} does not export wasi:http/incoming-handler, so it can't serve requests (\`isowasm inspect ${line.file}\` lists what it exports; \`isowasm run\` runs a command component)`);
+  }
+  const controller = new AbortController();
+  const imports = line.options.has('--imports') ? await loadImports(line.options.get('--imports')!) : undefined;
+  const instances = instancePolicy(line.options.get('--instances')?.at(-1));
+  const maxRequestBodyBytes = bytes(line.options.get('--max-body')?.at(-1), '--max-body');
+  const served = await serveComponent(component, {
+    hostname, port, signal: controller.signal,
+    capabilities: grantsFrom(line, [line.file]),
+    onCapabilityDenied: reportDenial,
+    ...(imports ? { imports } : {}),
+    ...(instances ? { instances } : {}),
+    ...(maxRequestBodyBytes !== undefined ? { maxRequestBodyBytes } : {}),
+    onError: (error, request) => process.stderr.write(`isowasm serve: ${request.method} ${new URL(request.url).pathname}: ${error.code}: ${error.message}\n`),
+  });
+  process.stderr.write(`isowasm serve: serving ${line.file} on ${served.url.href}\n`);
+  const stop = (): void => {
+    process.stderr.write('isowasm serve: shutting down (requests in flight finish; new ones get 503)\n');
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await served.closed;
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  return 0;
+}
