@@ -2,7 +2,7 @@
  * Hostile clients against `createRequestListener` with the fetch-event JavaScript guest: a megabyte
  * of headers, bodies past the limit, and many requests aborted halfway through their bodies. The
  * server keeps serving, and nothing is left behind: no request in flight, no instance beyond the
- * warm one, memory back near where it started.
+ * warm one, memory back near where it started. And the listener as middleware of a real Express app.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -113,5 +113,34 @@ describe('hostile clients', () => {
     const grown = process.memoryUsage().rss - rss;
     assert.ok(grown < 128 * 2 ** 20, `RSS grew ${Math.round(grown / 2 ** 20)} MiB`);
     await echoWorks();
+  });
+});
+
+describe('createRequestListener as Express middleware', () => {
+  it('an Express 5 app mounts the component under /api beside its own routes; the guest sees the path below the mount', async () => {
+    const express = (await import('express')).default;
+    const api = createFetchHandler(component, { capabilities: { stdio: { stderr: null } } });
+    const app = express();
+    app.get('/health', (_req, res) => { res.send('ok'); });
+    app.use('/api', createRequestListener(api));
+    const s = app.listen(0, '127.0.0.1');
+    await once(s, 'listening');
+    const base = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+    try {
+      assert.equal(await (await fetch(`${base}/health`)).text(), 'ok');
+      const r = await fetch(`${base}/api/echo?q=1`, { method: 'PUT', body: 'through express', headers: { 'x-test': 'yes' } });
+      assert.equal(r.status, 200);
+      const body = (await r.json()) as { method: string; path: string; query: string; body: string; headers: Record<string, string> | [string, string][] };
+      assert.equal(body.method, 'PUT');
+      assert.equal(body.body, 'through express');
+      assert.equal(body.path, '/echo');
+      assert.equal(body.query, '?q=1');
+      assert.ok(JSON.stringify(body.headers).includes('x-test'), JSON.stringify(body.headers));
+      assert.equal((await fetch(`${base}/api/count`)).status, 200);
+    } finally {
+      s.closeAllConnections();
+      s.close();
+      await api.close();
+    }
   });
 });
