@@ -3,10 +3,9 @@
  * each host records every call it receives, and every suite runs isowasm and jco's bindings of
  * the same component side by side with separate but identical hosts.
  */
-import { type Component, ComponentError, IsowasmError, loadComponent } from '../../src/core/index.js';
+import { ComponentError, IsowasmError } from '../../src/core/index.js';
 import { AssertionError, deepEqual, equal, ok, show } from '../harness/assert.js';
-import { readConformance } from '../harness/files.js';
-import { jcoInstantiate } from '../harness/fixtures.js';
+import { conformanceComponent, jcoInstantiate } from '../harness/fixtures.js';
 import { type StubWasi, stubWasi } from '../harness/wasi-stub.js';
 
 /** One host call: the function's camelCase name followed by the arguments it received. */
@@ -35,17 +34,8 @@ export function payloadError(payload: unknown): Error {
   return Object.assign(new Error(`err ${show(payload)}`), { payload });
 }
 
-const loaded = new Map<string, Promise<Component>>();
-
 /** The component, loaded (parsed and compiled) once per test file. */
-export function component(name: string): Promise<Component> {
-  let c = loaded.get(name);
-  if (!c) {
-    c = readConformance(name).then((b) => loadComponent(b));
-    loaded.set(name, c);
-  }
-  return c;
-}
+export const component = conformanceComponent;
 
 /** A running instance with its host call log and its WASI stub. */
 export interface Env {

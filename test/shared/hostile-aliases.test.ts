@@ -6,24 +6,16 @@
  * call ends in MEMORY_LIMIT, checked before each allocation, and the host is untouched.
  * Fixtures: test/fixtures/hostile-aliases.wat, caller-args.wat.
  */
-import { type Component, type InstantiateOptions, IsowasmError, loadComponent } from '../../src/core/index.js';
+import { type InstantiateOptions, IsowasmError } from '../../src/core/index.js';
 import { deepEqual, equal, ok, throws } from '../harness/assert.js';
-import { readFixture } from '../harness/fixtures.js';
+import { fixtureComponent } from '../harness/fixtures.js';
 import { describe, it } from '../harness/test-api.js';
 import { STRATEGIES, failure, fixtureWith } from './strategy-harness.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-const loaded = new Map<string, Promise<Component>>();
-function fixture(name: string): Promise<Component> {
-  let c = loaded.get(name);
-  if (!c) {
-    c = readFixture(name).then((b) => loadComponent(b));
-    loaded.set(name, c);
-  }
-  return c;
-}
+const fixture = fixtureComponent;
 
 type Fn = (...a: unknown[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 

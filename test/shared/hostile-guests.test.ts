@@ -5,20 +5,12 @@
  * `IsowasmError` with a code and a message that says what happened; a trap poisons only its own
  * instance, and the next test still runs. Fixtures: test/fixtures/hostile-*.wat.
  */
-import { type Component, IsowasmError, loadComponent } from '../../src/core/index.js';
+import { IsowasmError } from '../../src/core/index.js';
 import { AssertionError, deepEqual, equal, ok, rejects, throws } from '../harness/assert.js';
-import { readFixture } from '../harness/fixtures.js';
+import { fixtureComponent } from '../harness/fixtures.js';
 import { describe, it } from '../harness/test-api.js';
 
-const loaded = new Map<string, Promise<Component>>();
-function fixture(name: string): Promise<Component> {
-  let c = loaded.get(name);
-  if (!c) {
-    c = readFixture(name).then((b) => loadComponent(b));
-    loaded.set(name, c);
-  }
-  return c;
-}
+const fixture = fixtureComponent;
 
 type Fn = (...a: unknown[]) => unknown;
 type Exports = Record<string, Fn> & Record<string, Record<string, Fn>>;

@@ -3,7 +3,6 @@
  * serve`: a fresh instance per request by default, the grants the options give, a startup line
  * with the URL, and a graceful shutdown on SIGINT/SIGTERM (requests in flight finish, new ones get 503).
  */
-import { IsowasmError } from '../../core/index.js';
 import type { InstancePolicy } from '../../core/http/index.js';
 import { serve as serveComponent } from '../http.js';
 import { loadComponent } from '../index.js';
@@ -31,7 +30,7 @@ function address(line: CommandLine): { hostname: string; port: number } {
 }
 
 /** `--instances reuse=8,max=64,warm=1,idle=30s` -> the handler's instance policy. */
-export function instancePolicy(text: string | undefined): InstancePolicy | undefined {
+function instancePolicy(text: string | undefined): InstancePolicy | undefined {
   if (text === undefined) return undefined;
   const policy: Record<string, number> = {};
   for (const part of text.split(',')) {
@@ -56,10 +55,8 @@ function bytes(text: string | undefined, flag: string): number | undefined {
 export async function serve(line: CommandLine): Promise<number> {
   if (line.rest.length > 0) throw new UsageError(`isowasm serve takes one component file; ${line.rest.join(' ')} ${line.rest.length === 1 ? 'is' : 'are'} extra (options go before the file)`, 'serve');
   const { hostname, port } = address(line);
+  // serve() refuses a component that exports no wasi:http/incoming-handler, naming what it exports
   const component = await loadComponent(line.file);
-  if (!component.exports.some((e) => /^wasi:http\/incoming-handler(@|$)/.test(e.name))) {
-    throw new IsowasmError('LINK_ERROR', `${line.file} does not export wasi:http/incoming-handler, so it can't serve requests (\`isowasm inspect ${line.file}\` lists what it exports; \`isowasm run\` runs a command component)`);
-  }
   const controller = new AbortController();
   const imports = line.options.has('--imports') ? await loadImports(line.options.get('--imports')!) : undefined;
   const instances = instancePolicy(line.options.get('--instances')?.at(-1));
