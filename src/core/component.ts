@@ -13,6 +13,8 @@ import type { Grants } from './host/grants.js';
 import type { WasiPlatform } from './host/platform.js';
 import type { Platform } from './platform.js';
 import { Instantiation, type LinkContext } from './link/instantiate.js';
+import { SuspendedCalls } from './abi/suspended.js';
+import { capMemories, PAGE_BYTES } from './binary/memory-cap.js';
 import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
 import { type InstanceLimits, resolveLimits } from './limits.js';
 
@@ -44,6 +46,13 @@ export interface InstantiateOptions<I = Record<string, unknown>> {
   readonly capabilities?: Capabilities;
   /** Called once per capability when the guest tries something it was not granted (default: console.warn). */
   readonly onCapabilityDenied?: (error: IsowasmError) => void;
+  /**
+   * Called when an outgoing HTTP request of the guest fails on the way (refused connection,
+   * timeout, unknown host), with an `UPSTREAM_FAILED` IsowasmError; the guest receives the
+   * wasi:http error-code either way. `createFetchHandler` uses it to answer 502 when a guest
+   * fails after its own upstream did.
+   */
+  readonly onOutgoingError?: (error: IsowasmError) => void;
   /**
    * The platform that serves grants and runs workers (default: the one the component was loaded
    * with: `loadComponent` of `isowasm`, `isowasm/node` and `isowasm/browser` give their own).
@@ -159,6 +168,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   /** what instances get grants and workers from unless `instantiate` says otherwise */
   readonly #platform: Platform | null;
   #described: { imports: ItemDescription[]; exports: ItemDescription[] } | null = null;
+  /** the core modules compiled again with their memories capped, by the cap in pages */
+  readonly #capped = new Map<number, Promise<LinkContext>>();
 
   /** Use `loadComponent` or `Component.compile`. */
   private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array, platform: Platform | null) {
@@ -224,8 +235,37 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
       return imports;
     }
     const onDenied = options.onCapabilityDenied ?? ((e: IsowasmError) => console.warn(`isowasm: ${e.message}`));
-    const served = wasi.host.createImports(wasi, grants ?? wasi.host.resolveGrants({}, wasi), { onDenied, async, afterCall: (h) => { afterCall.push(h); } });
+    const served = wasi.host.createImports(wasi, grants ?? wasi.host.resolveGrants({}, wasi), { onDenied, async, afterCall: (h) => { afterCall.push(h); }, ...(options.onOutgoingError ? { onHttpFailure: options.onOutgoingError } : {}) });
     return { ...served, ...imports };
+  }
+
+  /** The link context whose core modules cap every memory they define at `maxPages` (compiled once per cap). */
+  #cappedLink(maxPages: number): Promise<LinkContext> {
+    let link = this.#capped.get(maxPages);
+    if (!link) {
+      link = (async () => {
+        const modules = new Map<number, WebAssembly.Module>();
+        const moduleSizes = new Map<number, number>();
+        const signatures = this.#link.signatures;
+        await Promise.all(this.#model.allModules.map(async (m) => {
+          const original = this.#link.modules.get(m.id)!;
+          const bytes = capMemories(m.bytes, maxPages, `core module ${m.id} of the component`);
+          moduleSizes.set(m.id, bytes.length);
+          if (bytes === m.bytes) {
+            modules.set(m.id, original);
+            return;
+          }
+          const compiled = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+          // only the memory section changed: the functions' signatures are the original's
+          signatures.set(compiled, signatures.get(original) ?? null);
+          modules.set(m.id, compiled);
+        }));
+        return { ...this.#link, modules, moduleSizes };
+      })();
+      this.#capped.set(maxPages, link);
+      // a failure (a memory that starts over the cap) is reported to every instantiate that asks
+    }
+    return link;
   }
 
   #describe(): { imports: ItemDescription[]; exports: ItemDescription[] } {
@@ -249,6 +289,9 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const given = (options.imports ?? {}) as Record<string, unknown>;
     if (typeof given !== 'object' || given === null) throw new TypeError('instantiate(): options.imports must be an object');
     const limits = resolveLimits(options.limits);
+    const base = limits.memoryBytes === null || limits.memoryBytes === Infinity
+      ? this.#link
+      : await this.#cappedLink(Math.floor(limits.memoryBytes / PAGE_BYTES));
     const platform = options.platform ?? this.#platform;
     const wasi = options.wasi ?? platform?.wasi ?? null;
     // the grants are checked and resolved here, once; asynchronous adapters (fetch, IndexedDB) make the instance asynchronous
@@ -264,7 +307,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
       // the host's side stays in this thread, where its waits may return promises
       const imports = this.#withWasi(given, wasi, grants, options, true, afterCall);
       try {
-        const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: this.#link, imports, afterCall, platform: chosen.platform, limits });
+        const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: base, imports, afterCall, platform: chosen.platform, limits });
         return { exports: w.exports as E, strategy: 'worker', terminate: w.terminate };
       } catch (e) {
         throw asIsowasmError(e);
@@ -272,7 +315,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     }
     const suspends = chosen.strategy === 'jspi' && !!asyncSpec;
     const imports = this.#withWasi(given, wasi, grants, options, suspends, afterCall);
-    const link: LinkContext = { ...this.#link, ...(suspends ? { jspi: chosen.jspi, afterCall } : {}), limits };
+    const suspended = suspends ? new SuspendedCalls() : null;
+    const link: LinkContext = { ...base, ...(suspended && chosen.strategy === 'jspi' ? { jspi: chosen.jspi, afterCall, suspended } : {}), limits };
     const host = new HostImports(this.#model, imports, importSelector(asyncSpec));
     const refuse = chosen.strategy === 'sync' ? chosen.refuse : null;
     const inst = new Instantiation(this.#model, refuse ? refusingPromises(host, refuse) : host, null, link, 'component');
@@ -286,6 +330,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
         strategy: chosen.strategy,
         terminate: async () => {
           state.poisoned ??= new IsowasmError('INSTANCE_POISONED', 'the instance was terminated');
+          // a call suspended in a host import traps now, so its stack unwinds and nothing lands in it later
+          suspended?.endAll('the instance was terminated while the guest waited for the host');
         },
       };
     } catch (e) {

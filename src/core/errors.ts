@@ -38,7 +38,16 @@ export type IsowasmErrorCode =
    * A guest serving HTTP gave no usable response: it never set its response-outparam (or dropped
    * it), set an error-code, or set a status or header fetch can't carry.
    */
-  | 'BAD_RESPONSE';
+  | 'BAD_RESPONSE'
+  /** A deadline passed (a request's `limits.timeoutMs`); the instance was ended. */
+  | 'TIMEOUT'
+  /** A body went over its size limit (`maxResponseBodyBytes` of a fetch handler). */
+  | 'BODY_TOO_LARGE'
+  /**
+   * An outgoing HTTP request of the guest failed on the way (refused, reset, timed out, no such
+   * host); the guest received the wasi:http error-code, whose tag is in `details`.
+   */
+  | 'UPSTREAM_FAILED';
 
 /**
  * An error raised by isowasm. `code` says what kind of failure it is; the message says what

@@ -1,8 +1,8 @@
 /**
- * Limits of one instance (`instantiate({ limits })`). Today these are the budgets of the
- * Canonical ABI, which bound what one call can make the host allocate while values cross between
- * JS and the guest; the limits DESIGN.md plans (timeoutMs, fuel, memoryBytes, tableElements)
- * join them here.
+ * Limits of one instance (`instantiate({ limits })`): the budgets of the Canonical ABI, which
+ * bound what one call can make the host allocate while values cross between JS and the guest, and
+ * the cap of the guest's own memory; the limits DESIGN.md plans (timeoutMs, fuel,
+ * tableElements) join them here.
  */
 
 const MiB = 1024 * 1024;
@@ -56,17 +56,28 @@ export interface InstanceLimits {
    * guest is waiting inside the call, so the instance ends as if it trapped.
    */
   readonly lowerBytes?: number;
+  /**
+   * The largest each linear memory of the instance may grow to, in bytes (rounded down to whole
+   * 64 KiB pages; default: what the component declares). The core modules are compiled with
+   * their memories' declared maximum lowered to it (once per component and limit), so
+   * `memory.grow` past it fails inside the guest, as the specification says: the guest's
+   * allocator reports out-of-memory, which usually ends in a trap. A component whose memory
+   * starts larger than the limit fails to instantiate with `MEMORY_LIMIT`.
+   */
+  readonly memoryBytes?: number;
 }
 
 /** The limits an instance runs with: numbers, or null where the default applies. */
 export interface AbiLimits {
   readonly liftBytes: number | null;
   readonly lowerBytes: number | null;
+  /** the cap of each linear memory, in bytes (null: as declared) */
+  readonly memoryBytes: number | null;
 }
 
-export const DEFAULT_LIMITS: AbiLimits = Object.freeze({ liftBytes: null, lowerBytes: null });
+export const DEFAULT_LIMITS: AbiLimits = Object.freeze({ liftBytes: null, lowerBytes: null, memoryBytes: null });
 
-const KNOWN = ['liftBytes', 'lowerBytes'] as const;
+const KNOWN = ['liftBytes', 'lowerBytes', 'memoryBytes'] as const;
 
 /** Checks `instantiate`'s `limits` option (a TypeError names what is wrong) and fills in the defaults. */
 export function resolveLimits(given: unknown): AbiLimits {
@@ -81,7 +92,7 @@ export function resolveLimits(given: unknown): AbiLimits {
       throw new TypeError(`instantiate(): options.limits.${k} is not a limit isowasm knows; the limits are ${KNOWN.join(', ')}`);
     }
   }
-  return { liftBytes: bytes(o, 'liftBytes'), lowerBytes: bytes(o, 'lowerBytes') };
+  return { liftBytes: bytes(o, 'liftBytes'), lowerBytes: bytes(o, 'lowerBytes'), memoryBytes: bytes(o, 'memoryBytes') };
 }
 
 function bytes(o: Record<string, unknown>, key: (typeof KNOWN)[number]): number | null {

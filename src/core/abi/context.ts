@@ -5,6 +5,7 @@
 import { AbiTrap, IsowasmError } from '../errors.js';
 import { type AbiLimits, BUDGET_CAP, BUDGET_FLOOR, BUDGET_MEMORY_MULTIPLE, defaultBudget, formatBytes } from '../limits.js';
 import type { BorrowScope, Handle, HandleTable } from './handles.js';
+import type { SuspendedCalls } from './suspended.js';
 
 export type { BorrowScope };
 
@@ -25,6 +26,8 @@ export interface InstanceState {
   suspends: boolean;
   /** the budgets of its calls (instantiate's `limits`) */
   readonly limits: AbiLimits;
+  /** the host calls the whole component instance (nesting included) is suspended in, with JSPI */
+  readonly suspended: SuspendedCalls | null;
 }
 
 /** Wrapper objects handed to the host for borrows; they stop working when the call returns. */

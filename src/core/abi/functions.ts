@@ -535,7 +535,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
       if (api && isThenable(r)) {
         // the guest is suspended until this settles; its borrows stay lent until then
         settled = false;
-        return Promise.resolve(r).then(
+        return (inst.suspended ? inst.suspended.wait(r) : Promise.resolve(r)).then(
           (v) => { try { return lowerResult(v, flat); } finally { endImportCall(call); } },
           (e: unknown) => { endImportCall(call); throw hostError(e, name); },
         );

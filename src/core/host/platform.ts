@@ -30,6 +30,8 @@ export interface WasiImportOptions {
   readonly async: boolean;
   /** registers a hook run after every call into the instance, before the call's promise resolves */
   readonly afterCall: (hook: () => Promise<void> | void) => void;
+  /** told when an outgoing HTTP request of the guest fails on the way (`UPSTREAM_FAILED`) */
+  readonly onHttpFailure?: (e: IsowasmError) => void;
 }
 
 /**

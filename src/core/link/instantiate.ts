@@ -6,6 +6,7 @@
 import type { InstanceState, Realloc } from '../abi/context.js';
 import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, lowerFunction, poison } from '../abi/functions.js';
 import type { Jspi } from '../abi/jspi.js';
+import type { SuspendedCalls } from '../abi/suspended.js';
 import { HandleTable } from '../abi/handles.js';
 import { resourceDrop, resourceNew, resourceRep } from '../abi/resources.js';
 import { ResourceType, witFuncText } from '../abi/types.js';
@@ -31,6 +32,8 @@ export interface LinkContext {
   readonly signatures: WeakMap<WebAssembly.Module, CoreSignatures | null>;
   /** the instance's limits (default: DEFAULT_LIMITS) */
   readonly limits?: AbiLimits;
+  /** with JSPI: the host calls the instance is suspended in, which terminating it ends */
+  readonly suspended?: SuspendedCalls;
 }
 
 /** Core signatures of the JS functions the linker makes (canon lower and the built-ins). */
@@ -82,7 +85,7 @@ export class Instantiation {
     private readonly budget: Budget = newBudget(model.limits),
     private readonly nesting = 0,
   ) {
-    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}`, queue: null, suspends: false, limits: link.limits ?? DEFAULT_LIMITS };
+    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}`, queue: null, suspends: false, limits: link.limits ?? DEFAULT_LIMITS, suspended: link.suspended ?? null };
     this.env = new TypeEnv(model, outer?.env ?? null, (e, i) => this.bindType(e, i));
   }
 

@@ -1,5 +1,6 @@
 /** What every room of one instance's WASI host shares (built once per instance by `wasiHost`). */
 import type { DenialReport } from '../host/capabilities.js';
+import type { IsowasmError } from '../errors.js';
 
 /**
  * The context each WASI interface of one instance is built with.
@@ -20,4 +21,6 @@ export interface HostContext {
    * instances only): what a call wrote is durable once the call has completed.
    */
   readonly afterCall: (hook: () => Promise<void> | void) => void;
+  /** told when an outgoing HTTP request fails on the way (not when it is refused) */
+  readonly onHttpFailure?: (e: IsowasmError) => void;
 }

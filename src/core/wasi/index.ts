@@ -30,7 +30,7 @@ function createWasiImports(platform: WasiPlatform, grants: Grants, options: Wasi
     reported.add(key);
     options.onDenied(denialError(d));
   };
-  const ctx: HostContext = { async: options.async, report, afterCall: options.afterCall };
+  const ctx: HostContext = { async: options.async, report, afterCall: options.afterCall, ...(options.onHttpFailure ? { onHttpFailure: options.onHttpFailure } : {}) };
   const stdio = caps.stdio === undefined || caps.stdio === true ? {} : caps.stdio;
   const withheld = stdio === false;
   const out: Record<string, unknown> = {

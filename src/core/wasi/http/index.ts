@@ -60,7 +60,7 @@ export function httpNamespaces(grant: HttpGrant, ctx: HostContext, fetch: FetchA
   const policy = new HttpAllowList(grant.allow);
   return {
     'wasi:http/types': httpTypesNamespace(),
-    'wasi:http/outgoing-handler': { handle: outgoingHandler({ policy, fetch, report: ctx.report, async: ctx.async }) },
+    'wasi:http/outgoing-handler': { handle: outgoingHandler({ policy, fetch, report: ctx.report, async: ctx.async, ...(ctx.onHttpFailure ? { onFailure: ctx.onHttpFailure } : {}) }) },
   };
 }
 

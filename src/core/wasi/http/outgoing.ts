@@ -4,6 +4,7 @@
  * (`redirect: 'manual'`), and every target is checked again before it is requested.
  */
 import type { DenialReport } from '../../host/capabilities.js';
+import { IsowasmError } from '../../errors.js';
 import type { BodyPipe } from './body.js';
 import { type HttpErrorCode, HttpFailure, describeErrorCode, errorCodeOf } from './errors.js';
 import { FORBIDDEN_FIELDS, type Fields, headerPairs, receivedFields, toByteString } from './fields.js';
@@ -69,6 +70,8 @@ export interface OutgoingEnv {
   readonly async: boolean;
   /** send request bodies as they are written (default: canStreamRequestBodies()) */
   readonly streamRequestBodies?: boolean;
+  /** told when a request fails on the way (not when the allow-list refuses it) */
+  readonly onFailure?: (e: IsowasmError) => void;
 }
 
 const refused = (): HttpErrorCode => ({ tag: 'HTTP-request-denied' });
@@ -221,6 +224,10 @@ export function outgoingHandler(env: OutgoingEnv): (request: OutgoingRequest, op
       },
       (e: unknown) => {
         const code = errorCodeOf(e);
+        if (code.tag !== 'HTTP-request-denied' && env.onFailure) {
+          const detail = e instanceof Error && e.message ? e.message : describeErrorCode(code);
+          env.onFailure(new IsowasmError('UPSTREAM_FAILED', `the guest's ${method} request to ${url.origin}${url.pathname} failed (${code.tag}): ${detail}`, { cause: e, details: code }));
+        }
         pipe?.fail(new HttpFailure(code, describeErrorCode(code)));
         settle({ tag: 'err', val: code });
       },

@@ -1,0 +1,100 @@
+/**
+ * The memory limit of an instance (`limits.memoryBytes`), applied where the guest can see it:
+ * each linear memory a core module defines gets a declared maximum of at most the limit, so
+ * `memory.grow` past it fails inside the guest as the specification says (it returns -1 and the
+ * guest's allocator reports out-of-memory), rather than the host noticing afterwards. Only the
+ * memory section is rewritten; every other byte of the module stays as it was.
+ */
+import { IsowasmError } from '../errors.js';
+import { formatBytes } from '../limits.js';
+import { Reader } from './_reader.js';
+
+/** Bytes in one WebAssembly page. */
+export const PAGE_BYTES = 65536;
+
+const MEMORY_SECTION = 5;
+
+function leb(n: bigint): number[] {
+  const out: number[] = [];
+  do {
+    let b = Number(n & 0x7fn);
+    n >>= 7n;
+    if (n !== 0n) b |= 0x80;
+    out.push(b);
+  } while (n !== 0n);
+  return out;
+}
+
+/** An unsigned LEB128 of up to 64 bits (memory64 limits). */
+function u64(r: Reader): bigint {
+  const start = r.pos;
+  let result = 0n;
+  for (let shift = 0n; shift < 70n; shift += 7n) {
+    const b = r.u8();
+    result |= BigInt(b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return result;
+  }
+  return r.fail('u64 LEB128 too long', start);
+}
+
+/**
+ * The module with every memory it defines capped at `maxPages` pages, or the same bytes when
+ * none needed a change. A memory whose initial size is already over the cap can't run under the
+ * limit: `MEMORY_LIMIT`, naming the module.
+ *
+ * @example
+ * ```ts
+ * const capped = capMemories(moduleBytes, 16 * 2 ** 20 / PAGE_BYTES, 'core module 0');
+ * await WebAssembly.compile(capped);
+ * ```
+ */
+export function capMemories(bytes: Uint8Array, maxPages: number, where: string): Uint8Array {
+  const r = new Reader(bytes);
+  if (bytes.length < 8) r.fail('a core module is shorter than its header');
+  r.pos = 8;
+  while (!r.done) {
+    const sectionStart = r.pos;
+    const id = r.u8();
+    const size = r.u32();
+    const contentStart = r.pos;
+    const contentEnd = contentStart + size;
+    if (contentEnd > r.end) r.fail('a section runs past the end of the module', sectionStart);
+    if (id !== MEMORY_SECTION) {
+      r.pos = contentEnd;
+      continue;
+    }
+    const s = new Reader(bytes, contentStart, contentEnd);
+    const count = s.u32();
+    const out: number[] = [...leb(BigInt(count))];
+    let changed = false;
+    for (let i = 0; i < count; i++) {
+      const flags = s.u8();
+      if (flags & ~0x07) {
+        // custom page sizes and whatever comes next: the cap would be computed in the wrong unit
+        throw new IsowasmError('UNSUPPORTED', `${where} declares memory ${i} with limit flags 0x${flags.toString(16)}, which limits.memoryBytes can't cap yet; leave out memoryBytes for this component`);
+      }
+      const is64 = (flags & 0x04) !== 0;
+      const min = is64 ? u64(s) : BigInt(s.u32());
+      const max = flags & 0x01 ? (is64 ? u64(s) : BigInt(s.u32())) : null;
+      const cap = BigInt(maxPages);
+      if (min > cap) {
+        throw new IsowasmError('MEMORY_LIMIT', `${where} starts with a memory of ${formatBytes(Number(min) * PAGE_BYTES)}, more than limits.memoryBytes (${formatBytes(maxPages * PAGE_BYTES)}); raise limits.memoryBytes to at least ${Number(min) * PAGE_BYTES}`);
+      }
+      const capped = max === null || max > cap ? cap : max;
+      if (capped !== max) changed = true;
+      out.push(flags | 0x01, ...leb(min), ...leb(capped));
+    }
+    if (!s.done) s.fail('bytes left over at the end of the memory section');
+    if (!changed) return bytes;
+    const before = bytes.subarray(0, sectionStart);
+    const after = bytes.subarray(contentEnd);
+    const head = [MEMORY_SECTION, ...leb(BigInt(out.length))];
+    const result = new Uint8Array(before.length + head.length + out.length + after.length);
+    result.set(before, 0);
+    result.set(head, before.length);
+    result.set(out, before.length + head.length);
+    result.set(after, before.length + head.length + out.length);
+    return result;
+  }
+  return bytes;
+}
