@@ -7,4 +7,4 @@ export {
   type WorkerPlatform, type Strategy, type StrategyOption, type InstanceLimits, type LoaderLimits, DEFAULT_LOADER_LIMITS,
 } from './core/index.js';
 export * from './browser/index.js';
-export { createFetchHandler, type FetchHandler, type FetchHandlerOptions, type HttpComponent, type InstancePolicy } from './core/http/index.js';
+export { createFetchHandler, type FetchHandler, type FetchHandlerOptions, type HttpComponent, type InstancePolicy, type RequestLimits } from './core/http/index.js';

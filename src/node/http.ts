@@ -166,6 +166,63 @@ export interface ServeOptions extends FetchHandlerOptions {
   readonly signal?: AbortSignal;
   /** how long requests in flight may take to finish once shutdown starts (default 10 000 ms); then their connections are cut */
   readonly gracePeriodMs?: number;
+  /**
+   * How long a client may take to send a request's headers (default 20 000 ms): a slow-headers
+   * client (slowloris) gets 408 and its connection is closed. Checked every second at most.
+   */
+  readonly headersTimeoutMs?: number;
+  /** How long a client may take to send a whole request, body included (default 120 000 ms); then 408. */
+  readonly requestTimeoutMs?: number;
+  /**
+   * One line per request once its response has been sent (or cut): `true` writes
+   * `127.0.0.1 "GET /path?q HTTP/1.1" 200 1234 5.2ms` to stdout; a function receives each entry.
+   */
+  readonly accessLog?: boolean | ((entry: AccessLogEntry) => void);
+}
+
+/** One request of the access log. */
+export interface AccessLogEntry {
+  readonly remoteAddress: string;
+  readonly method: string;
+  /** the path with query, as the client sent it */
+  readonly url: string;
+  readonly httpVersion: string;
+  /** the status sent (0 when the connection ended before a response head) */
+  readonly status: number;
+  /** body bytes sent */
+  readonly bytes: number;
+  readonly durationMs: number;
+  /** false when the connection ended before the whole response was sent */
+  readonly completed: boolean;
+}
+
+/** The access log line of an entry (the common log format's fields that matter here, and the time taken). */
+export function accessLogLine(e: AccessLogEntry): string {
+  return `${e.remoteAddress} "${e.method} ${e.url} HTTP/${e.httpVersion}" ${e.status} ${e.bytes} ${e.durationMs.toFixed(1)}ms${e.completed ? '' : ' (cut)'}`;
+}
+
+/** Counts the body bytes written to `res` and calls `log` once it ends. */
+function logWhenDone(req: IncomingMessage, res: ServerResponse, log: (entry: AccessLogEntry) => void): void {
+  const start = performance.now();
+  let bytes = 0;
+  const count = (chunk: unknown): void => {
+    if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk);
+    else if (chunk instanceof Uint8Array) bytes += chunk.length;
+  };
+  const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => { count(chunk); return write(chunk, ...rest); }) as ServerResponse['write'];
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => { if (typeof chunk !== 'function') count(chunk); return end(chunk, ...rest); }) as ServerResponse['end'];
+  res.once('close', () => {
+    try {
+      log({
+        remoteAddress: req.socket.remoteAddress ?? '-', method: req.method ?? '-', url: req.url ?? '-', httpVersion: req.httpVersion,
+        status: res.headersSent ? res.statusCode : 0, bytes, durationMs: performance.now() - start, completed: res.writableFinished,
+      });
+    } catch {
+      // a failing logger must not take the server down
+    }
+  });
 }
 
 /** A running `serve`. */
@@ -197,14 +254,24 @@ export interface Served {
  * ```
  */
 export async function serve(component: HttpComponent | ComponentSource, options: ServeOptions = {}): Promise<Served> {
-  const { port = 8080, hostname = '127.0.0.1', signal, gracePeriodMs = 10_000, ...handlerOptions } = options;
+  const {
+    port = 8080, hostname = '127.0.0.1', signal, gracePeriodMs = 10_000, headersTimeoutMs = 20_000, requestTimeoutMs = 120_000,
+    accessLog, ...handlerOptions
+  } = options;
+  const log = accessLog === true ? (e: AccessLogEntry): void => { process.stdout.write(`${accessLogLine(e)}\n`); } : accessLog || null;
   const loaded = typeof (component as HttpComponent).instantiate === 'function' ? component as HttpComponent : await loadComponent(component as ComponentSource);
   // a server keeps one fresh instance ready, so a request does not wait for an instantiation
   const handler = createFetchHandler(loaded, { ...handlerOptions, instances: { warm: 1, ...handlerOptions.instances } });
   const listener = createRequestListener(handler);
   let draining = false;
   const open = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const server = createServer({
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    // Node checks both only this often (default 30 s): a slow-headers client must not get 30 s more
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, headersTimeoutMs / 2, requestTimeoutMs / 2)),
+  }, (req, res) => {
+    if (log) logWhenDone(req, res, log);
     if (draining) {
       req.resume();
       plain(res, 503, 'Service Unavailable', { 'retry-after': String(handlerOptions.retryAfterSeconds ?? 1), connection: 'close' });

@@ -20,6 +20,6 @@ export { capabilityNeeds } from '../core/host/needs.js';
 export { writeComponentTypes, type WriteTypesOptions } from './types.js';
 export { componentTypes, type ComponentTypesOptions } from '../core/link/dts.js';
 export {
-  createRequestListener, serve, type RequestHandler, type RequestListenerOptions, type ServeOptions, type Served,
+  createRequestListener, serve, accessLogLine, type AccessLogEntry, type RequestHandler, type RequestListenerOptions, type ServeOptions, type Served,
 } from './http.js';
-export { createFetchHandler, type FetchHandler, type FetchHandlerOptions, type HttpComponent, type InstancePolicy } from '../core/http/index.js';
+export { createFetchHandler, type FetchHandler, type FetchHandlerOptions, type HttpComponent, type InstancePolicy, type RequestLimits } from '../core/http/index.js';

@@ -25,6 +25,20 @@ export interface HttpComponent {
 }
 
 /**
+ * The limits of `createFetchHandler`: each instance's (`InstanceLimits`), and each request's
+ * wall-clock deadline.
+ *
+ * @example
+ * ```ts
+ * createFetchHandler(component, { limits: { timeoutMs: 10_000, memoryBytes: 64 * 2 ** 20 } });
+ * ```
+ */
+export interface RequestLimits extends InstanceLimits {
+  /** The deadline of each request, in milliseconds (default: none). */
+  readonly timeoutMs?: number;
+}
+
+/**
  * Options of `createFetchHandler`: the instance options of `instantiate` (grants, imports,
  * limits, platform) for every instance, and the handler's own policy.
  *
@@ -35,6 +49,7 @@ export interface HttpComponent {
  *   instances: { reuse: 50, max: 8 },
  *   maxConcurrentRequests: 256,
  *   maxRequestBodyBytes: 10 * 2 ** 20,
+ *   limits: { timeoutMs: 10_000, memoryBytes: 128 * 2 ** 20 },
  *   onError: (error, request) => console.error(request.url, error.code, error.message),
  * });
  * ```
@@ -46,8 +61,16 @@ export interface FetchHandlerOptions {
   readonly imports?: Record<string, unknown>;
   /** As in `instantiate` (default: console.warn). */
   readonly onCapabilityDenied?: (error: IsowasmError) => void;
-  /** Limits of each instance, as in `instantiate`. */
-  readonly limits?: InstanceLimits;
+  /**
+   * Limits: those of `instantiate` for each instance (`memoryBytes` caps each guest memory, so a
+   * request can't grow one past it), and `timeoutMs`, the wall-clock deadline of each request,
+   * from its arrival until the guest's `handle` returns (writing the body at the client's pace
+   * included). Past it the client gets 504 (or, if the response has started, a body that ends in
+   * an error), `onError` a `TIMEOUT` error, and the instance is ended: a guest waiting on the host
+   * (a request body, an upstream, a timer) unwinds at once. A guest looping in its own code can't
+   * be stopped yet (the Limits issue): the deadline fires once it next waits on the host.
+   */
+  readonly limits?: RequestLimits;
   /**
    * The `Platform` serving grants (default: the component's). It must have JSPI (Node 24+,
    * Chromium): without it every request is a 500 whose `onError` says `UNSUPPORTED`.
@@ -59,6 +82,13 @@ export interface FetchHandlerOptions {
   readonly maxConcurrentRequests?: number;
   /** The longest request body; a longer one gets 413 (default: no limit). */
   readonly maxRequestBodyBytes?: number;
+  /**
+   * The longest response body the guest may send (default: no limit). A longer declared
+   * `content-length` is a 500; a guest that writes past it gets the `HTTP-response-body-size`
+   * error on its write, the client a body that ends in an error, `onError` a `BODY_TOO_LARGE`
+   * error, and the instance is not reused.
+   */
+  readonly maxResponseBodyBytes?: number;
   /** The `retry-after` of a 503, in seconds (default 1). */
   readonly retryAfterSeconds?: number;
   /**
@@ -122,6 +152,24 @@ function limitedBody(body: ReadableStream<Uint8Array>, max: number, onOver: () =
   }, { highWaterMark: 0 });
 }
 
+const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/** A request's wall-clock deadline: `passed` resolves when it passes (never, for Infinity). */
+class Deadline {
+  readonly passed: Promise<typeof TIMED_OUT>;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ms: number) {
+    this.passed = ms === Infinity ? new Promise(() => {}) : new Promise((resolve) => {
+      this.#timer = setTimeout(() => resolve(TIMED_OUT), ms);
+    });
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
 /**
  * Turns a `wasi:http/incoming-handler` component into a fetch handler. Each request goes to an
  * instance (a fresh one by default; see `instances`), whose `handle` receives the method
@@ -171,17 +219,33 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
     }
   };
 
+  const { timeoutMs, ...instanceLimits } = options.limits ?? {};
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
+    throw new TypeError(`createFetchHandler: limits.timeoutMs must be a positive number of milliseconds (or Infinity), got ${String(timeoutMs)}`);
+  }
+  const deadlineMs = timeoutMs ?? Infinity;
+  const maxResponse = options.maxResponseBodyBytes ?? Infinity;
+  if (!(maxResponse >= 0)) throw new TypeError('createFetchHandler: maxResponseBodyBytes must be 0 or more');
+
   const instanceOptions: Record<string, unknown> = {
     ...(options.imports ? { imports: options.imports } : {}),
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     ...(options.onCapabilityDenied ? { onCapabilityDenied: options.onCapabilityDenied } : {}),
-    ...(options.limits ? { limits: options.limits } : {}),
+    ...(Object.keys(instanceLimits).length > 0 ? { limits: instanceLimits } : {}),
     ...(options.platform ? { platform: options.platform } : {}),
     // the guest's body reads and outgoing requests wait for the host: JSPI suspends it
     async: true,
     strategy: 'jspi',
   };
-  const pool = new InstancePool(() => component.instantiate(instanceOptions), options.instances ?? {}, maxConcurrent);
+  /** the last outgoing request of each instance's current request that failed on the way, for 502 */
+  const upstream = new WeakMap<PooledInstance, { failure: IsowasmError | null }>();
+  const create = async (): Promise<PooledInstance> => {
+    const seen: { failure: IsowasmError | null } = { failure: null };
+    const instance = await component.instantiate({ ...instanceOptions, onOutgoingError: (e: IsowasmError) => { seen.failure = e; } });
+    upstream.set(instance, seen);
+    return instance;
+  };
+  const pool = new InstancePool(create, options.instances ?? {}, maxConcurrent);
   let inFlight = 0;
   let closed = false;
   const idle: (() => void)[] = [];
@@ -189,6 +253,8 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
     inFlight--;
     if (inFlight === 0) for (const w of idle.splice(0)) w();
   };
+  const timeoutError = (request: Request, what: string): IsowasmError =>
+    new IsowasmError('TIMEOUT', `${request.method} ${request.url} ${what} within limits.timeoutMs (${deadlineMs} ms); the instance was ended`);
 
   /** Serves one counted request, and ends its count exactly once: at once, or when the guest's call ends. */
   async function serve(request: Request): Promise<Response> {
@@ -199,16 +265,42 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
       finished();
       return plain(413, 'Content Too Large');
     }
+    const deadline = new Deadline(deadlineMs);
     let slot: Awaited<ReturnType<InstancePool['acquire']>>;
     try {
-      slot = await pool.acquire();
+      const acquiring = pool.acquire();
+      const got = await Promise.race([acquiring, deadline.passed]);
+      if (got === TIMED_OUT) {
+        // the instance still comes: unused, it goes back to the pool
+        acquiring.then((s) => pool.release(s, true), () => {});
+        finished();
+        report(timeoutError(request, 'got no instance'), request);
+        return plain(504, 'Gateway Timeout');
+      }
+      slot = got;
     } catch (e) {
+      deadline.clear();
       finished();
       report(e, request);
       return plain(500, 'Internal Server Error');
     }
+    const seen = upstream.get(slot.instance);
+    if (seen) seen.failure = null;
     let healthy = true;
     let pipe: BodyPipe | null = null;
+    let timedOut = false;
+    let callEnded = false;
+    // registered before the race below, so it runs first when the deadline passes
+    void deadline.passed.then(() => {
+      if (callEnded) return;
+      timedOut = true;
+      healthy = false;
+      // a body already on its way ends in an error rather than looking complete
+      pipe?.fail(new HttpFailure({ tag: 'internal-error', val: 'the request went over its time limit' }));
+      // the guest waits in a host call (it can't be stopped inside its own code yet): end that wait
+      void slot.instance.terminate().catch(() => {});
+      report(timeoutError(request, pipe ? 'did not finish its response body' : 'got no response'), request);
+    });
     try {
       const handler = slot.instance.exports[INCOMING_HANDLER] as { handle?: (req: unknown, out: unknown) => unknown } | undefined;
       if (typeof handler?.handle !== 'function') throw new IsowasmError('LINK_ERROR', `the instance exports no ${INCOMING_HANDLER}#handle`);
@@ -218,27 +310,64 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
       const call = Promise.resolve().then(() => handler.handle!(incoming, outparam));
       // the guest may keep writing the body after it set the response: the call's end is the request's end
       const ended = call.then(() => null, (e: unknown) => ({ error: e }));
-      const first = await Promise.race([response.then((r) => ({ set: r })), ended.then((r) => ({ returned: r }))]);
+      /** how the call ended, once it has (undefined before) */
+      let outcome: { error: unknown } | null | undefined;
+      void ended.then((r) => { outcome = r; });
+      const first = await Promise.race([
+        response.then((r) => ({ set: r })),
+        ended.then((r) => ({ returned: r })),
+        deadline.passed.then(() => ({ timedOut: true as const })),
+      ]);
       let set: { tag: 'ok'; val: OutgoingResponse } | { tag: 'err'; val: unknown } | undefined;
       if ('set' in first) set = first.set;
-      else {
+      else if ('returned' in first) {
         // a response set just before the return wins the race above only by a microtask: look again
         set = await Promise.race([response, Promise.resolve(undefined)]);
       }
       let result: Response;
       let failure: unknown = null;
-      if (set?.tag === 'ok') {
+      let overLimit = false;
+      if (timedOut) {
+        result = plain(504, 'Gateway Timeout');
+      } else if (set?.tag === 'ok') {
         pipe = outgoingResponseParts(set.val).body;
+        const fits = !pipe || maxResponse === Infinity || pipe.limit(maxResponse, (n) => {
+          overLimit = true;
+          healthy = false;
+          report(new IsowasmError('BODY_TOO_LARGE', `the guest's response to ${request.method} ${request.url} went over maxResponseBodyBytes (${maxResponse} bytes; at least ${n}); it was cut off`), request);
+          return new HttpFailure({ tag: 'HTTP-response-body-size', val: n }, `the response body is longer than the server's limit of ${maxResponse} bytes`);
+        });
         try {
           result = responseOf(set.val);
         } catch (e) {
           failure = e;
           result = plain(500, 'Internal Server Error');
         }
+        if (!fits) {
+          await result.body?.cancel().catch(() => {});
+          result = plain(500, 'Internal Server Error');
+        } else if (!failure && pipe) {
+          // the head waits for the first bytes (or the end), so a guest that fails before writing
+          // any still gets a clean 500 (or 502) rather than a head whose body then breaks
+          await Promise.race([pipe.started(), ended, deadline.passed]);
+          const unstarted = pipe.state === 'failed' || (pipe.state === 'open' && outcome !== undefined);
+          if (timedOut) {
+            result = plain(504, 'Gateway Timeout');
+          } else if (unstarted && !overLimit) {
+            await result.body?.cancel().catch(() => {});
+            result = plain(500, 'Internal Server Error');
+            failure = outcome?.error
+              ?? (outcome === undefined
+                ? new IsowasmError('BAD_RESPONSE', `the guest's response body to ${request.method} ${request.url} failed before its first byte: ${pipe.failure?.message ?? 'no reason given'}`, { cause: pipe.failure ?? undefined })
+                : new IsowasmError('BAD_RESPONSE', `the guest returned from handling ${request.method} ${request.url} without finishing the response body`));
+          } else if (unstarted) {
+            result = plain(500, 'Internal Server Error');
+          }
+        }
       } else {
         const thrown = 'returned' in first ? first.returned : null;
         failure = thrown ? thrown.error
-          : set ? new IsowasmError('BAD_RESPONSE', `the guest answered ${request.method} ${request.url} with an error-code instead of a response: ${JSON.stringify(set.val)}`)
+          : set ? new IsowasmError('BAD_RESPONSE', `the guest answered ${request.method} ${request.url} with an error-code instead of a response: ${JSON.stringify(set.val, (_, v: unknown) => typeof v === 'bigint' ? String(v) : v)}`)
           : null;
         result = plain(500, 'Internal Server Error');
       }
@@ -249,14 +378,25 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
       }
       if (failure) {
         healthy = false;
-        report(failure, request);
+        if (seen?.failure && result.status === 500) {
+          // the guest failed after its own upstream did: the gateway's error, with both reasons
+          result = plain(502, 'Bad Gateway');
+          report(new IsowasmError('UPSTREAM_FAILED', `${asIsowasmError(failure).message}, after ${seen.failure.message}`, { cause: failure, details: seen.failure.details }), request);
+        } else {
+          report(failure, request);
+        }
       }
+      const reported = failure !== null || timedOut || overLimit;
       void ended.then((r) => {
+        callEnded = true;
+        deadline.clear();
         if (r) {
           healthy = false;
           // the response has started: its body ends in an error rather than looking complete
           pipe?.fail(new HttpFailure({ tag: 'internal-error', val: 'the guest failed while writing the body' }));
-          if (!failure) report(r.error, request);
+          if (!reported && !timedOut && !overLimit) report(r.error, request);
+        } else if (timedOut) {
+          healthy = false;
         } else if (set === undefined) {
           healthy = false;
           report(new IsowasmError('BAD_RESPONSE', `the guest returned from handling ${request.method} ${request.url} without setting a response (or dropped its response-outparam)`), request);
@@ -272,6 +412,8 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
       });
       return result;
     } catch (e) {
+      callEnded = true;
+      deadline.clear();
       pool.release(slot, false);
       finished();
       report(e, request);

@@ -6,6 +6,7 @@ import { parseFuncName, splitVersion } from '../../core/link/names.js';
 import { loadComponent } from '../index.js';
 import { type CommandLine, UsageError, isOptionOf } from './command-line.js';
 import { grantsFrom } from './grants.js';
+import { instanceLimits } from './limits.js';
 import { loadImports } from './imports.js';
 import { reportDenial } from './messages.js';
 import { type Signature, parseSignature } from './signature.js';
@@ -112,7 +113,9 @@ export async function call(line: CommandLine): Promise<number> {
   }
   const values = readArguments(target, args, line.file);
   const json = line.options.has('--json');
+  const limits = instanceLimits(line);
   const { exports } = await component.instantiate({
+    ...(limits ? { limits } : {}),
     ...(line.options.has('--imports') ? { imports: await loadImports(line.options.get('--imports')!) } : {}),
     capabilities: grantsFrom(line, [line.file]),
     onCapabilityDenied: reportDenial,

@@ -37,11 +37,14 @@ export const IMPORTS_OPTION: OptionSpec = {
   help: 'host imports for the interfaces that are not WASI: a JS module (a path) whose default export (or export `imports`) is the import object, in jco\'s conventions',
 };
 
+/** The limits of each instance, for every command that makes one. */
+export const MEMORY_OPTION: OptionSpec = { name: '--max-memory', value: 'SIZE', help: 'the largest each guest memory may grow to (64MB, 1GB); memory.grow past it fails inside the guest' };
+
 export const JSON_OPTION: OptionSpec = { name: '--json', value: null, help: 'print the result as one line of JSON (null when there is none)' };
 
 export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionSpec[]>> = {
-  run: [...GRANT_OPTIONS, IMPORTS_OPTION],
-  call: [JSON_OPTION, ...GRANT_OPTIONS, IMPORTS_OPTION],
+  run: [...GRANT_OPTIONS, IMPORTS_OPTION, MEMORY_OPTION],
+  call: [JSON_OPTION, ...GRANT_OPTIONS, IMPORTS_OPTION, MEMORY_OPTION],
   inspect: [],
   serve: [
     { name: '--addr', value: 'HOST:PORT', help: 'where to listen (default 127.0.0.1:8080; 0.0.0.0:8080 listens beyond this machine)' },
@@ -50,6 +53,10 @@ export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionSpec[]
     IMPORTS_OPTION,
     { name: '--instances', value: 'reuse=N,max=N,warm=N,idle=30s', help: 'instance policy: requests per instance (default 1: a fresh one per request), instances at most, spares kept ready (default 1), idle time' },
     { name: '--max-body', value: 'SIZE', help: 'the longest request body (10MB, 512KB); longer ones get 413' },
+    { name: '--max-response-body', value: 'SIZE', help: 'the longest response body a guest may send; past it the response is cut and the instance dropped' },
+    { name: '--timeout', value: 'DURATION', help: 'the deadline of each request (10s, 500ms); past it 504, and the instance is ended (a guest looping in its own code is not stopped yet: it is once it next waits on the host)' },
+    MEMORY_OPTION,
+    { name: '--access-log', value: null, help: 'print one line per request to stdout: client, request line, status, bytes, time' },
   ],
   types: [{ name: '-o', value: 'DIR', help: 'write the declarations into DIR (default: beside the component)' }],
 };

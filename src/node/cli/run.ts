@@ -5,6 +5,7 @@ import { loadComponent } from '../index.js';
 import { processStdin } from '../stdio.js';
 import { type CommandLine, isOptionOf } from './command-line.js';
 import { grantsFrom } from './grants.js';
+import { instanceLimits } from './limits.js';
 import { loadImports } from './imports.js';
 import { reportDenial } from './messages.js';
 
@@ -16,7 +17,9 @@ export async function run(line: CommandLine): Promise<number> {
     throw new IsowasmError('LINK_ERROR', `${line.file} is not a command component (it exports no wasi:cli/run); \`isowasm call\` calls its other exports (\`isowasm inspect ${line.file}\` lists them)`);
   }
   const capabilities = grantsFrom(line, [line.file, ...line.rest]);
+  const limits = instanceLimits(line);
   const { exports } = await component.instantiate({
+    ...(limits ? { limits } : {}),
     ...(line.options.has('--imports') ? { imports: await loadImports(line.options.get('--imports')!) } : {}),
     capabilities: { ...capabilities, stdio: { stdin: processStdin() } },
     onCapabilityDenied: reportDenial,

@@ -8,6 +8,7 @@ import { serve as serveComponent } from '../http.js';
 import { loadComponent } from '../index.js';
 import { type CommandLine, UsageError } from './command-line.js';
 import { grantsFrom } from './grants.js';
+import { durationOf, instanceLimits, sizeOf } from './limits.js';
 import { loadImports } from './imports.js';
 import { reportDenial } from './messages.js';
 
@@ -43,14 +44,6 @@ function instancePolicy(text: string | undefined): InstancePolicy | undefined {
   return policy;
 }
 
-/** Bytes from `10MB`, `512KB`, `1048576`. */
-function bytes(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const m = /^(\d+)(B|KB|MB|GB)?$/i.exec(text);
-  if (!m) throw new UsageError(`${flag} ${text} is not a size (1048576, 512KB, 10MB)`, 'serve');
-  return Number(m[1]) * 1024 ** ['B', 'KB', 'MB', 'GB'].indexOf((m[2] ?? 'B').toUpperCase());
-}
-
 /** Serves until SIGINT or SIGTERM; resolves to the exit code once the server has closed. */
 export async function serve(line: CommandLine): Promise<number> {
   if (line.rest.length > 0) throw new UsageError(`isowasm serve takes one component file; ${line.rest.join(' ')} ${line.rest.length === 1 ? 'is' : 'are'} extra (options go before the file)`, 'serve');
@@ -60,7 +53,10 @@ export async function serve(line: CommandLine): Promise<number> {
   const controller = new AbortController();
   const imports = line.options.has('--imports') ? await loadImports(line.options.get('--imports')!) : undefined;
   const instances = instancePolicy(line.options.get('--instances')?.at(-1));
-  const maxRequestBodyBytes = bytes(line.options.get('--max-body')?.at(-1), '--max-body');
+  const maxRequestBodyBytes = sizeOf(line.options.get('--max-body')?.at(-1), '--max-body', 'serve');
+  const maxResponseBodyBytes = sizeOf(line.options.get('--max-response-body')?.at(-1), '--max-response-body', 'serve');
+  const timeoutMs = durationOf(line.options.get('--timeout')?.at(-1), '--timeout', 'serve');
+  const limits = { ...instanceLimits(line), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
   const served = await serveComponent(component, {
     hostname, port, signal: controller.signal,
     capabilities: grantsFrom(line, [line.file]),
@@ -68,6 +64,9 @@ export async function serve(line: CommandLine): Promise<number> {
     ...(imports ? { imports } : {}),
     ...(instances ? { instances } : {}),
     ...(maxRequestBodyBytes !== undefined ? { maxRequestBodyBytes } : {}),
+    ...(maxResponseBodyBytes !== undefined ? { maxResponseBodyBytes } : {}),
+    ...(Object.keys(limits).length > 0 ? { limits } : {}),
+    ...(line.options.has('--access-log') ? { accessLog: true } : {}),
     onError: (error, request) => process.stderr.write(`isowasm serve: ${request.method} ${new URL(request.url).pathname}: ${error.code}: ${error.message}\n`),
   });
   process.stderr.write(`isowasm serve: serving ${line.file} on ${served.url.href}\n`);

@@ -36,6 +36,7 @@ export class BodyPipe {
   #trailers: Fields | undefined;
   #streaming = false;
   #forbidden: HttpFailure | null = null;
+  #limit: { readonly max: bigint; readonly failure: (written: bigint) => HttpFailure } | null = null;
   #wake: (() => void)[] = [];
   #drain: (() => void)[] = [];
   /** the Content-Length the guest declared, checked against what it writes */
@@ -72,6 +73,22 @@ export class BodyPipe {
     return true;
   }
 
+  /**
+   * From now on, writing past `max` bytes in all fails the body with `failure(total)` (a server's
+   * limit on the responses it sends). Fails it at once, returning false, when the declared
+   * Content-Length or the bytes already written are over it.
+   */
+  limit(max: number, failure: (written: bigint) => HttpFailure): boolean {
+    const cap = BigInt(max);
+    const over = this.expectedLength !== null && this.expectedLength > cap ? this.expectedLength : this.#written > cap ? this.#written : null;
+    if (over !== null) {
+      this.fail(failure(over));
+      return false;
+    }
+    this.#limit = { max: cap, failure };
+    return true;
+  }
+
   /** Queues a copy of `bytes`; throws an HttpFailure once the body is finished or failed. */
   write(bytes: Uint8Array): void {
     if (this.#state === 'failed') throw this.#failure!;
@@ -81,6 +98,10 @@ export class BodyPipe {
       throw this.#failure!;
     }
     const total = this.#written + BigInt(bytes.length);
+    if (this.#limit && total > this.#limit.max) {
+      this.fail(this.#limit.failure(total));
+      throw this.#failure!;
+    }
     if (this.expectedLength !== null && total > this.expectedLength) {
       this.fail(new HttpFailure({ tag: 'HTTP-request-body-size', val: total }, `the body is longer than its Content-Length of ${this.expectedLength} bytes`));
       throw this.#failure!;
@@ -90,6 +111,11 @@ export class BodyPipe {
     this.#chunks.push(bytes.slice());
     this.#queued += bytes.length;
     this.#notify();
+  }
+
+  /** Resolves once a byte is waiting to be read, or the body is finished or failed. */
+  async started(): Promise<void> {
+    while (this.#queued === 0 && this.#state === 'open') await this.#changed();
   }
 
   /** Ends the body; fails (returning the failure) when it is shorter than its Content-Length. */
