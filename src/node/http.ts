@@ -6,7 +6,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { RAW_HEADERS } from '../core/http/bridge.js';
 import { createFetchHandler, type FetchHandler, type FetchHandlerOptions, type HttpComponent } from '../core/http/fetch-handler.js';
@@ -30,6 +29,48 @@ function plain(res: ServerResponse, status: number, text: string, headers: Recor
   }
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
   res.end(`${text}\n`);
+}
+
+/**
+ * The request body as a web stream that ends in an error when the client goes away before the
+ * body ended, whenever that happens (`Readable.toWeb` can leave the stream open forever when the
+ * socket was destroyed early, and a guest reading it would wait for good).
+ */
+const abandoned = new WeakSet<IncomingMessage>();
+
+function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let over = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const gone = (e?: Error): void => {
+        if (over) return;
+        over = true;
+        controller.error(e ?? new Error('the client went away before the request body ended'));
+      };
+      req.on('data', (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+        // backpressure: the socket stops being read while the guest is behind
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once('end', () => {
+        if (over) return;
+        over = true;
+        controller.close();
+      });
+      req.once('error', gone);
+      req.once('close', () => gone());
+      if (req.destroyed) gone();
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      over = true;
+      // nobody reads the rest: stop receiving it; the response closes the connection (see `write`)
+      abandoned.add(req);
+      req.pause();
+    },
+  }, { highWaterMark: 256 * 1024, size: (chunk) => chunk.byteLength });
 }
 
 /** The Request for a Node request; its body streams from the socket and errors if the client goes away. */
@@ -57,7 +98,7 @@ function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
     method,
     headers,
     signal,
-    ...(bodyless ? {} : { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' }),
+    ...(bodyless ? {} : { body: bodyOf(req), duplex: 'half' }),
   } as RequestInit);
   // fetch's Headers sorts and joins: the handler gets the pairs as they arrived
   Object.defineProperty(request, RAW_HEADERS, { value: raw });
@@ -82,6 +123,8 @@ function drained(res: ServerResponse): Promise<boolean> {
 async function writeResponse(response: Response, method: string, res: ServerResponse): Promise<void> {
   const flat: string[] = [];
   for (const [name, value] of headerPairs(response.headers)) flat.push(name, value);
+  // the rest of an abandoned request body is never read: the connection can't carry another request
+  if (abandoned.has(res.req) && !response.headers.has('connection')) flat.push('connection', 'close');
   if (!response.body || method === 'HEAD') {
     await response.body?.cancel().catch(() => {});
     res.writeHead(response.status, flat);

@@ -6,10 +6,12 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { equal, ok } from '../harness/assert.js';
+import { equal, ok, rejects } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -463,6 +465,39 @@ describe('isowasm serve', () => {
     const bad = cli(['serve', '--instances', 'bogus=1', server]);
     equal(bad.code, 2);
     ok(bad.err.includes('reuse=N'), bad.err);
+  });
+
+  it('--timeout, --max-response-body, --max-memory and --access-log: 504 for a stalled request, a cut body, one log line per request on stdout', async () => {
+    const { url, child } = await start(['--port', '0', '--timeout', '400ms', '--max-response-body', '1MB', '--max-memory', '512MB', '--access-log', server]);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    try {
+      equal(await (await fetch(new URL('/count', url))).text(), '1');
+      // a body that never ends: the guest waits for it until the deadline
+      const socket = connect(Number(url.port), '127.0.0.1');
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      socket.write('POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\npart');
+      const [reply] = (await once(socket, 'data')) as [Buffer];
+      socket.destroy();
+      ok(reply.toString('latin1').startsWith('HTTP/1.1 504 '), reply.toString('latin1'));
+      const big = await fetch(new URL('/stream?mb=4', url));
+      if (big.status === 200) await rejects(big.arrayBuffer());
+      else equal(big.status, 500);
+      for (let i = 0; i < 100 && out.split('\n').length < 4; i++) await new Promise((r) => setTimeout(r, 20));
+      const lines = out.trim().split('\n');
+      equal(lines.length, 3, out);
+      ok(/^127\.0\.0\.1 "GET \/count HTTP\/1\.1" 200 1 \d+\.\dms$/.test(lines[0]!), lines[0]);
+      ok(/^127\.0\.0\.1 "POST \/echo HTTP\/1\.1" 504 /.test(lines[1]!), lines[1]);
+      ok(/^127\.0\.0\.1 "GET \/stream\?mb=4 HTTP\/1\.1" (500|200) /.test(lines[2]!), lines[2]);
+    } finally {
+      const done = exited(child);
+      child.kill('SIGTERM');
+      equal(await done, 0);
+    }
+    const bad = cli(['serve', '--timeout', 'soon', server]);
+    equal(bad.code, 2);
+    ok(bad.err.includes('not a duration'), bad.err);
   });
 
   it('a component that serves no HTTP exits 1 saying so; options after the file exit 2', () => {

@@ -12,7 +12,7 @@ import type { OutputStream } from '../../src/core/wasi/io.js';
 import { deepEqual, equal, ok, rejects } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 
-type Handle = (req: IncomingRequest, out: ResponseOutparam, state: { count: number }) => void | Promise<void>;
+type Handle = (req: IncomingRequest, out: ResponseOutparam, state: { count: number; options: Record<string, unknown> }) => void | Promise<void>;
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -22,17 +22,22 @@ function fake(handle: Handle): HttpComponent & { made: number; ended: number } {
     made: 0,
     ended: 0,
     exports: [{ name: 'wasi:http/incoming-handler@0.2.10' }],
-    async instantiate() {
+    async instantiate(options: Record<string, unknown>) {
       c.made++;
-      const state = { count: 0 };
+      const state = { count: 0, options };
       let poisoned = false;
+      let ended = false;
+      // terminating ends a call that waits on the host, as it does for a real instance
+      let kill!: (e: unknown) => void;
+      const killed = new Promise<never>((_, reject) => { kill = reject; });
+      killed.catch(() => {});
       return {
         exports: {
           'wasi:http/incoming-handler': {
             async handle(req: IncomingRequest, out: ResponseOutparam) {
               if (poisoned) throw new IsowasmError('INSTANCE_POISONED', 'used after a trap');
               try {
-                await handle(req, out, state);
+                await Promise.race([handle(req, out, state), killed]);
               } catch (e) {
                 poisoned = true;
                 throw e;
@@ -40,7 +45,13 @@ function fake(handle: Handle): HttpComponent & { made: number; ended: number } {
             },
           },
         },
-        terminate: async () => { c.ended++; },
+        terminate: async () => {
+          // terminate is idempotent, as a real instance's is: count an instance once
+          if (ended) return;
+          ended = true;
+          c.ended++;
+          kill(new IsowasmError('TRAP', 'the instance was terminated while the guest waited for the host'));
+        },
       };
     },
   };
@@ -252,3 +263,69 @@ describe('createFetchHandler: a guest that misbehaves gets a 500, onError, and s
     equal(closed, true);
   });
 });
+
+describe('createFetchHandler: limits and upstream failures', () => {
+  it('a guest that sets a response and fails before its first byte: a clean 500, not a head whose body breaks', async () => {
+    const errors: IsowasmError[] = [];
+    const handle = createFetchHandler(fake((_req, out) => {
+      respond(out, 200, '');
+      throw new IsowasmError('TRAP', 'guest trapped: early');
+    }), { onError: (e) => { errors.push(e); } });
+    const res = await handle(new Request('https://app.local/'));
+    equal(res.status, 500);
+    await settled(handle);
+    equal(errors[0]?.code, 'TRAP');
+    equal(errors.length, 1);
+    await handle.close();
+  });
+
+  it('limits.timeoutMs: a guest that never answers gets 504 and its instance terminated; one mid-body gets a broken body', async () => {
+    const errors: IsowasmError[] = [];
+    const c = fake(async (req, out) => {
+      if (req.pathWithQuery() === '/mid') respond(out, 200, 'partial');
+      // waits for the host forever, as a guest suspended in an import that never settles
+      await new Promise(() => {});
+    });
+    const handle = createFetchHandler(c, { limits: { timeoutMs: 100 }, onError: (e) => { errors.push(e); } });
+    const t0 = performance.now();
+    const res = await handle(new Request('https://app.local/'));
+    ok(performance.now() - t0 >= 90, 'not before the deadline');
+    equal(res.status, 504);
+    const mid = await handle(new Request('https://app.local/mid'));
+    equal(mid.status, 200);
+    await rejects(mid.text());
+    deepEqual(errors.map((e) => e.code), ['TIMEOUT', 'TIMEOUT']);
+    equal(c.ended, 2, 'both instances were terminated');
+    await handle.close();
+  });
+
+  it('502 when the guest fails after its own outgoing request failed (onOutgoingError), 500 otherwise', async () => {
+    const errors: IsowasmError[] = [];
+    const handle = createFetchHandler(fake((req, _out, state) => {
+      if (req.pathWithQuery() === '/upstream') {
+        (state.options.onOutgoingError as (e: IsowasmError) => void)(new IsowasmError('UPSTREAM_FAILED', 'the guest\'s GET request to https://api.example.com/ failed (connection-refused): refused'));
+      }
+      throw new IsowasmError('TRAP', 'guest trapped: no answer');
+    }), { onError: (e) => { errors.push(e); } });
+    equal((await handle(new Request('https://app.local/upstream'))).status, 502);
+    equal((await handle(new Request('https://app.local/other'))).status, 500);
+    deepEqual(errors.map((e) => e.code), ['UPSTREAM_FAILED', 'TRAP']);
+    ok(/guest trapped: no answer, after the guest's GET request to https:\/\/api\.example\.com\/ failed/.test(errors[0]!.message), errors[0]!.message);
+    await handle.close();
+  });
+
+  it('maxResponseBodyBytes: a declared content-length over it, or bytes past it before the head, are a 500 (http-limits covers a body cut mid-way)', async () => {
+    const errors: IsowasmError[] = [];
+    const handle = createFetchHandler(fake((req, out) => {
+      const declared = req.pathWithQuery() === '/declared';
+      respond(out, 200, 'x'.repeat(declared ? 4 : 128), declared ? [['content-length', '200']] : []);
+    }), { maxResponseBodyBytes: 100, onError: (e) => { errors.push(e); } });
+    equal((await handle(new Request('https://app.local/declared'))).status, 500);
+    // written before the head went out: still a clean 500
+    equal((await handle(new Request('https://app.local/written'))).status, 500);
+    await settled(handle);
+    equal(errors.filter((e) => e.code === 'BODY_TOO_LARGE').length, 2, errors.map((e) => `${e.code} ${e.message}`).join('; '));
+    await handle.close();
+  });
+});
+

@@ -265,6 +265,11 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
       finished();
       return plain(413, 'Content Too Large');
     }
+    if (request.signal.aborted) {
+      // the client went away while the request waited in line: no instance for nobody
+      finished();
+      return plain(499, 'Client Closed Request');
+    }
     const deadline = new Deadline(deadlineMs);
     let slot: Awaited<ReturnType<InstancePool['acquire']>>;
     try {
@@ -350,7 +355,7 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
           // the head waits for the first bytes (or the end), so a guest that fails before writing
           // any still gets a clean 500 (or 502) rather than a head whose body then breaks
           await Promise.race([pipe.started(), ended, deadline.passed]);
-          const unstarted = pipe.state === 'failed' || (pipe.state === 'open' && outcome !== undefined);
+          const unstarted = pipe.bytesWritten === 0n && (pipe.state === 'failed' || (pipe.state === 'open' && outcome !== undefined));
           if (timedOut) {
             result = plain(504, 'Gateway Timeout');
           } else if (unstarted && !overLimit) {
