@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { RAW_HEADERS } from '../core/http/bridge.js';
+import { RAW_HEADERS, RESPONSE_TRAILERS, TRAILERS } from '../core/http/bridge.js';
 import { createFetchHandler, type FetchHandler, type FetchHandlerOptions, type HttpComponent } from '../core/http/fetch-handler.js';
 import { headerPairs } from '../core/wasi/http/fields.js';
 import type { ComponentSource } from '../core/load.js';
@@ -102,7 +102,16 @@ function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
   } as RequestInit);
   // fetch's Headers sorts and joins: the handler gets the pairs as they arrived
   Object.defineProperty(request, RAW_HEADERS, { value: raw });
+  // Node reads chunked trailers (there by the body's end) and can send the response's
+  Object.defineProperty(request, TRAILERS, { value: () => pairsOf(req.rawTrailers) });
   return request;
+}
+
+/** Node's flat [name, value, ...] list as lower-case pairs. */
+function pairsOf(flat: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!.toLowerCase(), flat[i + 1]!]);
+  return pairs;
 }
 
 /** Resolves when the response can take more bytes, or the client has gone (false). */
@@ -144,6 +153,9 @@ async function writeResponse(response: Response, method: string, res: ServerResp
       if (!res.write(next.value) && !(await drained(res))) return;
       next = await reader.read();
     }
+    // sent after a chunked body (Node drops them after a body of declared length, as HTTP/1.1 must)
+    const trailers = (response as unknown as Record<symbol, (() => [string, string][]) | undefined>)[RESPONSE_TRAILERS]?.() ?? [];
+    if (trailers.length > 0) res.addTrailers(trailers);
     res.end();
   } finally {
     res.off('close', onClose);

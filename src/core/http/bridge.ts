@@ -8,7 +8,7 @@ import { IsowasmError } from '../errors.js';
 import { FORBIDDEN_FIELDS, byteString, headerPairs, receivedFields, toByteString } from '../wasi/http/fields.js';
 import { HttpFailure } from '../wasi/http/errors.js';
 import {
-  type IncomingRequest, type OutgoingResponse, type Scheme, methodOf, newIncomingRequest, outgoingResponseParts,
+  type IncomingRequest, type OutgoingResponse, type Scheme, type TrailerSource, methodOf, newIncomingRequest, outgoingResponseParts,
 } from '../wasi/http/types.js';
 
 /**
@@ -22,6 +22,26 @@ import {
  * ```
  */
 export const RAW_HEADERS: unique symbol = Symbol.for('isowasm.http.rawHeaders') as never;
+
+/**
+ * Where a server adapter that has request trailers puts a function giving them once the body has
+ * ended (`createRequestListener` does: Node reads chunked trailers); the guest's
+ * `incoming-body.finish` future then carries them. Set to anything on a Request, it also says the
+ * adapter sends the response's trailers (see `RESPONSE_TRAILERS`).
+ *
+ * @example
+ * ```ts
+ * Object.defineProperty(request, TRAILERS, { value: () => [['x-checksum', 'abc']] });
+ * ```
+ */
+export const TRAILERS: unique symbol = Symbol.for('isowasm.http.trailers') as never;
+
+/**
+ * On a Response `createFetchHandler` made for a request that carried `TRAILERS`: a function
+ * giving the trailer pairs the guest finished its body with, once the body has been read to its
+ * end (none: an empty list). fetch can't carry them; a server adapter sends them after the body.
+ */
+export const RESPONSE_TRAILERS: unique symbol = Symbol.for('isowasm.http.responseTrailers') as never;
 
 /** Statuses whose responses have no body (fetch refuses one). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
@@ -56,7 +76,9 @@ function requestHeaderPairs(request: Request): (readonly [string, string])[] {
 export function incomingRequestOf(request: Request, body: ReadableStream<Uint8Array> | null, async: boolean): IncomingRequest {
   const url = new URL(request.url);
   const pairs = requestHeaderPairs(request).filter(([name]) => !FORBIDDEN_FIELDS.has(name.toLowerCase()));
+  const trailers = (request as unknown as Record<symbol, unknown>)[TRAILERS];
   return newIncomingRequest({
+    ...(typeof trailers === 'function' ? { trailers: trailers as TrailerSource } : {}),
     method: methodOf(request.method),
     scheme: schemeOf(url.protocol),
     authority: url.host,
@@ -77,7 +99,7 @@ export function incomingRequestOf(request: Request, body: ReadableStream<Uint8Ar
  * const response = responseOf(outgoing);
  * ```
  */
-export function responseOf(outgoing: OutgoingResponse): Response {
+export function responseOf(outgoing: OutgoingResponse, sendsTrailers = false): Response {
   const { status, headers, body } = outgoingResponseParts(outgoing);
   if (status < 200) {
     body?.fail(new HttpFailure({ tag: 'internal-error', val: 'a 1xx response can\'t be sent' }));
@@ -90,5 +112,16 @@ export function responseOf(outgoing: OutgoingResponse): Response {
     body?.fail(new HttpFailure({ tag: 'internal-error', val: `a ${status} response has no body` }));
     return new Response(null, { status, headers: out });
   }
-  return new Response(body ? body.stream() : null, { status, headers: out });
+  if (body) {
+    body.acceptsTrailers = sendsTrailers;
+    if (!sendsTrailers && body.trailers && body.trailers.entries().length > 0) {
+      throw new IsowasmError('BAD_RESPONSE', 'the guest finished its response body with trailers, which this server can\'t send (a fetch Response has none; createRequestListener of isowasm/node sends them)');
+    }
+  }
+  const response = new Response(body ? body.stream() : null, { status, headers: out });
+  if (body && sendsTrailers) {
+    const trailers = (): [string, string][] => (body.trailers ? body.trailers.entries().map(([n, v]) => [n, toByteString(v)]) : []);
+    Object.defineProperty(response, RESPONSE_TRAILERS, { value: trailers });
+  }
+  return response;
 }

@@ -11,7 +11,7 @@ import type { InstanceLimits } from '../limits.js';
 import { HttpFailure } from '../wasi/http/errors.js';
 import { type OutgoingResponse, newResponseOutparam, outgoingResponseParts } from '../wasi/http/types.js';
 import type { BodyPipe } from '../wasi/http/body.js';
-import { incomingRequestOf, responseOf } from './bridge.js';
+import { TRAILERS, incomingRequestOf, responseOf } from './bridge.js';
 import { type InstancePolicy, InstancePool, type PooledInstance } from './pool.js';
 
 /**
@@ -343,7 +343,7 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
           return new HttpFailure({ tag: 'HTTP-response-body-size', val: n }, `the response body is longer than the server's limit of ${maxResponse} bytes`);
         });
         try {
-          result = responseOf(set.val);
+          result = responseOf(set.val, TRAILERS in request);
         } catch (e) {
           failure = e;
           result = plain(500, 'Internal Server Error');

@@ -4,4 +4,4 @@
  */
 export { createFetchHandler, type FetchHandler, type FetchHandlerOptions, type HttpComponent, type RequestLimits } from './fetch-handler.js';
 export type { InstancePolicy, PooledInstance } from './pool.js';
-export { RAW_HEADERS } from './bridge.js';
+export { RAW_HEADERS, RESPONSE_TRAILERS, TRAILERS } from './bridge.js';

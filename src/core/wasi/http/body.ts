@@ -41,8 +41,12 @@ export class BodyPipe {
   #drain: (() => void)[] = [];
   /** the Content-Length the guest declared, checked against what it writes */
   readonly expectedLength: bigint | null;
-  /** whether whoever sends the body can send trailers (fetch can't) */
-  acceptsTrailers = false;
+  /**
+   * whether whoever sends the body can send trailers (fetch can't); null while that is not known
+   * yet (a response the host has not taken yet): trailers are then kept, and the sender refuses
+   * them when it takes the body
+   */
+  acceptsTrailers: boolean | null = false;
 
   constructor(expectedLength: bigint | null = null) {
     this.expectedLength = expectedLength;

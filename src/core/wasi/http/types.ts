@@ -9,7 +9,7 @@ import { BodyPipe, HttpInputStream, HttpOutputStream, StreamSource, type StreamS
 import type { HttpErrorCode } from './errors.js';
 import { HttpFailure } from './errors.js';
 import { IsowasmError } from '../../errors.js';
-import { Fields, lockFields } from './fields.js';
+import { Fields, lockFields, receivedFields } from './fields.js';
 import { type OutputStream, Pollable, type InputStream } from '../io.js';
 import { symbolDispose } from '../../dispose.js';
 
@@ -180,7 +180,7 @@ export class OutgoingBody {
     if (body.#finished) throw { tag: 'internal-error', val: 'the body was already finished' } satisfies HttpErrorCode;
     body.#finished = true;
     const hasTrailers = trailers !== undefined && trailers.entries().length > 0;
-    if (hasTrailers && !body.#pipe.acceptsTrailers) {
+    if (hasTrailers && body.#pipe.acceptsTrailers === false) {
       const f = new HttpFailure({ tag: 'internal-error', val: 'trailers can\'t be sent here: fetch sends no request trailers' });
       body.#pipe.fail(f);
       throw f.code;
@@ -335,6 +335,8 @@ export class OutgoingResponse {
   body(): OutgoingBody {
     if (this.#pipe) throw undefined;
     this.#pipe = new BodyPipe(declaredLength(this.#headers));
+    // the guest may finish the body before the host takes the response (and learns where it goes)
+    this.#pipe.acceptsTrailers = null;
     return new OutgoingBody(INTERNAL, this.#pipe);
   }
   [symbolDispose](): void {}
@@ -400,14 +402,19 @@ export class IncomingBody {
   #taken = false;
   #finished = false;
 
-  constructor(token: typeof INTERNAL, body: ReadableStream<Uint8Array> | null, options: StreamSourceOptions) {
+  /**
+   * `trailers`, where the server adapter has them (Node's does), gives the trailer fields once the
+   * body has ended; without it a complete body has none (fetch hands over no trailers).
+   */
+  constructor(token: typeof INTERNAL, body: ReadableStream<Uint8Array> | null, options: StreamSourceOptions & { readonly trailers?: TrailerSource }) {
     internalOnly(token, 'incoming-body');
     this.#async = options.async;
     this.#src = new StreamSource(body, {
       ...options,
       onEnd: (error) => {
-        // fetch hands over no trailers, so a complete body has none
-        this.#trailers.set(error ? { tag: 'err', val: error } : { tag: 'ok', val: undefined });
+        const pairs = error ? null : options.trailers?.() ?? null;
+        this.#trailers.set(error ? { tag: 'err', val: error }
+          : { tag: 'ok', val: pairs && pairs.length > 0 ? receivedFields(pairs) : undefined });
         options.onEnd?.(error);
       },
     });
@@ -524,7 +531,12 @@ export interface IncomingRequestInit {
   readonly body: ReadableStream<Uint8Array> | null;
   /** the instance waits with JSPI (body reads suspend the guest) */
   readonly async: boolean;
+  /** the body's trailers, read once it has ended (where the server adapter has them) */
+  readonly trailers?: TrailerSource;
 }
+
+/** The trailer fields of a body that has ended, as name/value pairs (none: empty or undefined). */
+export type TrailerSource = () => readonly (readonly [string, string])[] | undefined;
 
 /**
  * `wasi:http/types#incoming-request` (made with `newIncomingRequest`).
@@ -540,7 +552,7 @@ export class IncomingRequest extends IncomingMessage {
 
   constructor(token: typeof INTERNAL, init: IncomingRequestInit) {
     internalOnly(token, 'incoming-request');
-    super(init.headers, new IncomingBody(INTERNAL, init.body, { async: init.async }));
+    super(init.headers, new IncomingBody(INTERNAL, init.body, { async: init.async, ...(init.trailers ? { trailers: init.trailers } : {}) }));
     this.#init = init;
   }
   method(): Method {
