@@ -262,6 +262,30 @@ describe('serve(): slow clients and the access log', () => {
     }
   });
 
+  it('a body dripped byte by byte is cut at requestTimeoutMs (408); the guest that waited for it unwinds', async () => {
+    const served = await serve(component, { port: 0, headersTimeoutMs: 500, requestTimeoutMs: 1000, capabilities: { stdio: { stderr: null } }, onError: () => {} });
+    try {
+      const socket = connect(Number(served.url.port), '127.0.0.1');
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      socket.write('POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n');
+      const drip = setInterval(() => { if (!socket.destroyed) socket.write('a'); }, 50);
+      let text = '';
+      socket.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+      const t0 = performance.now();
+      await once(socket, 'close');
+      clearInterval(drip);
+      const took = performance.now() - t0;
+      assert.ok(took >= 900 && took < 4000, `cut after ${Math.round(took)} ms`);
+      assert.ok(text === '' || /^HTTP\/1\.1 (408|500) /.test(text), text);
+      for (let i = 0; i < 200 && served.handler.inFlight > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(served.handler.inFlight, 0, 'the guest waiting for the body was released');
+      assert.equal((await fetch(new URL('/count', served.url))).status, 200);
+    } finally {
+      await served.close();
+    }
+  });
+
   it('accessLog gets one entry per request, with status, body bytes and whether it completed', async () => {
     const entries: AccessLogEntry[] = [];
     const served = await serve(component, { port: 0, accessLog: (e) => entries.push(e), capabilities: { stdio: { stderr: null } } });
