@@ -2,7 +2,7 @@
  * isowasm for browsers, Web Workers and Service Workers: the core API with WASI served by
  * isowasm's own host with browser adapters.
  */
-export { loadComponent } from './load.js';
+export { loadComponent, type BrowserLoadOptions, type CacheOutcome } from './load.js';
 export { browserPlatform } from './platform.js';
 export { browserWasi } from './wasi.js';
 export { browserWorkers } from './worker.js';

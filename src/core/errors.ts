@@ -47,7 +47,9 @@ export type IsowasmErrorCode =
    * An outgoing HTTP request of the guest failed on the way (refused, reset, timed out, no such
    * host); the guest received the wasi:http error-code, whose tag is in `details`.
    */
-  | 'UPSTREAM_FAILED';
+  | 'UPSTREAM_FAILED'
+  /** A component's bytes did not match the `integrity` they were loaded with; nothing was compiled. */
+  | 'INTEGRITY_MISMATCH';
 
 /**
  * An error raised by isowasm. `code` says what kind of failure it is; the message says what

@@ -7,6 +7,7 @@
  */
 export { Component, type CompileOptions, type Instance, type InstantiateOptions } from './component.js';
 export { loadComponent, readSource, type ComponentSource, type LoadOptions } from './load.js';
+export { checkIntegrity, integrityOf } from './integrity.js';
 export { IsowasmError, ComponentError, ComponentExit, type IsowasmErrorCode } from './errors.js';
 export type { InstanceLimits } from './limits.js';
 export type { ItemDescription } from './link/describe.js';

@@ -1,5 +1,6 @@
 import { Component, type CompileOptions } from './component.js';
 import { IsowasmError } from './errors.js';
+import { checkIntegrity } from './integrity.js';
 
 /** Where a component's bytes come from. */
 export type ComponentSource = Uint8Array | ArrayBuffer | ArrayBufferView | URL | string | Response | Promise<Response>;
@@ -10,6 +11,12 @@ export interface LoadOptions extends CompileOptions {
   readonly onProgress?: (received: number, total: number | null) => void;
   /** Passed to `fetch` when the source is a URL. */
   readonly fetchInit?: RequestInit;
+  /**
+   * Subresource Integrity metadata (`'sha256-<base64>'`, as `<script integrity>` takes): the
+   * bytes are checked before anything parses or compiles them; a mismatch rejects with
+   * `INTEGRITY_MISMATCH`. `integrityOf(bytes)` computes it (and `isowasm inspect` prints it).
+   */
+  readonly integrity?: string;
 }
 
 /**
@@ -91,5 +98,14 @@ async function readResponse(response: Response, options: LoadOptions): Promise<U
  * ```
  */
 export async function loadComponent<E = Record<string, any>, I = Record<string, unknown>>(source: ComponentSource, options: LoadOptions = {}): Promise<Component<E, I>> {
-  return Component.compile<E, I>(await readSource(source, options), options);
+  const bytes = await readSource(source, options);
+  if (options.integrity !== undefined) await checkIntegrity(bytes, options.integrity, describeSource(source));
+  return Component.compile<E, I>(bytes, options);
+}
+
+/** How messages name a source. */
+export function describeSource(source: ComponentSource): string {
+  if (typeof source === 'string' || source instanceof URL) return `the component at ${String(source)}`;
+  if (typeof Response !== 'undefined' && source instanceof Response && source.url) return `the component at ${source.url}`;
+  return 'the component';
 }

@@ -17,6 +17,7 @@ export { createNodeSocketBackend } from './sockets.js';
 export { wasiHost } from '../core/wasi/index.js';
 export { SocketAllowList } from '../core/host/socket-policy.js';
 export { capabilityNeeds } from '../core/host/needs.js';
+export { checkIntegrity, integrityOf } from '../core/integrity.js';
 export { writeComponentTypes, type WriteTypesOptions } from './types.js';
 export { componentTypes, type ComponentTypesOptions } from '../core/link/dts.js';
 export {

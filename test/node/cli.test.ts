@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -240,6 +241,9 @@ describe('isowasm inspect', () => {
     ok(!r.out.includes('capabilities.fs'), `the CLI names flags, not JavaScript options: ${r.out}`);
     const imports = cli(['inspect', numbers]);
     ok(imports.out.includes('host imports (not WASI): test:numbers/test\n    grant: --imports MODULE.js'), imports.out);
+    // the Subresource Integrity of the file, as loadComponent's integrity option takes it
+    const sri = `sha256-${createHash('sha256').update(readFileSync(join(root, cCli))).digest('base64')}`;
+    ok(r.out.split('\n')[1] === `integrity: ${sri}`, r.out);
   });
 
   it('refuses what follows the file', () => {

@@ -6,6 +6,7 @@
  * browser).
  */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -107,6 +108,25 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, prefix
       res.write('first;');
       await sleep(Number(q.get('ms') ?? 2000));
       if (!res.destroyed) res.end('last');
+      return;
+    }
+    case '/wasm': {
+      // a built fixture with an ETag (the version asked for), and 304 to a request that has it
+      const name = q.get('name') ?? '';
+      if (!/^[a-z0-9-]+$/.test(name)) {
+        res.writeHead(400);
+        res.end('bad name');
+        return;
+      }
+      const etag = `"${q.get('etag') ?? 'v1'}"`;
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { etag });
+        res.end();
+        return;
+      }
+      const bytes = await readFile(`build/fixtures/${name}.wasm`);
+      res.writeHead(200, { 'content-type': 'application/wasm', 'content-length': String(bytes.length), etag, 'cache-control': 'no-cache' });
+      res.end(bytes);
       return;
     }
     case '/cut': {
