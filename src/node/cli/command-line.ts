@@ -5,7 +5,7 @@
  * (`isowasm run app.wasm --dir . -- args`), but only where that is unambiguous.
  */
 
-export type CommandName = 'run' | 'call' | 'inspect' | 'types' | 'serve';
+export type CommandName = 'run' | 'call' | 'inspect' | 'types' | 'serve' | 'bundle';
 
 /** A mistake in the command line: reported with the command's usage line, exit code 2. */
 export class UsageError extends Error {
@@ -52,6 +52,15 @@ export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionSpec[]
     { name: '--max-body', value: 'SIZE', help: 'the longest request body (10MB, 512KB); longer ones get 413' },
   ],
   types: [{ name: '-o', value: 'DIR', help: 'write the declarations into DIR (default: beside the component)' }],
+  bundle: [
+    { name: '--target', value: 'workerd', help: 'the runtime to bundle for (workerd: Cloudflare Workers and workerd serve)' },
+    { name: '--out', value: 'DIR', help: 'where to write the bundle (default: <component>.workerd in the current directory); replaced if it exists' },
+    { name: '--addr', value: 'HOST:PORT', help: 'where config.capnp listens (default 127.0.0.1:8080)' },
+    ...GRANT_OPTIONS.filter((o) => o.name === '--env' || o.name === '--allow-http' || o.name === '--config').map((o) => o.name === '--env'
+      ? { ...o, help: 'set an environment variable (--env K reads K from the worker\'s env bindings, vars or secrets, at its first request)' }
+      : o),
+    { name: '--max-body', value: 'SIZE', help: 'the longest request body (10MB, 512KB); longer ones get 413' },
+  ],
 };
 
 /** A parsed command line: the options (values by name, in order), the file, and what follows it. */
@@ -139,6 +148,7 @@ const SHAPES: Readonly<Record<CommandName, string>> = {
   inspect: 'isowasm inspect <component.wasm>',
   types: 'isowasm types [-o DIR] <component.wasm>',
   serve: 'isowasm serve [options] <component.wasm>',
+  bundle: 'isowasm bundle --target workerd [--out DIR] [options] <component.wasm>',
 };
 
 /** The one-line usage of a command. */
