@@ -12,6 +12,7 @@ import { HttpFailure } from '../wasi/http/errors.js';
 import { type OutgoingResponse, newResponseOutparam, outgoingResponseParts } from '../wasi/http/types.js';
 import type { BodyPipe } from '../wasi/http/body.js';
 import { incomingRequestOf, responseOf } from './bridge.js';
+import { afterFirstChunk } from './first-chunk.js';
 import { type InstancePolicy, InstancePool, type PooledInstance } from './pool.js';
 
 /**
@@ -270,7 +271,11 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
         pool.release(slot, healthy);
         finished();
       });
-      return result;
+      // the head waits for the guest's first body bytes, so a body failing before any (the call's
+      // end, just above, fails one the guest left unfinished) is a clean 500 on every server (first-chunk.ts)
+      if (!pipe || failure || tooLarge) return result;
+      const started = await afterFirstChunk(result).catch(() => null);
+      return started ?? (tooLarge ? plain(413, 'Content Too Large') : plain(500, 'Internal Server Error'));
     } catch (e) {
       pool.release(slot, false);
       finished();
