@@ -50,8 +50,9 @@ export interface FetchHandlerOptions {
   /** Limits of each instance, as in `instantiate`. */
   readonly limits?: InstanceLimits;
   /**
-   * The `Platform` serving grants (default: the component's). It must have JSPI (Node 24+,
-   * Chromium): without it every request is a 500 whose `onError` says `UNSUPPORTED`.
+   * The `Platform` serving grants and workers (default: the component's). Where the runtime has
+   * no JSPI, its workers run the guests (see `createFetchHandler`); without either, every request
+   * is a 500 whose `onError` says `UNSUPPORTED`.
    */
   readonly platform?: unknown;
   /** How instances are made and reused (default: a fresh instance per request). */
@@ -132,8 +133,12 @@ function limitedBody(body: ReadableStream<Uint8Array>, max: number, onOver: () =
  * sets streams back while the guest writes it, with its status and headers (`content-length`
  * kept and checked against the bytes the guest writes).
  *
- * Instances wait with JSPI (Node 24+, Chromium), so the guest reads the request body as it
- * arrives; outgoing requests from the handler go through `capabilities.http`.
+ * Instances wait with JSPI (Node 24+, Deno, Bun, workerd, Chromium), so the guest reads the
+ * request body as it arrives; outgoing requests from the handler go through `capabilities.http`.
+ * Where the runtime lacks JSPI, each instance runs in a worker that blocks in `Atomics.wait`
+ * while this thread does the I/O (the 'worker' strategy: Node 20, cross-origin isolated pages),
+ * which costs a worker start per fresh instance (`instances: { warm: 1 }` hides it); with
+ * neither, requests get a 500 whose `onError` names what is missing.
  *
  * A guest trap, a response never set (or its outparam dropped), an error-code set instead, or a
  * status fetch can't carry: a 500 with a short body, `onError(error, request)`, and the instance
@@ -178,9 +183,11 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
     ...(options.onCapabilityDenied ? { onCapabilityDenied: options.onCapabilityDenied } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.platform ? { platform: options.platform } : {}),
-    // the guest's body reads and outgoing requests wait for the host: JSPI suspends it
+    // the guest's body reads and outgoing requests wait for the host: JSPI suspends it where the
+    // runtime has it (Node 24+, Deno, Bun, workerd, Chromium); elsewhere 'auto' runs the guest in a
+    // worker that blocks in Atomics.wait (Node 20), or refuses each wait with an error naming what is missing
     async: true,
-    strategy: 'jspi',
+    strategy: 'auto',
   };
   const pool = new InstancePool(() => component.instantiate(instanceOptions), options.instances ?? {}, maxConcurrent);
   let inFlight = 0;

@@ -1,7 +1,7 @@
 /** The help texts: `isowasm help`, `isowasm help <command>`, `isowasm <command> --help`. */
 import { COMMAND_OPTIONS, type CommandName, type OptionSpec, usageLine } from './command-line.js';
 
-export const COMMANDS: readonly CommandName[] = ['run', 'serve', 'bundle', 'call', 'inspect', 'types'];
+export const COMMANDS: readonly CommandName[] = ['run', 'serve', 'call', 'inspect', 'types', 'bundle'];
 
 export const USAGE = `usage: isowasm <command> [options] <component.wasm> [args...]
 
