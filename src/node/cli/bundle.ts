@@ -139,7 +139,7 @@ function handlerFor(env) {
   handler ??= loadComponent(new Uint8Array(component), { modules }).then((loaded) => createFetchHandler(loaded, {
     capabilities: {
       args: [${j(basename(file))}],
-      env: { ...${j(baked.env)}, ...Object.fromEntries(${j(baked.envFromBinding)}.filter((k) => typeof env?.[k] === 'string').map((k) => [k, env[k]])) },
+      env: ${baked.envFromBinding.length === 0 ? j(baked.env) : `{ ...${j(baked.env)}, ...Object.fromEntries(${j(baked.envFromBinding)}.filter((k) => typeof env?.[k] === 'string').map((k) => [k, env[k]])) }`},
 ${Object.keys(baked.config).length ? `      config: ${j(baked.config)},\n` : ''}${baked.allowHttp.length ? `      http: { allow: ${j(baked.allowHttp)} },\n` : ''}    },
 ${baked.maxRequestBodyBytes !== null ? `    maxRequestBodyBytes: ${baked.maxRequestBodyBytes},\n` : ''}    onError: (error, request) => console.error(\`isowasm: \${request.method} \${new URL(request.url).pathname}: \${error.code}: \${error.message}\`),
   }));
@@ -154,15 +154,23 @@ export default {
 `;
 }
 
-function capnpSource(modules: readonly { name: string; kind: 'esModule' | 'wasm' | 'data' }[], address: string): string {
+/**
+ * The config of `workerd serve`. With `outbound`, the worker's fetch reaches public addresses and
+ * this machine (workerd's default reaches public ones only): the guest's own allow-list, baked
+ * into worker.js, still decides which origins it may call.
+ */
+function capnpSource(modules: readonly { name: string; kind: 'esModule' | 'wasm' | 'data' }[], address: string, outbound: boolean): string {
   const list = modules.map((m) => `    (name = "${m.name}", ${m.kind} = embed "${m.name}"),`).join('\n');
+  const internet = outbound ? '\n    # outgoing HTTP (--allow-http): add "private" to reach other machines of this network\n    (name = "internet", network = (allow = ["public", "local"], tlsOptions = (trustBrowserCas = true))),' : '';
   return `# Written by \`isowasm bundle --target workerd\`: run it with
 #   npx workerd serve config.capnp
 # (--socket-addr http=HOST:PORT listens elsewhere). Deploy to Cloudflare with wrangler.jsonc.
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .isowasmWorker) ],
+  services = [
+    (name = "main", worker = .isowasmWorker),${internet}
+  ],
   sockets = [ (name = "http", address = "${address}", http = (), service = "main") ],
 );
 
@@ -170,7 +178,7 @@ const isowasmWorker :Workerd.Worker = (
   modules = [
 ${list}
   ],
-  compatibilityDate = "2025-01-01",
+  compatibilityDate = "2025-01-01",${outbound ? '\n  globalOutbound = "internet",' : ''}
 );
 `;
 }
@@ -211,7 +219,7 @@ export async function bundle(line: CommandLine): Promise<string> {
     ...runtime.map((r) => ({ name: `isowasm/${r}`, kind: 'esModule' as const })),
     { name: 'component.bin', kind: 'data' },
     ...cores.map((m) => ({ name: m.name, kind: 'wasm' as const })),
-  ], address));
+  ], address, baked.allowHttp.length > 0));
   await writeFile(join(out, 'wrangler.jsonc'), `${JSON.stringify({
     name: basename(file).replace(/\.wasm$/, '').replace(/[^a-z0-9-]/gi, '-').toLowerCase(),
     main: 'worker.js',

@@ -60,6 +60,10 @@ export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionSpec[]
       ? { ...o, help: 'set an environment variable (--env K reads K from the worker\'s env bindings, vars or secrets, at its first request)' }
       : o),
     { name: '--max-body', value: 'SIZE', help: 'the longest request body (10MB, 512KB); longer ones get 413' },
+    // serve's other grants, accepted only to say why workerd can't have them
+    { name: '--dir', value: 'HOST::GUEST', help: 'refused: workerd has no host directories to preopen' },
+    { name: '--allow-socket', value: 'HOST:PORT', help: 'refused: workerd offers a guest no TCP/UDP sockets' },
+    { name: '--imports', value: 'MODULE.js', help: 'refused: add host imports to the generated worker.js by hand' },
   ],
 };
 
