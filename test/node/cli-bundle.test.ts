@@ -3,12 +3,12 @@
  * and what it writes. That workerd serves the bundle is edge-runtimes.test.ts's part.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { equal, ok } from '../harness/assert.js';
-import { describe, it } from '../harness/test-api.js';
+import { after, describe, it } from 'node:test';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = (args: string[]) => {
@@ -19,6 +19,8 @@ const server = 'build/fixtures/http-server.wasm';
 const out = mkdtempSync(join(tmpdir(), 'isowasm-bundle-'));
 
 describe('isowasm bundle', () => {
+  after(() => rmSync(out, { recursive: true, force: true }));
+
   it('has help, and is listed among the commands', () => {
     const help = cli(['bundle', '--help']);
     equal(help.code, 0, help.err);
@@ -73,5 +75,19 @@ describe('isowasm bundle', () => {
     for (const c of cores) ok(capnp.includes(`(name = "${c}", wasm = embed "${c}")`), capnp);
     const wrangler = JSON.parse(readFileSync(join(dir, 'wrangler.jsonc'), 'utf8')) as { main: string };
     equal(wrangler.main, 'worker.js');
+    // a second run replaces the bundle it wrote
+    const again = cli(['bundle', '--target', 'workerd', '--out', dir, server]);
+    equal(again.code, 0, again.err);
+    ok(!readFileSync(join(dir, 'worker.js'), 'utf8').includes('MODE'));
+  });
+
+  it('never clears a directory it did not write', () => {
+    const mine = join(out, 'mine');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'notes.txt'), 'keep me');
+    const r = cli(['bundle', '--target', 'workerd', '--out', mine, server]);
+    equal(r.code, 2, r.err);
+    ok(/not a bundle isowasm wrote/.test(r.err), r.err);
+    equal(readFileSync(join(mine, 'notes.txt'), 'utf8'), 'keep me');
   });
 });

@@ -8,7 +8,7 @@
  * `createFetchHandler`, a `config.capnp` for `workerd serve`, and a `wrangler.jsonc` for
  * `wrangler deploy`.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripCoreModules } from '../../core/binary/precompiled.js';
@@ -16,6 +16,9 @@ import { IsowasmError } from '../../core/errors.js';
 import { parseComponent } from '../../core/binary/parse-component.js';
 import { type CommandLine, UsageError } from './command-line.js';
 import { version } from './version.js';
+
+/** How worker.js starts: what tells a bundle isowasm wrote from a directory of the user's. */
+const WRITTEN_BY = '// Written by `isowasm bundle';
 
 /** The targets `--target` takes. */
 const TARGETS = ['workerd'] as const;
@@ -120,7 +123,7 @@ function workerSource(file: string, modules: readonly { key: string; name: strin
   const imports = modules.map((m, i) => `import m${i} from "./${m.name}";`).join('\n');
   const table = modules.map((m, i) => `  '${m.key}': m${i},`).join('\n');
   const j = (v: unknown): string => JSON.stringify(v);
-  return `// Written by \`isowasm bundle ${basename(file)} --target workerd\` (isowasm ${version()}): run it again
+  return `${WRITTEN_BY} ${basename(file)} --target workerd\` (isowasm ${version()}): run it again
 // rather than editing this file. workerd imports the .wasm files as compiled WebAssembly.Modules
 // (it refuses to compile Wasm from bytes), and component.bin (the component with its core modules
 // stripped out) as an ArrayBuffer.
@@ -183,6 +186,25 @@ ${list}
 `;
 }
 
+/**
+ * Empties `out` when it is a bundle an earlier run wrote (stale modules must not stay behind);
+ * refuses any other directory with something in it, so a mistyped --out deletes nothing of yours.
+ */
+async function clearOut(out: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(out);
+  } catch {
+    return; // not there yet
+  }
+  if (entries.length === 0) return;
+  const worker = await readFile(join(out, 'worker.js'), 'utf8').catch(() => '');
+  if (!worker.startsWith(WRITTEN_BY)) {
+    throw new UsageError(`--out ${out} is a directory with other things in it (not a bundle isowasm wrote): choose a new directory, or empty it`, 'bundle');
+  }
+  await rm(out, { recursive: true, force: true });
+}
+
 /** Writes the bundle; resolves to the directory, for the message. */
 export async function bundle(line: CommandLine): Promise<string> {
   if (line.rest.length > 0) throw new UsageError(`isowasm bundle takes one component file; ${line.rest.join(' ')} ${line.rest.length === 1 ? 'is' : 'are'} extra (options go before the file)`, 'bundle');
@@ -206,8 +228,7 @@ export async function bundle(line: CommandLine): Promise<string> {
     throw new IsowasmError('LINK_ERROR', `${file} exports no wasi:http/incoming-handler (it exports ${model.exports.map((e) => e.name).join(', ') || 'nothing'}), so a worker can't serve requests with it`);
   }
   const stripped = await stripCoreModules(bytes);
-  // a bundle from an earlier run must not leave stale modules behind
-  await rm(out, { recursive: true, force: true });
+  await clearOut(out);
   await mkdir(out, { recursive: true });
   const cores = stripped.modules.map((m) => ({ key: m.key, name: `core-${m.key.slice(0, 16)}.wasm`, bytes: m.bytes }));
   await Promise.all(cores.map((m) => writeFile(join(out, m.name), m.bytes)));

@@ -54,7 +54,7 @@ export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionSpec[]
   types: [{ name: '-o', value: 'DIR', help: 'write the declarations into DIR (default: beside the component)' }],
   bundle: [
     { name: '--target', value: 'workerd', help: 'the runtime to bundle for (workerd: Cloudflare Workers and workerd serve)' },
-    { name: '--out', value: 'DIR', help: 'where to write the bundle (default: <component>.workerd in the current directory); replaced if it exists' },
+    { name: '--out', value: 'DIR', help: 'where to write the bundle (default: <component>.workerd in the current directory): a new or empty directory, or a bundle written before, which is replaced' },
     { name: '--addr', value: 'HOST:PORT', help: 'where config.capnp listens (default 127.0.0.1:8080)' },
     ...GRANT_OPTIONS.filter((o) => o.name === '--env' || o.name === '--allow-http' || o.name === '--config').map((o) => o.name === '--env'
       ? { ...o, help: 'set an environment variable (--env K reads K from the worker\'s env bindings, vars or secrets, at its first request)' }
