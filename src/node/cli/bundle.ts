@@ -151,7 +151,16 @@ ${baked.maxRequestBodyBytes !== null ? `    maxRequestBodyBytes: ${baked.maxRequ
 
 export default {
   async fetch(request, env) {
-    return (await handlerFor(env))(request);
+    let handle;
+    try {
+      handle = await handlerFor(env);
+    } catch (error) {
+      // the next request tries again rather than failing the same way for the worker's lifetime
+      handler = null;
+      console.error(\`isowasm: the component could not be loaded: \${error?.message ?? error}\`);
+      return new Response('Internal Server Error\\n', { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    }
+    return handle(request);
   },
 };
 `;
