@@ -69,6 +69,19 @@ export const REQUESTS: readonly ListedRequest[] = [
   { name: 'a fresh instance after the failures', method: 'GET', path: '/count' },
 ];
 
+/**
+ * Requests whose guest calls out (the /fetch route): one to `allowed` (an origin the server
+ * granted, on 127.0.0.1, answering `GET /hello` with text) and one to an origin it did not grant
+ * (refused before any connection: the guest fails, a 500). Each server must answer them alike.
+ */
+export function outgoingRequests(allowed: string, denied: string): ListedRequest[] {
+  return [
+    { name: 'an outgoing request to a granted origin', method: 'GET', path: `/fetch?url=${encodeURIComponent(`${allowed}/hello?from=guest`)}` },
+    { name: 'an outgoing request to an origin not granted: 500', method: 'GET', path: `/fetch?url=${encodeURIComponent(`${denied}/nope`)}` },
+    { name: 'served after the refusal', method: 'GET', path: '/count' },
+  ];
+}
+
 /** A checksum of bytes (FNV-1a, 32 bits): enough to tell two bodies apart in a diff. */
 function checksum(bytes: Uint8Array): string {
   let h = 0x811c9dc5;

@@ -4,21 +4,23 @@
  * the recipe README.md gives for it on 127.0.0.1: Deno and Bun import `isowasm` by name from an
  * app directory (through package.json's `exports`, as after `npm install isowasm`), workerd
  * serves what `isowasm bundle --target workerd` wrote. Every runtime gets the list of
- * test/harness/http-request-list.ts and must answer it exactly as Node did (status, the headers
- * the guest sets, the body's bytes). A runtime that is not installed fails the test: npm install
+ * test/harness/http-request-list.ts (with the guest's own requests to an origin every server
+ * grants, and to one none does) and must answer it exactly as Node did (status, the headers the
+ * guest sets, the body's bytes). A runtime that is not installed fails the test: npm install
  * installs all three (dev dependencies).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { type Server, createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadComponent, serve } from '../../src/index.node.js';
 import { main as cli } from '../../src/node/cli/main.js';
-import { type ComparableResponse, REQUESTS, sendAll } from '../harness/http-request-list.js';
+import { type ComparableResponse, type ListedRequest, REQUESTS, outgoingRequests, sendAll } from '../harness/http-request-list.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = `${root}build/fixtures/http-server.wasm`;
@@ -117,16 +119,26 @@ function differences(got: readonly ComparableResponse[], want: readonly Comparab
 
 describe('the same component on Node, Deno, Bun and workerd', { timeout: 180_000 }, () => {
   let reference: ComparableResponse[];
+  /** where the guest's outgoing requests go: granted to every server */
+  let origin: string;
+  let originServer: Server;
+  let requests: ListedRequest[];
 
   before(async () => {
     assert.ok(existsSync(fixture), `${fixture} is missing: run npm run fixtures`);
+    originServer = createHttpServer((req, res) => res.end(`origin saw ${req.method} ${req.url}`));
+    await new Promise<void>((resolve) => originServer.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(originServer.address() as AddressInfo).port}`;
+    // port 9 (discard) is never granted: the guest is refused before any connection
+    requests = [...REQUESTS, ...outgoingRequests(origin, 'http://127.0.0.1:9')];
     const controller = new AbortController();
     // the guest's own complaints (a stack trace at /trap) go nowhere: the comparison is the test's output
     const served = await serve(await loadComponent(fixture), {
-      hostname: '127.0.0.1', port: 0, signal: controller.signal, onError: () => {}, capabilities: { stdio: { stderr: () => {} } },
+      hostname: '127.0.0.1', port: 0, signal: controller.signal, onError: () => {},
+      capabilities: { stdio: { stderr: () => {} }, http: { allow: [origin] } }, onCapabilityDenied: () => {},
     });
     try {
-      reference = await sendAll(served.url.href);
+      reference = await sendAll(served.url.href, requests);
     } finally {
       controller.abort();
       await served.closed;
@@ -135,6 +147,8 @@ describe('the same component on Node, Deno, Bun and workerd', { timeout: 180_000
 
   after(async () => {
     await Promise.all([...running].map(stop));
+    originServer.closeAllConnections();
+    await new Promise<void>((resolve) => originServer.close(() => resolve()));
   });
 
   it('Node answers the list as the guest means it (the reference is right)', () => {
@@ -149,29 +163,32 @@ describe('the same component on Node, Deno, Bun and workerd', { timeout: 180_000
     assert.equal(byName.get('an exception in the handler: 500')!.status, 500);
     assert.equal(byName.get('served after the failures')!.status, 200);
     assert.equal(byName.get('a fresh instance after the failures')!.body, '1');
-    assert.equal(reference.length, REQUESTS.length);
+    assert.equal(byName.get('an outgoing request to a granted origin')!.body, '200 origin saw GET /hello?from=guest');
+    assert.equal(byName.get('an outgoing request to an origin not granted: 500')!.status, 500);
+    assert.equal(byName.get('served after the refusal')!.body, '1');
+    assert.equal(reference.length, requests.length);
   });
 
   it('Deno (Deno.serve, isowasm by its package name)', async () => {
     await prepareApp();
-    const s = await start('deno', bin('deno'), ['run', '--allow-read', '--allow-net=127.0.0.1', 'serve-deno.mjs', fixture, '0'], app, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    const got = await sendAll(s.base);
+    const s = await start('deno', bin('deno'), ['run', '--allow-read', '--allow-net=127.0.0.1', 'serve-deno.mjs', fixture, '0', origin], app, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const got = await sendAll(s.base, requests);
     assert.deepStrictEqual(got, reference, differences(got, reference));
   });
 
   it('Bun (Bun.serve, isowasm by its package name)', async () => {
     if (!existsSync(`${app}/serve-bun.mjs`)) await prepareApp();
-    const s = await start('bun', bin('bun'), ['serve-bun.mjs', fixture, '0'], app, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    const got = await sendAll(s.base);
+    const s = await start('bun', bin('bun'), ['serve-bun.mjs', fixture, '0', origin], app, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const got = await sendAll(s.base, requests);
     assert.deepStrictEqual(got, reference, differences(got, reference));
   });
 
   it('workerd (export default { fetch }, the bundle isowasm bundle --target workerd wrote)', async () => {
-    const code = await cli(['bundle', '--target', 'workerd', '--out', bundleDir, fixture]);
+    const code = await cli(['bundle', '--target', 'workerd', '--out', bundleDir, '--allow-http', origin, fixture]);
     assert.equal(code, 0, 'isowasm bundle succeeds');
     const port = await freePort();
     const s = await start('workerd', bin('workerd'), ['serve', 'config.capnp', '--socket-addr', `http=127.0.0.1:${port}`], bundleDir, /Listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    const got = await sendAll(s.base);
+    const got = await sendAll(s.base, requests);
     assert.deepStrictEqual(got, reference, differences(got, reference));
   });
 });
