@@ -81,6 +81,10 @@ function start(name: string, command: string, args: readonly string[], cwd: stri
 }
 
 const running = new Set<ChildProcess>();
+// should this process end without `after` (a runner's timeout), no server outlives it
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** Ends a server: SIGTERM, then SIGKILL if it is still there after 3 s. */
 async function stop(child: ChildProcess): Promise<void> {
