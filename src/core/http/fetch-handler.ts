@@ -13,6 +13,7 @@ import { type OutgoingResponse, newResponseOutparam, outgoingResponseParts } fro
 import type { BodyPipe } from '../wasi/http/body.js';
 import { incomingRequestOf, responseOf } from './bridge.js';
 import { afterFirstChunk } from './first-chunk.js';
+import { SYNC_BODY_LIMIT, isSynchronous, readWhole } from './sync-mode.js';
 import { type InstancePolicy, InstancePool, type PooledInstance } from './pool.js';
 
 /**
@@ -51,8 +52,8 @@ export interface FetchHandlerOptions {
   readonly limits?: InstanceLimits;
   /**
    * The `Platform` serving grants and workers (default: the component's). Where the runtime has
-   * no JSPI, its workers run the guests (see `createFetchHandler`); without either, every request
-   * is a 500 whose `onError` says `UNSUPPORTED`.
+   * no JSPI, its workers run the guests; without either, instances are synchronous (see
+   * `createFetchHandler`).
    */
   readonly platform?: unknown;
   /** How instances are made and reused (default: a fresh instance per request). */
@@ -137,8 +138,12 @@ function limitedBody(body: ReadableStream<Uint8Array>, max: number, onOver: () =
  * request body as it arrives; outgoing requests from the handler go through `capabilities.http`.
  * Where the runtime lacks JSPI, each instance runs in a worker that blocks in `Atomics.wait`
  * while this thread does the I/O (the 'worker' strategy: Node 20, cross-origin isolated pages),
- * which costs a worker start per fresh instance (`instances: { warm: 1 }` hides it); with
- * neither, requests get a 500 whose `onError` names what is missing.
+ * which costs a worker start per fresh instance (`instances: { warm: 1 }` hides it). With
+ * neither (Safari or Firefox outside a cross-origin isolated page), instances are synchronous:
+ * the request body is read whole before the guest runs (at most `maxRequestBodyBytes`, else
+ * 16 MiB), the response body collects until the guest returns, and a handler granted outgoing
+ * HTTP answers every request with a 500 whose `onError` says `UNSUPPORTED` (the guest can't wait
+ * for the network).
  *
  * A guest trap, a response never set (or its outparam dropped), an error-code set instead, or a
  * status fetch can't carry: a 500 with a short body, `onError(error, request)`, and the instance
@@ -185,7 +190,7 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
     ...(options.platform ? { platform: options.platform } : {}),
     // the guest's body reads and outgoing requests wait for the host: JSPI suspends it where the
     // runtime has it (Node 24+, Deno, Bun, workerd, Chromium); elsewhere 'auto' runs the guest in a
-    // worker that blocks in Atomics.wait (Node 20), or refuses each wait with an error naming what is missing
+    // worker that blocks in Atomics.wait (Node 20), or makes a synchronous instance (sync-mode.ts)
     async: true,
     strategy: 'auto',
   };
@@ -220,8 +225,18 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
     try {
       const handler = slot.instance.exports[INCOMING_HANDLER] as { handle?: (req: unknown, out: unknown) => unknown } | undefined;
       if (typeof handler?.handle !== 'function') throw new IsowasmError('LINK_ERROR', `the instance exports no ${INCOMING_HANDLER}#handle`);
-      const body = request.body ? limitedBody(request.body, maxBody, () => { tooLarge = true; }) : null;
-      const incoming = incomingRequestOf(request, body, true);
+      // a synchronous instance (no JSPI, no workers) gets the whole body before the call (sync-mode.ts)
+      const sync = isSynchronous(slot.instance);
+      const body = request.body ? limitedBody(request.body, sync ? options.maxRequestBodyBytes ?? SYNC_BODY_LIMIT : maxBody, () => { tooLarge = true; }) : null;
+      const whole = sync ? await readWhole(body).catch((e: unknown) => ({ failed: e })) : null;
+      if (whole && 'failed' in whole) {
+        pool.release(slot, true);
+        finished();
+        if (tooLarge) return plain(413, 'Content Too Large');
+        report(whole.failed, request);
+        return plain(500, 'Internal Server Error');
+      }
+      const incoming = incomingRequestOf(request, whole ?? body, !sync);
       const { outparam, response } = newResponseOutparam();
       const call = Promise.resolve().then(() => handler.handle!(incoming, outparam));
       // the guest may keep writing the body after it set the response: the call's end is the request's end
@@ -282,7 +297,12 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
       // end, just above, fails one the guest left unfinished) is a clean 500 on every server (first-chunk.ts)
       if (!pipe || failure || tooLarge) return result;
       const started = await afterFirstChunk(result).catch(() => null);
-      return started ?? (tooLarge ? plain(413, 'Content Too Large') : plain(500, 'Internal Server Error'));
+      // the request body went over the limit while the guest wrote: the head has not gone yet
+      if (tooLarge) {
+        await started?.body?.cancel().catch(() => {});
+        return plain(413, 'Content Too Large');
+      }
+      return started ?? plain(500, 'Internal Server Error');
     } catch (e) {
       pool.release(slot, false);
       finished();

@@ -400,7 +400,7 @@ export class IncomingBody {
   #taken = false;
   #finished = false;
 
-  constructor(token: typeof INTERNAL, body: ReadableStream<Uint8Array> | null, options: StreamSourceOptions) {
+  constructor(token: typeof INTERNAL, body: ReadableStream<Uint8Array> | Uint8Array | null, options: StreamSourceOptions) {
     internalOnly(token, 'incoming-body');
     this.#async = options.async;
     this.#src = new StreamSource(body, {
@@ -521,7 +521,8 @@ export interface IncomingRequestInit {
   readonly scheme: Scheme | undefined;
   readonly authority: string | undefined;
   readonly headers: Fields;
-  readonly body: ReadableStream<Uint8Array> | null;
+  /** the body as it arrives, or all of it read already (for a synchronous instance) */
+  readonly body: ReadableStream<Uint8Array> | Uint8Array | null;
   /** the instance waits with JSPI (body reads suspend the guest) */
   readonly async: boolean;
 }
