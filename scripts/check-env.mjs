@@ -18,5 +18,11 @@ try {
 } catch {
   missing.push('clang, lld and wasi-libc for the C guest fixtures: `apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32` (Debian)');
 }
+// the edge suite starts each runtime from its npm package (dev dependencies)
+for (const name of ['deno', 'bun', 'workerd']) {
+  if (!existsSync(new URL(`../node_modules/.bin/${name}`, import.meta.url))) {
+    missing.push(`${name} for the edge-runtime suite, not in node_modules/.bin: run \`npm install\` (a dev dependency; its install script must be allowed)`);
+  }
+}
 for (const m of missing) console.error(`npm test: missing ${m}`);
 process.exit(missing.length ? 1 : 0);

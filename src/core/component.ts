@@ -1,6 +1,7 @@
 import { parseComponent } from './binary/parse-component.js';
 import type { LoaderLimits } from './binary/limits.js';
 import { type CoreSignatures, readCoreSignatures } from './binary/core-signatures.js';
+import { coreModuleKey, strippedModule } from './binary/precompiled.js';
 import type { ComponentModel } from './binary/model.js';
 import { IsowasmError } from './errors.js';
 import { describeComponent, type ItemDescription } from './link/describe.js';
@@ -115,6 +116,23 @@ export interface CompileOptions {
   readonly platform?: Platform;
   /** Bounds on the work the binary may ask for (see `LoaderLimits` for the defaults). */
   readonly limits?: LoaderLimits;
+  /**
+   * The component's core modules, compiled already: used instead of compiling their bytes, which
+   * Cloudflare's workerd forbids (its scripts import `.wasm` files as compiled modules). Keyed by
+   * the lowercase hex SHA-256 of each module's bytes (`coreModuleKey`), which is what
+   * `isowasm bundle app.wasm --target workerd` writes them under; a module missing, left over,
+   * or whose imports and exports differ from the component's is refused with `LOAD_FAILED`.
+   * A component stripped by `isowasm bundle` (or `stripCoreModules`) loads only with them.
+   *
+   * @example
+   * ```ts
+   * // worker.js written by `isowasm bundle app.wasm --target workerd`
+   * import component from './app.component.wasm';   // bytes (workerd: a Data module)
+   * import m0 from './core-3f2a….wasm';               // a compiled WebAssembly.Module
+   * const loaded = await loadComponent(new Uint8Array(component), { modules: { '3f2a…': m0 } });
+   * ```
+   */
+  readonly modules?: Readonly<Record<string, WebAssembly.Module>>;
 }
 
 /**
@@ -198,7 +216,19 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const modules = new Map<number, WebAssembly.Module>();
     const moduleSizes = new Map<number, number>();
     const signatures = new WeakMap<WebAssembly.Module, CoreSignatures | null>();
+    const given = options.modules === undefined ? null : await precompiledModules(model.allModules, options.modules);
     await Promise.all(model.allModules.map(async (m) => {
+      const handed = given?.get(m.id);
+      if (handed) {
+        modules.set(m.id, handed.module);
+        // the original size: large modules are instantiated asynchronously (see link/instantiate)
+        moduleSizes.set(m.id, handed.size);
+        signatures.set(handed.module, readCoreSignatures(m.bytes));
+        return;
+      }
+      if (given === null && strippedModule(m.bytes)) {
+        throw new IsowasmError('LOAD_FAILED', 'the component\'s core modules were stripped (isowasm bundle wrote it): load it with options.modules, the compiled core-<key>.wasm files the bundle wrote beside it, or load the original component');
+      }
       try {
         const compiled = await WebAssembly.compile(m.bytes as Uint8Array<ArrayBuffer>);
         modules.set(m.id, compiled);
@@ -338,6 +368,45 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
       throw asIsowasmError(e);
     }
   }
+}
+
+/**
+ * Matches the modules handed in (`CompileOptions.modules`) with the component's core modules by
+ * key, checking that each has the function imports and exports the component's module declares
+ * (a module of another build under a right key, say) and that none is left over.
+ */
+async function precompiledModules(all: readonly { bytes: Uint8Array; id: number }[], given: Readonly<Record<string, WebAssembly.Module>>): Promise<Map<number, { module: WebAssembly.Module; size: number }>> {
+  if (typeof given !== 'object' || given === null) throw new TypeError('Component.compile(bytes, options): options.modules must be an object mapping module keys to WebAssembly.Module');
+  const out = new Map<number, { module: WebAssembly.Module; size: number }>();
+  const used = new Set<string>();
+  const missing: string[] = [];
+  for (const m of all) {
+    const stripped = strippedModule(m.bytes);
+    const key = stripped?.key ?? await coreModuleKey(m.bytes);
+    const module = Object.hasOwn(given, key) ? given[key] : undefined;
+    if (module === undefined) {
+      if (stripped) missing.push(key);
+      continue;
+    }
+    if (!(module instanceof WebAssembly.Module)) throw new TypeError(`Component.compile(bytes, options): options.modules['${key}'] must be a WebAssembly.Module`);
+    const sigs = readCoreSignatures(m.bytes);
+    if (sigs) {
+      const have = (list: readonly { kind: string; name: string; module?: string }[]): string => list.filter((d) => d.kind === 'function').map((d) => d.module === undefined ? d.name : `${d.module}\0${d.name}`).sort().join('\n');
+      if (have(WebAssembly.Module.exports(module)) !== [...sigs.exports.keys()].sort().join('\n') || have(WebAssembly.Module.imports(module)) !== [...sigs.imports.keys()].sort().join('\n')) {
+        throw new IsowasmError('LOAD_FAILED', `options.modules['${key}'] does not have the function imports and exports of the component's core module ${m.id}: it was compiled from another module; hand in the modules written with this component (run isowasm bundle again)`);
+      }
+    }
+    used.add(key);
+    out.set(m.id, { module, size: stripped?.size ?? m.bytes.length });
+  }
+  if (missing.length) {
+    throw new IsowasmError('LOAD_FAILED', `the component's core modules were stripped (isowasm bundle wrote it), and options.modules lacks ${missing.length} of them: ${missing.map((k) => `'${k}'`).join(', ')}; hand in every core-<key>.wasm the bundle wrote, or load the original component`);
+  }
+  const extra = Object.keys(given).filter((k) => !used.has(k));
+  if (extra.length) {
+    throw new IsowasmError('LOAD_FAILED', `options.modules has ${extra.length} module(s) this component does not contain (${extra.map((k) => `'${k}'`).join(', ')}): they belong to another component or another build of it; hand in the modules written with this component (run isowasm bundle again)`);
+  }
+  return out;
 }
 
 /** Unexpected internal errors while linking come from binaries we could not fully validate. */

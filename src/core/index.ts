@@ -12,6 +12,7 @@ export { IsowasmError, ComponentError, ComponentExit, type IsowasmErrorCode } fr
 export type { InstanceLimits } from './limits.js';
 export type { ItemDescription } from './link/describe.js';
 export { parseComponent, binaryKind } from './binary/parse-component.js';
+export { coreModuleKey, stripCoreModules, strippedModule, type StrippedModule } from './binary/precompiled.js';
 export { DEFAULT_LOADER_LIMITS, type LoaderLimits } from './binary/limits.js';
 export type { ComponentModel } from './binary/model.js';
 export type { Capabilities, StdioGrant, PreopenGrant, OutputSink, InputSource, DenialReport } from './host/capabilities.js';

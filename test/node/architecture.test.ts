@@ -39,17 +39,17 @@ function room(f: string): string {
 }
 
 /**
- * Which rooms each room may import (its own always). `errors`, `dispose` and `limits` are leaves
+ * Which rooms each room may import (its own always). `errors`, `dispose`, `limits` and `weak` are leaves
  * every core room may use; `core/link/names` is a string helper host policy shares.
  */
 const ALLOWED: Record<string, readonly string[]> = {
   'core/binary': ['core/errors', 'core/dispose', 'core/limits'],
-  'core/abi': ['core/errors', 'core/dispose', 'core/limits', 'core/binary'],
+  'core/abi': ['core/errors', 'core/dispose', 'core/limits', 'core/weak', 'core/binary'],
   'core/link': ['core/errors', 'core/dispose', 'core/limits', 'core/binary', 'core/abi'],
   'core/host': ['core/errors', 'core/dispose', 'core/link/names'],
   'core/wasi': ['core/errors', 'core/dispose', 'core/host'],
   'core/http': ['core/errors', 'core/dispose', 'core/limits', 'core/host', 'core/wasi'],
-  'core/worker': ['core/errors', 'core/dispose', 'core/limits', 'core/binary', 'core/abi', 'core/link'],
+  'core/worker': ['core/errors', 'core/dispose', 'core/limits', 'core/weak', 'core/binary', 'core/abi', 'core/link'],
   core: ['core'],
   node: ['core', 'node'],
   browser: ['core', 'browser'],

@@ -48,9 +48,27 @@ describe('the package by its name (exports map, node condition)', () => {
       if (typeof o !== 'object' || o === null) return;
       const keys = Object.keys(o);
       if (keys.includes('default')) assert.equal(keys.at(-1), 'default', `${at}: default last`);
-      if (keys.includes('types')) assert.equal(keys[0] === 'node' ? keys[1] : keys[0], 'types', `${at}: types first`);
+      // platform conditions (workerd, node) lead with their own objects; then types, first of the rest
+      const flat = keys.filter((k) => typeof (o as Record<string, unknown>)[k] === 'string');
+      if (flat.includes('types')) assert.equal(flat[0], 'types', `${at}: types first`);
       for (const [k, v] of Object.entries(o)) check(v, `${at}.${k}`);
     };
     check(pkg.exports, 'exports');
+  });
+
+  it("a bundler targeting workerd (wrangler's conditions) gets the browser build, even beside node", async () => {
+    const { build } = await import('esbuild');
+    for (const conditions of [['workerd', 'worker', 'browser'], ['workerd', 'node']]) {
+      const r = await build({
+        stdin: { contents: "export { loadComponent } from 'isowasm';", resolveDir: fileURLToPath(root) },
+        bundle: true, write: false, format: 'esm', platform: 'neutral', conditions, metafile: true, logLevel: 'silent',
+        // the checkout's tsconfig maps `isowasm` to src/ for tsc; an installed package has none
+        tsconfigRaw: '{}',
+        external: ['node:*'],
+      });
+      const inputs = Object.keys(r.metafile.inputs);
+      assert.ok(inputs.includes('dist/index.browser.js'), `${conditions.join()}: ${inputs.join(', ')}`);
+      assert.ok(!inputs.includes('dist/index.node.js'), conditions.join());
+    }
   });
 });

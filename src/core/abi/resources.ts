@@ -5,6 +5,7 @@
  */
 import { symbolDispose } from '../dispose.js';
 import { AbiTrap } from '../errors.js';
+import { type WeakReference, finalizationRegistry, weakRef } from '../weak.js';
 import type { Cx, InstanceState } from './context.js';
 import type { Handle } from './handles.js';
 import { describe } from './strings.js';
@@ -25,7 +26,7 @@ interface Wrapper {
   [TYPE]: ResourceType;
 }
 
-const finalizer = new FinalizationRegistry<{ rt: ResourceType; rep: number; token: object }>((held) => {
+const finalizer = finalizationRegistry<{ rt: ResourceType; rep: number; token: object }>((held) => {
   // an owned guest resource the host forgot to dispose of: run its destructor, as jco does
   try {
     held.rt.dtor?.(held.rep);
@@ -67,7 +68,7 @@ export function resourceClass(rt: ResourceType): new (...args: never[]) => objec
  * Objects JS handed into a component as owned handles, by resource type and rep: when the guest
  * hands the same resource back, JS gets the same object again (identity survives round trips).
  */
-const movedIn = new WeakMap<ResourceType, Map<number, WeakRef<Wrapper>>>();
+const movedIn = new WeakMap<ResourceType, Map<number, WeakReference<Wrapper>>>();
 
 function newWrapper(rt: ResourceType, rep: number, state: WrapperState): Wrapper {
   const w = Object.create(resourceClass(rt).prototype) as Wrapper;
@@ -107,7 +108,7 @@ function wrapperRep(v: unknown, rt: ResourceType, moving: boolean): number {
     finalizer.unregister(v);
     let byRep = movedIn.get(rt);
     if (!byRep) movedIn.set(rt, (byRep = new Map()));
-    byRep.set(v[REP], new WeakRef(v));
+    byRep.set(v[REP], weakRef(v));
   }
   return v[REP];
 }

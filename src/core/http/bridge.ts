@@ -65,7 +65,8 @@ function requestHeaderPairs(request: Request): (readonly [string, string])[] {
 /**
  * The `incoming-request` for a Request. Connection-level fields (`connection`, `host`,
  * `transfer-encoding`, ...) are left out, as wasmtime does: they are the host's, and the
- * authority carries the host. `body` replaces the request's own body (a counted copy, say).
+ * authority carries the host. `body` replaces the request's own body (a counted copy, say; or all
+ * of it, read already, for a synchronous instance).
  *
  * @example
  * ```ts
@@ -73,7 +74,7 @@ function requestHeaderPairs(request: Request): (readonly [string, string])[] {
  * incoming.pathWithQuery(); // '/a?b=1'
  * ```
  */
-export function incomingRequestOf(request: Request, body: ReadableStream<Uint8Array> | null, async: boolean): IncomingRequest {
+export function incomingRequestOf(request: Request, body: ReadableStream<Uint8Array> | Uint8Array | null, async: boolean): IncomingRequest {
   const url = new URL(request.url);
   const pairs = requestHeaderPairs(request).filter(([name]) => !FORBIDDEN_FIELDS.has(name.toLowerCase()));
   const trailers = (request as unknown as Record<symbol, unknown>)[TRAILERS];

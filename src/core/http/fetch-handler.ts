@@ -12,6 +12,7 @@ import { HttpFailure } from '../wasi/http/errors.js';
 import { type OutgoingResponse, newResponseOutparam, outgoingResponseParts } from '../wasi/http/types.js';
 import type { BodyPipe } from '../wasi/http/body.js';
 import { TRAILERS, incomingRequestOf, responseOf } from './bridge.js';
+import { SYNC_BODY_LIMIT, isSynchronous, readWhole } from './sync-mode.js';
 import { type InstancePolicy, InstancePool, type PooledInstance } from './pool.js';
 
 /**
@@ -72,8 +73,9 @@ export interface FetchHandlerOptions {
    */
   readonly limits?: RequestLimits;
   /**
-   * The `Platform` serving grants (default: the component's). It must have JSPI (Node 24+,
-   * Chromium): without it every request is a 500 whose `onError` says `UNSUPPORTED`.
+   * The `Platform` serving grants and workers (default: the component's). Where the runtime has
+   * no JSPI, its workers run the guests; without either, instances are synchronous (see
+   * `createFetchHandler`).
    */
   readonly platform?: unknown;
   /** How instances are made and reused (default: a fresh instance per request). */
@@ -179,8 +181,16 @@ class Deadline {
  * sets streams back while the guest writes it, with its status and headers (`content-length`
  * kept and checked against the bytes the guest writes).
  *
- * Instances wait with JSPI (Node 24+, Chromium), so the guest reads the request body as it
- * arrives; outgoing requests from the handler go through `capabilities.http`.
+ * Instances wait with JSPI (Node 24+, Deno, Bun, workerd, Chromium), so the guest reads the
+ * request body as it arrives; outgoing requests from the handler go through `capabilities.http`.
+ * Where the runtime lacks JSPI, each instance runs in a worker that blocks in `Atomics.wait`
+ * while this thread does the I/O (the 'worker' strategy: Node 20, cross-origin isolated pages),
+ * which costs a worker start per fresh instance (`instances: { warm: 1 }` hides it). With
+ * neither (Safari or Firefox outside a cross-origin isolated page), instances are synchronous:
+ * the request body is read whole before the guest runs (at most `maxRequestBodyBytes`, else
+ * 16 MiB), the response body collects until the guest returns, and a handler granted outgoing
+ * HTTP answers every request with a 500 whose `onError` says `UNSUPPORTED` (the guest can't wait
+ * for the network).
  *
  * A guest trap, a response never set (or its outparam dropped), an error-code set instead, or a
  * status fetch can't carry: a 500 with a short body, `onError(error, request)`, and the instance
@@ -233,9 +243,11 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
     ...(options.onCapabilityDenied ? { onCapabilityDenied: options.onCapabilityDenied } : {}),
     ...(Object.keys(instanceLimits).length > 0 ? { limits: instanceLimits } : {}),
     ...(options.platform ? { platform: options.platform } : {}),
-    // the guest's body reads and outgoing requests wait for the host: JSPI suspends it
+    // the guest's body reads and outgoing requests wait for the host: JSPI suspends it where the
+    // runtime has it (Node 24+, Deno, Bun, workerd, Chromium); elsewhere 'auto' runs the guest in a
+    // worker that blocks in Atomics.wait (Node 20), or makes a synchronous instance (sync-mode.ts)
     async: true,
-    strategy: 'jspi',
+    strategy: 'auto',
   };
   /** the last outgoing request of each instance's current request that failed on the way, for 502 */
   const upstream = new WeakMap<PooledInstance, { failure: IsowasmError | null }>();
@@ -309,8 +321,20 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
     try {
       const handler = slot.instance.exports[INCOMING_HANDLER] as { handle?: (req: unknown, out: unknown) => unknown } | undefined;
       if (typeof handler?.handle !== 'function') throw new IsowasmError('LINK_ERROR', `the instance exports no ${INCOMING_HANDLER}#handle`);
-      const body = request.body ? limitedBody(request.body, maxBody, () => { tooLarge = true; }) : null;
-      const incoming = incomingRequestOf(request, body, true);
+      // a synchronous instance (no JSPI, no workers) gets the whole body before the call (sync-mode.ts)
+      const sync = isSynchronous(slot.instance);
+      const body = request.body ? limitedBody(request.body, sync ? options.maxRequestBodyBytes ?? SYNC_BODY_LIMIT : maxBody, () => { tooLarge = true; }) : null;
+      const whole = sync ? await readWhole(body).catch((e: unknown) => ({ failed: e })) : null;
+      if (whole && 'failed' in whole) {
+        callEnded = true;
+        deadline.clear();
+        pool.release(slot, true);
+        finished();
+        if (tooLarge) return plain(413, 'Content Too Large');
+        report(whole.failed, request);
+        return plain(500, 'Internal Server Error');
+      }
+      const incoming = incomingRequestOf(request, whole ?? body, !sync);
       const { outparam, response } = newResponseOutparam();
       const call = Promise.resolve().then(() => handler.handle!(incoming, outparam));
       // the guest may keep writing the body after it set the response: the call's end is the request's end
@@ -352,10 +376,12 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
           await result.body?.cancel().catch(() => {});
           result = plain(500, 'Internal Server Error');
         } else if (!failure && pipe) {
-          // the head waits for the first bytes (or the end), so a guest that fails before writing
-          // any still gets a clean 500 (or 502) rather than a head whose body then breaks
+          // the head waits for the first bytes (or the end), so a body that is lost before the head
+          // goes (the guest failed, or returned without finishing it) is a clean 500 (or 502) on
+          // every server, not a head and a cut connection: Deno's, Bun's and workerd's servers send
+          // the head as soon as they have the Response
           await Promise.race([pipe.started(), ended, deadline.passed]);
-          const unstarted = pipe.bytesWritten === 0n && (pipe.state === 'failed' || (pipe.state === 'open' && outcome !== undefined));
+          const unstarted = pipe.state === 'failed' || (pipe.state === 'open' && outcome !== undefined);
           if (timedOut) {
             result = plain(504, 'Gateway Timeout');
           } else if (unstarted && !overLimit) {

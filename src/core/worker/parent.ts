@@ -10,6 +10,7 @@ import { type ValType, ResourceType } from '../abi/types.js';
 import type { ComponentModel } from '../binary/model.js';
 import { IsowasmError } from '../errors.js';
 import { DEFAULT_LIMITS } from '../limits.js';
+import { type WeakReference, finalizationRegistry, weakRef } from '../weak.js';
 import { HostImports } from '../link/host-imports.js';
 import { Instantiation, type LinkContext } from '../link/instantiate.js';
 import type { FuncItem, InstanceItem } from '../link/items.js';
@@ -26,7 +27,7 @@ import { ReplySlot, encode } from './wire.js';
 /** Proxies keep this object alive; when it is collected, nothing can call the worker any more. */
 const LIFE = Symbol('isowasm.worker');
 
-const orphans = new FinalizationRegistry<ParentBridge>((bridge) => bridge.terminate(null));
+const orphans = finalizationRegistry<ParentBridge>((bridge) => bridge.terminate(null));
 
 /**
  * Runs the component in a worker. Imports are checked here first, so a missing import fails
@@ -89,7 +90,7 @@ class ParentBridge {
    * What every proxy holds (weakly here: the finalization registry holds this bridge, and must
    * not hold what it watches); held strongly while calls are in flight.
    */
-  #life: WeakRef<object> | null = null;
+  #life: WeakReference<object> | null = null;
   #keep: object | null = null;
 
   constructor(platform: WorkerPlatform, afterCall: readonly (() => Promise<void> | void)[]) {
@@ -100,7 +101,7 @@ class ParentBridge {
 
   /** Sets the object every proxy keeps alive. */
   live(life: object): void {
-    this.#life = new WeakRef(life);
+    this.#life = weakRef(life);
   }
 
   // --- imports ---------------------------------------------------------------------------------

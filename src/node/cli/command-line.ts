@@ -5,7 +5,7 @@
  * (`isowasm run app.wasm --dir . -- args`), but only where that is unambiguous.
  */
 
-export type CommandName = 'run' | 'call' | 'inspect' | 'types' | 'serve';
+export type CommandName = 'run' | 'call' | 'inspect' | 'types' | 'serve' | 'bundle';
 
 /** A mistake in the command line: reported with the command's usage line, exit code 2. */
 export class UsageError extends Error {
@@ -59,6 +59,19 @@ export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionSpec[]
     { name: '--access-log', value: null, help: 'print one line per request to stdout: client, request line, status, bytes, time' },
   ],
   types: [{ name: '-o', value: 'DIR', help: 'write the declarations into DIR (default: beside the component)' }],
+  bundle: [
+    { name: '--target', value: 'workerd', help: 'the runtime to bundle for (workerd: Cloudflare Workers and workerd serve)' },
+    { name: '--out', value: 'DIR', help: 'where to write the bundle (default: <component>.workerd in the current directory): a new or empty directory, or a bundle written before, which is replaced' },
+    { name: '--addr', value: 'HOST:PORT', help: 'where config.capnp listens (default 127.0.0.1:8080)' },
+    ...GRANT_OPTIONS.filter((o) => o.name === '--env' || o.name === '--allow-http' || o.name === '--config').map((o) => o.name === '--env'
+      ? { ...o, help: 'set an environment variable (--env K reads K from the worker\'s env bindings, vars or secrets, at its first request)' }
+      : o),
+    { name: '--max-body', value: 'SIZE', help: 'the longest request body (10MB, 512KB); longer ones get 413' },
+    // serve's other grants, accepted only to say why workerd can't have them
+    { name: '--dir', value: 'HOST::GUEST', help: 'refused: workerd has no host directories to preopen' },
+    { name: '--allow-socket', value: 'HOST:PORT', help: 'refused: workerd offers a guest no TCP/UDP sockets' },
+    { name: '--imports', value: 'MODULE.js', help: 'refused: add host imports to the generated worker.js by hand' },
+  ],
 };
 
 /** A parsed command line: the options (values by name, in order), the file, and what follows it. */
@@ -146,6 +159,7 @@ const SHAPES: Readonly<Record<CommandName, string>> = {
   inspect: 'isowasm inspect <component.wasm>',
   types: 'isowasm types [-o DIR] <component.wasm>',
   serve: 'isowasm serve [options] <component.wasm>',
+  bundle: 'isowasm bundle --target workerd [--out DIR] [options] <component.wasm>',
 };
 
 /** The one-line usage of a command. */

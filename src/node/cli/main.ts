@@ -6,10 +6,12 @@
  *   isowasm inspect app.wasm                             imports, exports, capabilities
  *   isowasm types [-o dir] app.wasm                      a .d.ts for its exports and imports
  *   isowasm serve [options] app.wasm                     serve a wasi:http component, like `wasmtime serve`
+ *   isowasm bundle --target workerd [--out DIR] app.wasm a workerd / Cloudflare Workers bundle
  *   isowasm help [command] | --help | version | --version
  *
  * Exit codes: the guest's when it gives one, 1 when something fails, 2 for a bad command line.
  */
+import { bundle } from './bundle.js';
 import { call } from './call.js';
 import { type CommandLine, type CommandName, UsageError, parseCommandLine, usageLine } from './command-line.js';
 import { inspect } from './inspect.js';
@@ -70,6 +72,9 @@ async function dispatch(argv: readonly string[], parsed: { line: CommandLine | n
       process.stdout.write(`${await inspect(line)}\n`);
       return 0;
     case 'serve': return serve(line);
+    case 'bundle':
+      process.stdout.write(`${await bundle(line)}\n`);
+      return 0;
     case 'types':
       process.stdout.write(`${await types(line)}\n`);
       return 0;

@@ -1,13 +1,14 @@
 /** The help texts: `isowasm help`, `isowasm help <command>`, `isowasm <command> --help`. */
 import { COMMAND_OPTIONS, type CommandName, type OptionSpec, usageLine } from './command-line.js';
 
-export const COMMANDS: readonly CommandName[] = ['run', 'serve', 'call', 'inspect', 'types'];
+export const COMMANDS: readonly CommandName[] = ['run', 'serve', 'call', 'inspect', 'types', 'bundle'];
 
 export const USAGE = `usage: isowasm <command> [options] <component.wasm> [args...]
 
 commands:
   run       run a command component (wasi:cli/run), like \`wasmtime run\`
   serve     serve a wasi:http component over HTTP, like \`wasmtime serve\`
+  bundle    write a wasi:http component as a workerd / Cloudflare Workers bundle
   call      call one exported function of a component
   inspect   print a component's imports, exports and the capabilities it would need
   types     write a .d.ts for a component's exports and the imports it expects
@@ -70,6 +71,12 @@ that grants each. It instantiates nothing.`,
   serve: `Serves a wasi:http/incoming-handler component over HTTP: a fresh instance per request (unless
 --instances says otherwise), with only what the options grant. It prints the URL it listens on, and
 SIGINT or SIGTERM shut it down gracefully: requests in flight finish, new ones get 503.`,
+  bundle: `Writes DIR/ for workerd and Cloudflare Workers, which refuse to compile Wasm from bytes:
+the component's core modules as core-<key>.wasm (imported as compiled modules), the component
+without them (component.bin), a copy of isowasm's browser build (isowasm/), a worker.js that
+answers fetch through createFetchHandler with the grants the options give, a config.capnp
+(npx workerd serve DIR/config.capnp) and a wrangler.jsonc (npx wrangler deploy -c
+DIR/wrangler.jsonc). Nothing is resolved from npm at deploy time. Deno and Bun need no bundle.`,
   types: `Writes <component.wasm>.d.ts (beside the component, or in DIR with -o) and prints its path: an
 Exports and an Imports interface in isowasm's JS conventions, for
 loadComponent<Exports, Imports>(...), which then types instance.exports and the imports option:

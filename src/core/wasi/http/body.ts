@@ -310,11 +310,17 @@ export class StreamSource implements InputSource {
   /** present only in asynchronous instances (io's InputStream waits only when it is there) */
   readonly wait?: () => Promise<void> | null;
 
-  constructor(stream: ReadableStream<Uint8Array> | null, options: StreamSourceOptions) {
+  /** `stream` may be the whole body, read already: a synchronous instance then reads it without waiting. */
+  constructor(stream: ReadableStream<Uint8Array> | Uint8Array | null, options: StreamSourceOptions) {
     this.#opts = options;
+    if (stream instanceof Uint8Array) {
+      if (stream.length > 0) this.#buf.push(stream);
+      this.#buffered = stream.length;
+      stream = null;
+    }
     this.#reader = stream ? stream.getReader() : null;
     if (!this.#reader) {
-      // no body: the end, at once (not an endless run of empty reads)
+      // no body, or all of it given: the end comes right after what is buffered (not an endless run of empty reads)
       this.#done = true;
       this.#finish(null);
     }

@@ -406,7 +406,7 @@ export class IncomingBody {
    * `trailers`, where the server adapter has them (Node's does), gives the trailer fields once the
    * body has ended; without it a complete body has none (fetch hands over no trailers).
    */
-  constructor(token: typeof INTERNAL, body: ReadableStream<Uint8Array> | null, options: StreamSourceOptions & { readonly trailers?: TrailerSource }) {
+  constructor(token: typeof INTERNAL, body: ReadableStream<Uint8Array> | Uint8Array | null, options: StreamSourceOptions & { readonly trailers?: TrailerSource }) {
     internalOnly(token, 'incoming-body');
     this.#async = options.async;
     this.#src = new StreamSource(body, {
@@ -528,7 +528,8 @@ export interface IncomingRequestInit {
   readonly scheme: Scheme | undefined;
   readonly authority: string | undefined;
   readonly headers: Fields;
-  readonly body: ReadableStream<Uint8Array> | null;
+  /** the body as it arrives, or all of it read already (for a synchronous instance) */
+  readonly body: ReadableStream<Uint8Array> | Uint8Array | null;
   /** the instance waits with JSPI (body reads suspend the guest) */
   readonly async: boolean;
   /** the body's trailers, read once it has ended (where the server adapter has them) */
