@@ -1,6 +1,6 @@
 // Bundles tsc's output (build/src) into dist/: one ESM file per public entry point, with shared
 // chunks. Types come from tsc's declarations, copied to dist/types by scripts/copy-types.mjs.
-// idb-keyval (the IndexedDB volume's store) is bundled in: the browser build must load in a plain
+// idb-keyval (the IndexedDB volume's store) and comlink (runInWorker's calls) are bundled in: the browser build must load in a plain
 // page with no bundler and no import map, and the package then has no runtime dependencies.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 
@@ -15,6 +15,9 @@ export default {
     // the 'worker' strategy's workers load these modules by their own URL: entries keep it stable
     'worker.node': 'build/src/node/worker.js',
     'worker.browser': 'build/src/browser/worker.js',
+    // runInWorker's workers likewise
+    'run-worker.node': 'build/src/node/run-in-worker.js',
+    'run-worker.browser': 'build/src/browser/run-in-worker.js',
   },
   output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
   external: (id) => id.startsWith('node:'),

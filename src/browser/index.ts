@@ -14,3 +14,6 @@ export {
 } from '../core/host/volume.js';
 export { wasiHost } from '../core/wasi/index.js';
 export { capabilityNeeds } from '../core/host/needs.js';
+export { runInWorker } from './run-in-worker.js';
+export { transfer } from '../core/offload/client.js';
+export type { RunInWorkerOptions, WorkerInstance } from '../core/offload/client.js';

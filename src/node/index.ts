@@ -24,3 +24,7 @@ export {
   createRequestListener, serve, accessLogLine, type AccessLogEntry, type RequestHandler, type RequestListenerOptions, type ServeOptions, type Served,
 } from './http.js';
 export { createFetchHandler, type FetchHandler, type FetchHandlerOptions, type HttpComponent, type InstancePolicy, type RequestLimits } from '../core/http/index.js';
+export { runInWorker } from './run-in-worker.js';
+export { transfer } from '../core/offload/client.js';
+export type { RunInWorkerOptions, WorkerInstance } from '../core/offload/client.js';
+export { readComponentBytes } from './load.js';

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type Component, type ComponentSource, IsowasmError, type LoadOptions, loadComponent as loadCore } from '../core/index.js';
+import { type Component, type ComponentSource, IsowasmError, type LoadOptions, loadComponent as loadCore, readSource } from '../core/index.js';
+import { checkIntegrity } from '../core/integrity.js';
+import { describeSource } from '../core/load.js';
 import { nodePlatform } from './platform.js';
 
 /**
@@ -20,14 +22,31 @@ import { nodePlatform } from './platform.js';
 export async function loadComponent<E = Record<string, any>, I = Record<string, unknown>>(source: ComponentSource, given: LoadOptions = {}): Promise<Component<E, I>> {
   const options: LoadOptions = { ...given, platform: given.platform ?? nodePlatform };
   const path = localPath(source);
-  if (path === null) return loadCore<E, I>(source, options);
-  let bytes: Uint8Array;
+  return loadCore<E, I>(path === null ? source : await readFileBytes(path), options);
+}
+
+/**
+ * A component's bytes from any source `loadComponent` takes in Node (file paths too), checked
+ * against `options.integrity` when given.
+ *
+ * @example
+ * ```ts
+ * const bytes = await readComponentBytes('./app.wasm', { integrity: 'sha256-...' });
+ * ```
+ */
+export async function readComponentBytes(source: ComponentSource, options: LoadOptions = {}): Promise<Uint8Array> {
+  const path = localPath(source);
+  const bytes = path === null ? await readSource(source, options) : await readFileBytes(path);
+  if (options.integrity !== undefined) await checkIntegrity(bytes, options.integrity, path === null ? describeSource(source) : `the component file ${path}`);
+  return bytes;
+}
+
+async function readFileBytes(path: string): Promise<Uint8Array> {
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (e) {
     throw new IsowasmError('LOAD_FAILED', `could not read the component file ${path}: ${(e as Error).message}`, { cause: e });
   }
-  return loadCore<E, I>(bytes, options);
 }
 
 function localPath(source: ComponentSource): string | null {
