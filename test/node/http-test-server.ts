@@ -40,6 +40,18 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/** The version `/wasm-current` serves (set by `/wasm-switch?version=`). */
+let wasmVersion = 'v1';
+
+/** `bytes` with a custom section `isowasm-test-version` holding `version` appended. */
+function withVersionSection(bytes: Uint8Array, version: string): Uint8Array {
+  const name = Buffer.from('isowasm-test-version');
+  const payload = Buffer.from(version);
+  const content = Buffer.concat([Buffer.from([name.length]), name, payload]);
+  if (content.length > 127) throw new Error('the version is too long for this test section');
+  return Buffer.concat([bytes, Buffer.from([0, content.length]), content]);
+}
+
 async function route(req: IncomingMessage, res: ServerResponse, url: URL, prefix: string, log: string[]): Promise<void> {
   const q = url.searchParams;
   switch (url.pathname.slice(prefix.length)) {
@@ -127,6 +139,25 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, prefix
       const bytes = await readFile(`build/fixtures/${name}.wasm`);
       res.writeHead(200, { 'content-type': 'application/wasm', 'content-length': String(bytes.length), etag, 'cache-control': 'no-cache' });
       res.end(bytes);
+      return;
+    }
+    case '/wasm-current': {
+      // the http-server fixture as version `wasmVersion` (a custom section naming it makes the
+      // bytes differ), with that version as its ETag, and 304 to a request that has it
+      const etag = `"${wasmVersion}"`;
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { etag });
+        res.end();
+        return;
+      }
+      const bytes = withVersionSection(await readFile('build/fixtures/http-server.wasm'), wasmVersion);
+      res.writeHead(200, { 'content-type': 'application/wasm', 'content-length': String(bytes.length), etag, 'cache-control': 'no-cache' });
+      res.end(bytes);
+      return;
+    }
+    case '/wasm-switch': {
+      wasmVersion = q.get('version') ?? 'v1';
+      res.end(wasmVersion);
       return;
     }
     case '/cut': {

@@ -1,0 +1,42 @@
+/**
+ * The module Service Worker of service-worker.test.ts: serves the http-server fixture (from the
+ * test routes, which version it with an ETag) for its paths (/echo, /count, /throw), and answers
+ * the page's questions about its state over postMessage.
+ */
+import { serveFromServiceWorker } from '../../../src/browser/index.js';
+
+interface FetchEvent extends Event { request: Request; respondWith(r: Response): void }
+interface Scope {
+  registration: { scope: string };
+  addEventListener(type: 'message', h: (e: MessageEvent) => void): void;
+  addEventListener(type: 'fetch', h: (e: FetchEvent) => void): void;
+}
+const scope = globalThis as unknown as Scope;
+const loadErrors: string[] = [];
+
+const server = serveFromServiceWorker({
+  component: '/__http/wasm-current',
+  // the guest's own paths, as it would serve them on a server
+  routes: ['/echo', '/count', '/throw'],
+  capabilities: { stdio: { stderr: null } },
+  instances: { warm: 1 },
+  onLoadError: (error) => loadErrors.push(String(error)),
+});
+
+// the controlled page the test opens (the dev server has no such file); added after the server's
+// listener, which must see navigations (a listener that answers stops the others)
+scope.addEventListener('fetch', (e) => {
+  if (new URL(e.request.url).pathname.endsWith('/scope/page.html')) e.respondWith(new Response('<!doctype html><title>controlled</title>', { headers: { 'content-type': 'text/html', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-opener-policy': 'same-origin' } }));
+});
+
+scope.addEventListener('message', (e) => {
+  const port = e.ports[0]!;
+  if (e.data === 'errors?') {
+    port.postMessage(loadErrors);
+    return;
+  }
+  server.ready.then(
+    () => port.postMessage({ ready: true, version: server.version, jspi: typeof (WebAssembly as unknown as { Suspending?: unknown }).Suspending === 'function' }),
+    (err: unknown) => port.postMessage({ ready: false, error: String(err) }),
+  );
+});
