@@ -14,6 +14,11 @@ export {
 } from '../core/host/volume.js';
 export { processStdin } from './stdio.js';
 export { createNodeSocketBackend } from './sockets.js';
+export { createMemoryKeyValue, type SyncKeyValueStore, type SyncKeyValueBucket } from '../core/host/key-values/memory.js';
+export {
+  KeyValueError, isKeyValueStore, DEFAULT_KEY_VALUE_LIMITS, type KeyValueStore, type KeyValueBucket, type KeyValueLimits, type KeyPage,
+  type SwapResult, type Awaitable,
+} from '../core/host/key-value.js';
 export { wasiHost } from '../core/wasi/index.js';
 export { SocketAllowList } from '../core/host/socket-policy.js';
 export { capabilityNeeds } from '../core/host/needs.js';

@@ -1,0 +1,132 @@
+/**
+ * An in-memory key-value store: buckets of JS maps, synchronous, in every environment. What it
+ * holds lives as long as the store object (share one store between instances to share state).
+ */
+import {
+  addToCounter, counterBytes, type KeyPage, type KeyValueBucket, type KeyValueStore, sameBytes, type SwapResult,
+} from '../key-value.js';
+
+/**
+ * A synchronous bucket: the `KeyValueBucket` contract with plain return values.
+ *
+ * @example
+ * ```ts
+ * const b: SyncKeyValueBucket = createMemoryKeyValue().open('notes');
+ * b.set('a', new Uint8Array([1]));
+ * b.get('a'); // Uint8Array [1]
+ * ```
+ */
+export interface SyncKeyValueBucket extends KeyValueBucket {
+  get(key: string): Uint8Array | undefined;
+  set(key: string, value: Uint8Array): void;
+  delete(key: string): void;
+  exists(key: string): boolean;
+  listKeys(cursor: string | undefined, limit: number): KeyPage;
+  increment(key: string, delta: bigint): bigint;
+  compareAndSwap(key: string, expected: Uint8Array | undefined, value: Uint8Array): SwapResult;
+  getMany(keys: readonly string[]): (Uint8Array | undefined)[];
+  setMany(entries: readonly (readonly [string, Uint8Array])[]): void;
+  deleteMany(keys: readonly string[]): void;
+}
+
+/**
+ * A synchronous store (memory, SQLite): an instance granted only such stores may stay synchronous.
+ *
+ * @example
+ * ```ts
+ * const store: SyncKeyValueStore = createMemoryKeyValue();
+ * store.open('counts').increment('visits', 1n); // 1n
+ * ```
+ */
+export interface SyncKeyValueStore extends KeyValueStore {
+  readonly async: false;
+  open(name: string): SyncKeyValueBucket;
+  close?(): void;
+}
+
+class MemoryBucket implements SyncKeyValueBucket {
+  readonly name: string;
+  readonly #map = new Map<string, Uint8Array>();
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  get(key: string): Uint8Array | undefined {
+    const v = this.#map.get(key);
+    // a copy: the caller may change what it got without changing the store
+    return v === undefined ? undefined : v.slice();
+  }
+
+  set(key: string, value: Uint8Array): void {
+    this.#map.set(key, value.slice());
+  }
+
+  delete(key: string): void {
+    this.#map.delete(key);
+  }
+
+  exists(key: string): boolean {
+    return this.#map.has(key);
+  }
+
+  listKeys(cursor: string | undefined, limit: number): KeyPage {
+    // keys in code-unit order after the cursor: pages stay complete while others write
+    const after = [...this.#map.keys()].filter((k) => cursor === undefined || k > cursor).sort();
+    const keys = after.slice(0, limit);
+    return { keys, cursor: after.length > limit ? keys[keys.length - 1] : undefined };
+  }
+
+  increment(key: string, delta: bigint): bigint {
+    const n = addToCounter(this.#map.get(key), delta, key);
+    this.#map.set(key, counterBytes(n));
+    return n;
+  }
+
+  compareAndSwap(key: string, expected: Uint8Array | undefined, value: Uint8Array): SwapResult {
+    const current = this.#map.get(key);
+    if (!sameBytes(current, expected)) return { swapped: false, current: current?.slice() };
+    this.#map.set(key, value.slice());
+    return { swapped: true };
+  }
+
+  getMany(keys: readonly string[]): (Uint8Array | undefined)[] {
+    return keys.map((k) => this.get(k));
+  }
+
+  setMany(entries: readonly (readonly [string, Uint8Array])[]): void {
+    for (const [k, v] of entries) this.set(k, v);
+  }
+
+  deleteMany(keys: readonly string[]): void {
+    for (const k of keys) this.#map.delete(k);
+  }
+}
+
+/**
+ * A key-value store in memory (every platform): synchronous, shared by every instance granted it,
+ * gone with the store object.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryKeyValue } from 'isowasm';
+ * const store = createMemoryKeyValue();
+ * await component.instantiate({ capabilities: { kv: { buckets: { cache: store } } } });
+ * store.open('cache').get('greeting'); // what the guest stored
+ * ```
+ */
+export function createMemoryKeyValue(): SyncKeyValueStore {
+  const buckets = new Map<string, MemoryBucket>();
+  return {
+    async: false,
+    open(name: string): SyncKeyValueBucket {
+      if (typeof name !== 'string') throw new TypeError('KeyValueStore.open(name): name must be a string');
+      let b = buckets.get(name);
+      if (!b) {
+        b = new MemoryBucket(name);
+        buckets.set(name, b);
+      }
+      return b;
+    },
+  };
+}
