@@ -12,6 +12,7 @@ export {
   VolumeError, isVolume, type Volume, type VolumePath, type VolumeStat, type VolumeDirEntry, type VolumeEntryType, type VolumeWalk,
   type VolumeTimeUpdate, type FilesystemErrorCode,
 } from '../core/host/volume.js';
+export { createSqliteKeyValue, type SqliteKeyValueOptions, type SqliteKeyValueStore } from './key-values.js';
 export { processStdin } from './stdio.js';
 export { createNodeSocketBackend } from './sockets.js';
 export { createMemoryKeyValue, type SyncKeyValueStore, type SyncKeyValueBucket } from '../core/host/key-values/memory.js';
