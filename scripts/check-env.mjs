@@ -18,5 +18,10 @@ try {
 } catch {
   missing.push('clang, lld and wasi-libc for the C guest fixtures: `apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32` (Debian)');
 }
+try {
+  execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+} catch {
+  missing.push('redis-server for the Redis key-value suite (the tests start their own on 127.0.0.1): `apt-get install -y redis-server` (Debian)');
+}
 for (const m of missing) console.error(`npm test: missing ${m}`);
 process.exit(missing.length ? 1 : 0);

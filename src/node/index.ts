@@ -13,6 +13,7 @@ export {
   type VolumeTimeUpdate, type FilesystemErrorCode,
 } from '../core/host/volume.js';
 export { createSqliteKeyValue, type SqliteKeyValueOptions, type SqliteKeyValueStore } from './key-values.js';
+export { createRedisKeyValue, type RedisKeyValueOptions, type RedisKeyValueStore, type RedisCommandClient } from './redis.js';
 export { processStdin } from './stdio.js';
 export { createNodeSocketBackend } from './sockets.js';
 export { createMemoryKeyValue, type SyncKeyValueStore, type SyncKeyValueBucket } from '../core/host/key-values/memory.js';

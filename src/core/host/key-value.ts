@@ -68,8 +68,9 @@ export interface KeyValueBucket {
   delete(key: string): Awaitable<void>;
   exists(key: string): Awaitable<boolean>;
   /**
-   * At most `limit` keys (a store may return fewer, and Redis now and then a few more), in an
-   * order of the store's choosing, starting where `cursor` (from the previous page) says.
+   * At most `limit` keys (a store may return fewer, even none with a cursor for more), in an
+   * order of the store's choosing, starting where `cursor` (from the previous page) says. A key
+   * present throughout a listing is given at least once.
    */
   listKeys(cursor: string | undefined, limit: number): Awaitable<KeyPage>;
   /**
