@@ -7,6 +7,7 @@ export { browserPlatform } from './platform.js';
 export { browserWasi } from './wasi.js';
 export { browserWorkers } from './worker.js';
 export { createIndexedDbVolume, type IndexedDbVolume, type IndexedDbVolumeOptions } from './volumes.js';
+export { createIndexedDbKeyValue, type IndexedDbKeyValueStore } from './key-values.js';
 export { createMemoryVolume, type MemoryVolumeOptions } from '../core/host/volumes/memory.js';
 export {
   VolumeError, isVolume, type Volume, type VolumePath, type VolumeStat, type VolumeDirEntry, type VolumeEntryType, type VolumeWalk,
