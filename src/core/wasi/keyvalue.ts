@@ -77,7 +77,8 @@ interface KvEnv {
 
 
 function checkKey(env: KvEnv, key: string): void {
-  if (key.length > env.limits.maxKeyBytes && utf8Length(key) > env.limits.maxKeyBytes) {
+  // a UTF-16 unit is at most 3 UTF-8 bytes: count only keys that might be over
+  if (key.length * 3 > env.limits.maxKeyBytes && utf8Length(key) > env.limits.maxKeyBytes) {
     throw other(`the key is longer than ${env.limits.maxKeyBytes} bytes (capabilities.kv.limits.maxKeyBytes)`);
   }
 }
