@@ -10,7 +10,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
+import { loadComponent } from '../../src/index.node.js';
 import { createRedisKeyValue } from '../../src/node/redis.js';
+import { readFixture } from '../harness/fixtures.js';
 import { equal, ok, rejects, throws } from '../harness/assert.js';
 import { after, before, describe, it } from '../harness/test-api.js';
 import { testKeyValue } from '../shared/key-value-suite.js';
@@ -111,6 +113,23 @@ describe('createRedisKeyValue', () => {
       ok(pages >= 30, `${pages} pages`);
     } finally {
       await store.close();
+    }
+  });
+
+  it('guests in worker threads (strategy worker, the host side here) x 100 increments each: exact', async () => {
+    const component = await loadComponent(await readFixture('kv-guest'));
+    const prefix = `w${Date.now()}:`;
+    const stores = [0, 1].map(() => createRedisKeyValue({ url, prefix }));
+    const instances = await Promise.all([0, 1, 2, 3].map((i) => component.instantiate({ strategy: 'worker', capabilities: { kv: { buckets: { race: stores[i % 2]! } } } })));
+    try {
+      equal(instances[0]!.strategy, 'worker');
+      await Promise.all(instances.map(async ({ exports }) => {
+        for (let i = 0; i < 100; i++) await exports['test:kvguest/api'].increment('race', 'hits', 1n, 1);
+      }));
+      equal(await instances[0]!.exports['test:kvguest/api'].increment('race', 'hits', 0n, 1), 400n);
+    } finally {
+      for (const inst of instances) await inst.terminate();
+      for (const s of stores) await s.close();
     }
   });
 
