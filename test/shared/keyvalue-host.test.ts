@@ -112,6 +112,23 @@ describe('wasi:keyvalue host', () => {
     equal(dec.decode(ns[`wasi:keyvalue/store${D2}`].open('old').get('n')), '5');
   });
 
+  it('a component built for the earlier draft links and runs: u64 increment and cursors, beside jco', async () => {
+    const component = await fixtureComponent('kv-draft');
+    const store = createMemoryKeyValue();
+    const b = store.open('old');
+    for (let i = 0; i < 2500; i++) b.set(`k${i}`, enc.encode('v'));
+    const { exports } = await component.instantiate({ platform: await platformValue(), capabilities: { kv: { buckets: { old: store } } } });
+    equal(exports.count('old', 'n', 7), 7n);
+    equal(exports.count('old', 'n', 3), 10n);
+    // 2501 keys: three pages of the default 1000, two u64 cursors
+    equal(exports.listCount('old'), 2501);
+    const jcoStore = createMemoryKeyValue();
+    const served = Object.entries(host({ kv: { buckets: { old: jcoStore } } })).filter(([k]) => k.endsWith(D1)).map(([k, v]) => [k.slice(0, -D1.length), v]);
+    const jco = await jcoInstantiate('fixtures/kv-draft', Object.fromEntries(served));
+    equal(jco.count('old', 'n', 7), 7n);
+    equal(jco.listCount('old'), 1);
+  });
+
   it('bounds every size a guest controls: key, value, batch, bucket name, open handles', () => {
     const ns = host({ kv: { buckets: { '*': createMemoryKeyValue() }, limits: { maxKeyBytes: 8, maxValueBytes: 4, maxBatch: 2, maxOpenBuckets: 3 } } });
     const store = ns[`wasi:keyvalue/store${D2}`];
