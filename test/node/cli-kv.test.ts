@@ -1,9 +1,10 @@
 /**
  * `--kv` on the command line, spawned as a user runs it: `--kv PATH` puts every bucket in one
  * SQLite file (made with its directory), `--kv NAME=PATH` grants one bucket, what a call wrote is
- * there for the next process, and a bucket not granted is refused with the flag that grants it.
+ * there for the next process, and a bucket not granted is refused with the flag that grants it;
+ * `serve --kv` gives an HTTP guest state that outlives its per-request instances and the server.
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,5 +54,54 @@ describe('isowasm --kv', () => {
   it('inspect names --kv for a component importing wasi:keyvalue', () => {
     const r = cli(['inspect', guest]);
     ok(/kv: wasi:keyvalue\/store@0\.2\.0-draft2/.test(r.out) && r.out.includes('--kv PATH'), r.out);
+  });
+});
+
+describe('isowasm serve --kv', () => {
+  /** Starts `isowasm serve args`; resolves with its URL once it printed it. */
+  async function start(args: string[]): Promise<{ url: URL; child: ChildProcess; err: () => string }> {
+    const child = spawn(process.execPath, [`${root}bin/isowasm.js`, 'serve', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const url = await new Promise<URL>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no startup line in 30 s: ${err}`)), 30_000);
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = /on (http:\/\/\S+)/.exec(err);
+        if (m) {
+          clearTimeout(timer);
+          resolve(new URL(m[1]!));
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`isowasm serve exited with ${code}: ${err}`)));
+    });
+    return { url, child, err: () => err };
+  }
+  const stop = async (child: ChildProcess): Promise<void> => {
+    const done = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await done;
+  };
+
+  it('a counter in SQLite outlives the fresh instance of each request, and the server; ungranted buckets get 403', async () => {
+    const file = join(dir, 'serve', 'visits.sqlite');
+    const args = ['--port', '0', '--kv', `visits=${file}`, 'build/fixtures/http-kv.wasm'];
+    const first = await start(args);
+    try {
+      const visit = async (u: URL): Promise<string> => (await fetch(new URL('/visit?page=home', u))).text();
+      equal(await visit(first.url), '1');
+      equal(await visit(first.url), '2');
+      const denied = await fetch(new URL('/note', first.url));
+      equal(denied.status, 403);
+      equal(await denied.text(), 'access-denied');
+      ok(first.err().includes('--kv notes=PATH'), first.err());
+    } finally {
+      await stop(first.child);
+    }
+    const second = await start(args);
+    try {
+      equal(await (await fetch(new URL('/visit?page=home', second.url))).text(), '3');
+    } finally {
+      await stop(second.child);
+    }
   });
 });
