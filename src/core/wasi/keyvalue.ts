@@ -75,7 +75,6 @@ interface KvEnv {
   open: number;
 }
 
-
 function checkKey(env: KvEnv, key: string): void {
   // a UTF-16 unit is at most 3 UTF-8 bytes: count only keys that might be over
   if (key.length * 3 > env.limits.maxKeyBytes && utf8Length(key) > env.limits.maxKeyBytes) {
