@@ -123,6 +123,26 @@ export function testKeyValue(name: string, factory: KeyValueFactory): void {
       } while (cursor !== undefined);
     }));
 
+    it('a listing gives every key present throughout it, while others add and remove keys', withStore(async ({ store }) => {
+      const b = await store.open(fresh('churn'));
+      const kept = Array.from({ length: 60 }, (_, i) => `kept-${String(i).padStart(2, '0')}`);
+      await b.setMany(kept.map((k) => [k, bytes('1')]));
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      let round = 0;
+      do {
+        const page = await b.listKeys(cursor, 7);
+        for (const k of page.keys) seen.add(k);
+        cursor = page.cursor;
+        // between pages: keys come (before and after the cursor) and go
+        await b.set(`aaa-${round}`, bytes('x'));
+        await b.set(`zzz-${round}`, bytes('x'));
+        if (round > 0) await b.delete(`zzz-${round - 1}`);
+        round++;
+      } while (cursor !== undefined);
+      for (const k of kept) ok(seen.has(k), `${k} was listed`);
+    }));
+
     it('increment: a missing key counts as 0, the value is decimal text, non-counters and s64 overflow are refused', withStore(async ({ store }) => {
       const b = await store.open(fresh('incr'));
       equal(await b.increment('n', 5n), 5n);

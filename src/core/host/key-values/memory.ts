@@ -47,6 +47,8 @@ export interface SyncKeyValueStore extends KeyValueStore {
 class MemoryBucket implements SyncKeyValueBucket {
   readonly name: string;
   readonly #map = new Map<string, Uint8Array>();
+  /** the keys in order, made when a listing needs them and dropped when a key comes or goes */
+  #sorted: string[] | null = null;
 
   constructor(name: string) {
     this.name = name;
@@ -59,11 +61,16 @@ class MemoryBucket implements SyncKeyValueBucket {
   }
 
   set(key: string, value: Uint8Array): void {
-    this.#map.set(key, value.slice());
+    this.#put(key, value.slice());
   }
 
   delete(key: string): void {
-    this.#map.delete(key);
+    if (this.#map.delete(key)) this.#sorted = null;
+  }
+
+  #put(key: string, value: Uint8Array): void {
+    if (!this.#map.has(key)) this.#sorted = null;
+    this.#map.set(key, value);
   }
 
   exists(key: string): boolean {
@@ -72,21 +79,31 @@ class MemoryBucket implements SyncKeyValueBucket {
 
   listKeys(cursor: string | undefined, limit: number): KeyPage {
     // keys in code-unit order after the cursor: pages stay complete while others write
-    const after = [...this.#map.keys()].filter((k) => cursor === undefined || k > cursor).sort();
-    const keys = after.slice(0, limit);
-    return { keys, cursor: after.length > limit ? keys[keys.length - 1] : undefined };
+    const sorted = (this.#sorted ??= [...this.#map.keys()].sort());
+    let lo = 0;
+    if (cursor !== undefined) {
+      // the first key after the cursor
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sorted[mid]! <= cursor) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    const keys = sorted.slice(lo, lo + limit);
+    return { keys, cursor: lo + limit < sorted.length ? keys[keys.length - 1] : undefined };
   }
 
   increment(key: string, delta: bigint): bigint {
     const n = addToCounter(this.#map.get(key), delta, key);
-    this.#map.set(key, counterBytes(n));
+    this.#put(key, counterBytes(n));
     return n;
   }
 
   compareAndSwap(key: string, expected: Uint8Array | undefined, value: Uint8Array): SwapResult {
     const current = this.#map.get(key);
     if (!sameBytes(current, expected)) return { swapped: false, current: current?.slice() };
-    this.#map.set(key, value.slice());
+    this.#put(key, value.slice());
     return { swapped: true };
   }
 
@@ -99,7 +116,7 @@ class MemoryBucket implements SyncKeyValueBucket {
   }
 
   deleteMany(keys: readonly string[]): void {
-    for (const k of keys) this.#map.delete(k);
+    for (const k of keys) this.delete(k);
   }
 }
 
