@@ -13,7 +13,7 @@ export {
   VolumeError, isVolume, type Volume, type VolumePath, type VolumeStat, type VolumeDirEntry, type VolumeEntryType, type VolumeWalk,
   type VolumeTimeUpdate, type FilesystemErrorCode,
 } from '../core/host/volume.js';
-export { createMemoryKeyValue, type SyncKeyValueStore, type SyncKeyValueBucket } from '../core/host/key-values/memory.js';
+export { createMemoryKeyValue, type MemoryKeyValueOptions, type SyncKeyValueStore, type SyncKeyValueBucket } from '../core/host/key-values/memory.js';
 export {
   KeyValueError, isKeyValueStore, DEFAULT_KEY_VALUE_LIMITS, type KeyValueStore, type KeyValueBucket, type KeyValueLimits, type KeyPage,
   type SwapResult, type Awaitable,

@@ -15,7 +15,7 @@ export { DEFAULT_LOADER_LIMITS, type LoaderLimits } from './binary/limits.js';
 export type { ComponentModel } from './binary/model.js';
 export type { Capabilities, StdioGrant, PreopenGrant, OutputSink, InputSource, DenialReport, KeyValueGrant } from './host/capabilities.js';
 export type { KeyValueStore, KeyValueBucket, KeyValueLimits, KeyPage, SwapResult, Awaitable } from './host/key-value.js';
-export type { SyncKeyValueStore, SyncKeyValueBucket } from './host/key-values/memory.js';
+export type { SyncKeyValueStore, SyncKeyValueBucket, MemoryKeyValueOptions } from './host/key-values/memory.js';
 export type { Platform } from './platform.js';
 export type { WasiPlatform, WasiHost, WasiImportOptions, FetchAdapter } from './host/platform.js';
 export type { Grants, FilesystemPreopen, KeyValueBuckets } from './host/grants.js';

@@ -16,7 +16,7 @@ export { createSqliteKeyValue, type SqliteKeyValueOptions, type SqliteKeyValueSt
 export { createRedisKeyValue, type RedisKeyValueOptions, type RedisKeyValueStore, type RedisCommandClient } from './redis.js';
 export { processStdin } from './stdio.js';
 export { createNodeSocketBackend } from './sockets.js';
-export { createMemoryKeyValue, type SyncKeyValueStore, type SyncKeyValueBucket } from '../core/host/key-values/memory.js';
+export { createMemoryKeyValue, type MemoryKeyValueOptions, type SyncKeyValueStore, type SyncKeyValueBucket } from '../core/host/key-values/memory.js';
 export {
   KeyValueError, isKeyValueStore, DEFAULT_KEY_VALUE_LIMITS, type KeyValueStore, type KeyValueBucket, type KeyValueLimits, type KeyPage,
   type SwapResult, type Awaitable,

@@ -3,7 +3,7 @@
  * holds lives as long as the store object (share one store between instances to share state).
  */
 import {
-  addToCounter, counterBytes, type KeyPage, type KeyValueBucket, type KeyValueStore, sameBytes, type SwapResult,
+  addToCounter, counterBytes, KeyValueError, type KeyPage, type KeyValueBucket, type KeyValueStore, sameBytes, type SwapResult,
 } from '../key-value.js';
 
 /**
@@ -44,14 +44,41 @@ export interface SyncKeyValueStore extends KeyValueStore {
   close?(): void;
 }
 
+/**
+ * Options of `createMemoryKeyValue`.
+ *
+ * @example
+ * ```ts
+ * createMemoryKeyValue({ maxBytes: 16 * 1024 * 1024 });
+ * ```
+ */
+export interface MemoryKeyValueOptions {
+  /**
+   * The most the store may hold, keys (2 bytes a UTF-16 unit) and values counted, across its
+   * buckets (default 256 MiB): a write beyond it fails (the guest gets `error::other`) instead of
+   * exhausting the host's memory.
+   */
+  readonly maxBytes?: number;
+}
+
+/** What a store holds, shared by its buckets. */
+interface Usage {
+  bytes: number;
+  readonly max: number;
+}
+
+const entrySize = (key: string, value: Uint8Array): number => key.length * 2 + value.length + 32;
+
 class MemoryBucket implements SyncKeyValueBucket {
   readonly name: string;
   readonly #map = new Map<string, Uint8Array>();
+  readonly #usage: Usage;
   /** the keys in order, made when a listing needs them and dropped when a key comes or goes */
   #sorted: string[] | null = null;
 
-  constructor(name: string) {
+  constructor(name: string, usage: Usage) {
     this.name = name;
+    this.#usage = usage;
   }
 
   get(key: string): Uint8Array | undefined {
@@ -65,11 +92,19 @@ class MemoryBucket implements SyncKeyValueBucket {
   }
 
   delete(key: string): void {
-    if (this.#map.delete(key)) this.#sorted = null;
+    const old = this.#map.get(key);
+    if (old === undefined) return;
+    this.#map.delete(key);
+    this.#usage.bytes -= entrySize(key, old);
+    this.#sorted = null;
   }
 
   #put(key: string, value: Uint8Array): void {
-    if (!this.#map.has(key)) this.#sorted = null;
+    const old = this.#map.get(key);
+    const bytes = this.#usage.bytes - (old === undefined ? 0 : entrySize(key, old)) + entrySize(key, value);
+    if (bytes > this.#usage.max) throw new KeyValueError(`the memory store is full: it holds at most ${this.#usage.max} bytes (createMemoryKeyValue({ maxBytes }))`);
+    this.#usage.bytes = bytes;
+    if (old === undefined) this.#sorted = null;
     this.#map.set(key, value);
   }
 
@@ -122,7 +157,7 @@ class MemoryBucket implements SyncKeyValueBucket {
 
 /**
  * A key-value store in memory (every platform): synchronous, shared by every instance granted it,
- * gone with the store object.
+ * gone with the store object, holding at most `maxBytes` (256 MiB).
  *
  * @example
  * ```ts
@@ -132,7 +167,10 @@ class MemoryBucket implements SyncKeyValueBucket {
  * store.open('cache').get('greeting'); // what the guest stored
  * ```
  */
-export function createMemoryKeyValue(): SyncKeyValueStore {
+export function createMemoryKeyValue(options: MemoryKeyValueOptions = {}): SyncKeyValueStore {
+  const max = options.maxBytes ?? 256 * 1024 * 1024;
+  if (typeof max !== 'number' || !(max >= 0)) throw new TypeError('createMemoryKeyValue: maxBytes must be a non-negative number');
+  const usage: Usage = { bytes: 0, max };
   const buckets = new Map<string, MemoryBucket>();
   return {
     async: false,
@@ -140,7 +178,7 @@ export function createMemoryKeyValue(): SyncKeyValueStore {
       if (typeof name !== 'string') throw new TypeError('KeyValueStore.open(name): name must be a string');
       let b = buckets.get(name);
       if (!b) {
-        b = new MemoryBucket(name);
+        b = new MemoryBucket(name, usage);
         buckets.set(name, b);
       }
       return b;
