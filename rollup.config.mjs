@@ -20,7 +20,8 @@ export default {
     'run-worker.browser': 'build/src/browser/run-in-worker.js',
   },
   output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
-  external: (id) => id.startsWith('node:'),
+  // redis: an optional peer dependency of the Node build, loaded when a Redis store is made
+  external: (id) => id.startsWith('node:') || id === 'redis',
   plugins: [nodeResolve({ browser: true })],
   onwarn(warning, warn) {
     if (warning.code === 'SOURCEMAP_ERROR') return;

@@ -24,5 +24,10 @@ for (const name of ['deno', 'bun', 'workerd']) {
     missing.push(`${name} for the edge-runtime suite, not in node_modules/.bin: run \`npm install\` (a dev dependency; its install script must be allowed)`);
   }
 }
+try {
+  execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+} catch {
+  missing.push('redis-server for the Redis key-value suite (the tests start their own on 127.0.0.1): `apt-get install -y redis-server` (Debian)');
+}
 for (const m of missing) console.error(`npm test: missing ${m}`);
 process.exit(missing.length ? 1 : 0);

@@ -7,11 +7,17 @@ export { browserPlatform } from './platform.js';
 export { browserWasi } from './wasi.js';
 export { browserWorkers } from './worker.js';
 export { createIndexedDbVolume, type IndexedDbVolume, type IndexedDbVolumeOptions } from './volumes.js';
+export { createIndexedDbKeyValue, type IndexedDbKeyValueStore } from './key-values.js';
 export { createMemoryVolume, type MemoryVolumeOptions } from '../core/host/volumes/memory.js';
 export {
   VolumeError, isVolume, type Volume, type VolumePath, type VolumeStat, type VolumeDirEntry, type VolumeEntryType, type VolumeWalk,
   type VolumeTimeUpdate, type FilesystemErrorCode,
 } from '../core/host/volume.js';
+export { createMemoryKeyValue, type MemoryKeyValueOptions, type SyncKeyValueStore, type SyncKeyValueBucket } from '../core/host/key-values/memory.js';
+export {
+  KeyValueError, isKeyValueStore, DEFAULT_KEY_VALUE_LIMITS, type KeyValueStore, type KeyValueBucket, type KeyValueLimits, type KeyPage,
+  type SwapResult, type Awaitable,
+} from '../core/host/key-value.js';
 export { wasiHost } from '../core/wasi/index.js';
 export { capabilityNeeds } from '../core/host/needs.js';
 export { runInWorker } from './run-in-worker.js';

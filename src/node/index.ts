@@ -12,8 +12,15 @@ export {
   VolumeError, isVolume, type Volume, type VolumePath, type VolumeStat, type VolumeDirEntry, type VolumeEntryType, type VolumeWalk,
   type VolumeTimeUpdate, type FilesystemErrorCode,
 } from '../core/host/volume.js';
+export { createSqliteKeyValue, type SqliteKeyValueOptions, type SqliteKeyValueStore } from './key-values.js';
+export { createRedisKeyValue, type RedisKeyValueOptions, type RedisKeyValueStore, type RedisCommandClient } from './redis.js';
 export { processStdin } from './stdio.js';
 export { createNodeSocketBackend } from './sockets.js';
+export { createMemoryKeyValue, type MemoryKeyValueOptions, type SyncKeyValueStore, type SyncKeyValueBucket } from '../core/host/key-values/memory.js';
+export {
+  KeyValueError, isKeyValueStore, DEFAULT_KEY_VALUE_LIMITS, type KeyValueStore, type KeyValueBucket, type KeyValueLimits, type KeyPage,
+  type SwapResult, type Awaitable,
+} from '../core/host/key-value.js';
 export { wasiHost } from '../core/wasi/index.js';
 export { SocketAllowList } from '../core/host/socket-policy.js';
 export { capabilityNeeds } from '../core/host/needs.js';

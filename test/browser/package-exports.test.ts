@@ -13,7 +13,7 @@ import { describe, it } from '../harness/test-api.js';
 describe('the package by its name in Chromium (exports map, browser conditions)', () => {
   it("'isowasm' is the browser build: browserPlatform, IndexedDB volumes, no Node platform", () => {
     const names = Object.keys(isowasm);
-    ok(names.includes('browserPlatform') && names.includes('createIndexedDbVolume'), 'browser exports');
+    ok(names.includes('browserPlatform') && names.includes('createIndexedDbVolume') && names.includes('createIndexedDbKeyValue') && names.includes('createMemoryKeyValue'), 'browser exports');
     ok(!names.includes('nodePlatform') && !names.includes('createDirectoryVolume'), 'no Node exports');
   });
 

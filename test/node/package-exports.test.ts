@@ -16,7 +16,7 @@ describe('the package by its name (exports map, node condition)', () => {
     const resolved = import.meta.resolve('isowasm');
     assert.equal(resolved, new URL('dist/index.node.js', root).href);
     const isowasm = await import('isowasm');
-    for (const name of ['loadComponent', 'Component', 'IsowasmError', 'nodePlatform', 'nodeWasi', 'createMemoryVolume', 'createDirectoryVolume', 'wasiHost']) {
+    for (const name of ['loadComponent', 'Component', 'IsowasmError', 'nodePlatform', 'nodeWasi', 'createMemoryVolume', 'createDirectoryVolume', 'wasiHost', 'createMemoryKeyValue', 'createSqliteKeyValue', 'createRedisKeyValue']) {
       assert.ok(name in isowasm, `isowasm exports ${name}`);
     }
     const component = await isowasm.loadComponent(echo);

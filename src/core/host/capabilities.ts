@@ -3,6 +3,7 @@
  * WASI interface still links, and each call fails the way that interface reports a refusal.
  * Grants are per instance.
  */
+import type { KeyValueLimits, KeyValueStore } from './key-value.js';
 import type { Volume } from './volume.js';
 
 /** Receives what the guest writes to stdout or stderr. */
@@ -41,6 +42,22 @@ export interface PreopenGrant {
 }
 
 /**
+ * The `wasi:keyvalue` grant: bucket name -> the store that serves it (`'*'` serves every name not
+ * listed), and bounds on what the guest may ask.
+ *
+ * @example
+ * ```ts
+ * const kv: KeyValueGrant = { buckets: { notes: createMemoryKeyValue(), '*': './data/kv.sqlite' } };
+ * await component.instantiate({ capabilities: { kv } });
+ * ```
+ */
+export interface KeyValueGrant {
+  /** a store object, or (Node) the path of a SQLite file, one file holding every bucket */
+  readonly buckets: Readonly<Record<string, KeyValueStore | string>>;
+  readonly limits?: KeyValueLimits;
+}
+
+/**
  * What one instance may reach, deny by default: each field grants one capability, and whatever
  * is left out is refused (stdio, clocks and random excepted, which are granted unless `false`).
  *
@@ -72,6 +89,12 @@ export interface Capabilities {
   readonly fs?: { readonly preopens: Readonly<Record<string, string | Volume | PreopenGrant>> };
   /** Outgoing HTTP: allowed origins, e.g. `https://api.example.com`, `https://*.example.com`, `http://127.0.0.1:8080`. */
   readonly http?: { readonly allow: readonly string[] };
+  /**
+   * `wasi:keyvalue` (store, atomics, batch) buckets: `{ buckets: { name: store } }`; opening a
+   * bucket not named here (nor by `'*'`) fails with `access-denied`. Asynchronous stores
+   * (IndexedDB, Redis) make the instance asynchronous.
+   */
+  readonly kv?: KeyValueGrant;
   /** `wasi:config/store` values. */
   readonly config?: Readonly<Record<string, string>>;
   /**

@@ -5,6 +5,7 @@
  */
 import { IsowasmError } from '../errors.js';
 import type { Capabilities } from './capabilities.js';
+import { DEFAULT_KEY_VALUE_LIMITS, isKeyValueStore, type KeyValueLimits, type KeyValueStore } from './key-value.js';
 import { isVolume, type Volume } from './volume.js';
 
 /**
@@ -21,11 +22,27 @@ export interface FilesystemPreopen {
   readonly readOnly: boolean;
 }
 
+/**
+ * The `kv` grant resolved: bucket name -> store (paths opened by the platform), `'*'` for any
+ * other name, and the limits with their defaults filled in.
+ *
+ * @example
+ * ```ts
+ * const kv: KeyValueBuckets = { stores: new Map([['notes', createMemoryKeyValue()]]), limits: DEFAULT_KEY_VALUE_LIMITS };
+ * ```
+ */
+export interface KeyValueBuckets {
+  readonly stores: ReadonlyMap<string, KeyValueStore>;
+  readonly limits: Required<KeyValueLimits>;
+}
+
 /** An instance's grants, checked and resolved. */
 export interface Grants {
   readonly capabilities: Capabilities;
   /** the `fs` grant's preopens, each with its volume (host directories opened) */
   readonly preopens: readonly FilesystemPreopen[];
+  /** the `kv` grant's buckets (null: not granted) */
+  readonly kv: KeyValueBuckets | null;
   /** some grant is served asynchronously (HTTP, sockets, a volume that persists asynchronously): the instance must be too */
   readonly async: boolean;
 }
@@ -34,6 +51,7 @@ export interface Grants {
 export interface GrantPlatform {
   readonly name: string;
   directoryVolume?(hostPath: string, options: { readOnly: boolean }): Volume;
+  keyValueFile?(hostPath: string): KeyValueStore;
 }
 
 /**
@@ -48,9 +66,11 @@ export interface GrantPlatform {
 export function resolveGrants(caps: Capabilities, platform: GrantPlatform): Grants {
   if (typeof caps !== 'object' || caps === null) throw new TypeError('instantiate(): options.capabilities must be an object');
   const preopens = preopensFromGrant(caps.fs?.preopens, platform);
+  const kv = keyValueFromGrant(caps.kv, platform);
   // fetch, node:net, node:dgram and node:dns only answer asynchronously
-  const async = !!caps.http || !!caps.sockets || preopens.some((p) => p.volume.async === true);
-  return { capabilities: caps, preopens, async };
+  const async = !!caps.http || !!caps.sockets || preopens.some((p) => p.volume.async === true)
+    || (kv !== null && [...kv.stores.values()].some((s) => s.async));
+  return { capabilities: caps, preopens, kv, async };
 }
 
 /**
@@ -78,4 +98,42 @@ function preopensFromGrant(grant: unknown, platform: GrantPlatform): FilesystemP
     }
     return { guestPath, volume, readOnly };
   });
+}
+
+/**
+ * The `kv` grant's buckets. Each is a store object, or a string naming a SQLite file, which only
+ * platforms with `keyValueFile` (Node) can serve.
+ */
+function keyValueFromGrant(grant: unknown, platform: GrantPlatform): KeyValueBuckets | null {
+  if (grant === undefined) return null;
+  const shape = 'capabilities.kv must be { buckets: { name: store } } (a KeyValueStore, or in Node a SQLite file path; "*" for any name)';
+  if (typeof grant !== 'object' || grant === null) throw new TypeError(shape);
+  const { buckets, limits = {} } = grant as { buckets?: unknown; limits?: unknown };
+  if (typeof buckets !== 'object' || buckets === null) throw new TypeError(shape);
+  if (typeof limits !== 'object' || limits === null) throw new TypeError('capabilities.kv.limits must be an object of KeyValueLimits');
+  const resolved: Record<string, number> = { ...DEFAULT_KEY_VALUE_LIMITS };
+  for (const [k, v] of Object.entries(limits)) {
+    if (!(k in DEFAULT_KEY_VALUE_LIMITS)) throw new TypeError(`capabilities.kv.limits.${k} is not a key-value limit (${Object.keys(DEFAULT_KEY_VALUE_LIMITS).join(', ')})`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new TypeError(`capabilities.kv.limits.${k} must be a positive integer`);
+    resolved[k] = v;
+  }
+  const stores = new Map<string, KeyValueStore>();
+  // one store per path, so that '*' and a named bucket granted the same file share it
+  const files = new Map<string, KeyValueStore>();
+  for (const [name, s] of Object.entries(buckets)) {
+    const at = `capabilities.kv.buckets[${JSON.stringify(name)}]`;
+    if (typeof s === 'string') {
+      if (!platform.keyValueFile) {
+        throw new IsowasmError('UNSUPPORTED', `${at} names the file ${JSON.stringify(s)}, but the ${platform.name} platform has no key-value files: grant a store object instead (createMemoryKeyValue(), or createIndexedDbKeyValue(name) in browsers)`);
+      }
+      let store = files.get(s);
+      if (!store) {
+        store = platform.keyValueFile(s);
+        files.set(s, store);
+      }
+      stores.set(name, store);
+    } else if (isKeyValueStore(s)) stores.set(name, s);
+    else throw new TypeError(`${at} must be a KeyValueStore (createMemoryKeyValue(), createSqliteKeyValue(), createRedisKeyValue(), createIndexedDbKeyValue(), or your own) or a SQLite file path`);
+  }
+  return { stores, limits: resolved as Required<KeyValueLimits> };
 }

@@ -20,6 +20,7 @@ const TABLE: [RegExp, keyof Capabilities, boolean, string][] = [
   [/^wasi:clocks\//, 'clocks', true, 'capabilities.clocks (granted by default)'],
   [/^wasi:random\//, 'random', true, 'capabilities.random (granted by default)'],
   [/^wasi:config\//, 'config', false, 'capabilities.config = { key: "value" }'],
+  [/^wasi:keyvalue\//, 'kv', false, 'capabilities.kv = { buckets: { name: store } }  (CLI: --kv PATH or --kv NAME=PATH)'],
 ];
 
 /**

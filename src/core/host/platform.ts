@@ -7,6 +7,7 @@
 import type { IsowasmError } from '../errors.js';
 import type { Capabilities, OutputSink } from './capabilities.js';
 import type { Grants } from './grants.js';
+import type { KeyValueStore } from './key-value.js';
 import type { SocketBackend } from './socket-backend.js';
 import type { Volume } from './volume.js';
 
@@ -81,6 +82,11 @@ export interface WasiPlatform {
    * absent on platforms without host directories (browsers), where such grants are refused.
    */
   directoryVolume?(hostPath: string, options: { readOnly: boolean }): Volume;
+  /**
+   * The store serving `wasi:keyvalue` buckets granted by file path (`kv: { buckets: { '*':
+   * './data/kv.sqlite' } }`): SQLite in Node; absent elsewhere, where such grants are refused.
+   */
+  keyValueFile?(hostPath: string): KeyValueStore;
   /** what outgoing HTTP goes through (default: the global `fetch`) */
   readonly fetch?: FetchAdapter;
   /** what `wasi:sockets` goes through when granted (Node's node:net backend); absent: granting sockets is refused */

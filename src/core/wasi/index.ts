@@ -1,6 +1,6 @@
 /**
  * isowasm's WASI 0.2 host: builds one instance's imports from its resolved grants, one room per
- * WIT package (io, cli, clocks, random, filesystem, http, sockets, config), deny by default.
+ * WIT package (io, cli, clocks, random, filesystem, http, sockets, config, keyvalue), deny by default.
  * Every WASI 0.2 interface is present so any guest links; ungranted ones refuse each call the
  * way the interface reports a refusal, and the refusal is reported through `onDenied`.
  */
@@ -17,6 +17,7 @@ import { denyNamespaces } from './deny.js';
 import { filesystemNamespaces } from './filesystem/index.js';
 import { httpNamespaces } from './http/index.js';
 import { ioNamespaces } from './io.js';
+import { keyValueNamespaces } from './keyvalue.js';
 import { randomNamespaces } from './random.js';
 import { socketNamespaces } from './sockets/index.js';
 
@@ -50,6 +51,8 @@ function createWasiImports(platform: WasiPlatform, grants: Grants, options: Wasi
     // no grant: an empty preopen list (the guest links, and sees no filesystem)
     ...filesystemNamespaces(grants.preopens, ctx),
     ...configNamespaces(caps.config ?? {}),
+    // no grant: every open is refused with access-denied
+    ...keyValueNamespaces(grants.kv, ctx),
   };
   if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, platform.fetch ?? ((r) => fetch(r))));
   if (caps.sockets) {

@@ -30,6 +30,7 @@ export const GRANT_OPTIONS: readonly OptionSpec[] = [
   { name: '--allow-http', value: 'ORIGIN', help: 'allow outgoing HTTP to ORIGIN (https://api.example.com, https://*.example.com)' },
   { name: '--allow-socket', value: 'HOST:PORT', help: 'allow TCP/UDP to HOST:PORT (127.0.0.1:5432, db.internal:*)' },
   { name: '--config', value: 'K=V', help: 'a wasi:config/store value' },
+  { name: '--kv', value: 'PATH | NAME=PATH', help: 'wasi:keyvalue buckets in the SQLite file PATH (made if missing): every bucket name, or the bucket NAME only ("*=PATH" for a PATH holding =)' },
 ];
 
 export const IMPORTS_OPTION: OptionSpec = {

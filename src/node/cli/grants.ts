@@ -1,4 +1,4 @@
-/** The capabilities a command line grants: its `--dir`, `--env`, `--allow-*` and `--config` options. */
+/** The capabilities a command line grants: its `--dir`, `--env`, `--allow-*`, `--config` and `--kv` options. */
 import type { Capabilities, PreopenGrant } from '../../core/index.js';
 import { UsageError, type CommandLine } from './command-line.js';
 
@@ -33,6 +33,16 @@ export function grantsFrom(line: CommandLine, args: readonly string[], env: Node
     else if (env[v] !== undefined) vars[v] = env[v]!;
   }
   const config = Object.fromEntries(get('--config').map((v) => keyValue('--config', v, line.command)));
+  // --kv PATH: every bucket in one SQLite file; --kv NAME=PATH: that bucket (a path string in the
+  // grant, which Node opens as a SQLite file, one connection per file)
+  const buckets: Record<string, string> = {};
+  for (const v of get('--kv')) {
+    const eq = v.indexOf('=');
+    const [name, path] = eq < 0 ? ['*', v] : [v.slice(0, eq), v.slice(eq + 1)];
+    if (name === '' || path === '') throw new UsageError(`--kv takes PATH or NAME=PATH, not ${JSON.stringify(v)}`, line.command);
+    if (Object.hasOwn(buckets, name)) throw new UsageError(`--kv gives ${name === '*' ? 'a file for every bucket' : `the bucket ${JSON.stringify(name)}`} twice`, line.command);
+    buckets[name] = path;
+  }
   const allow = get('--allow-http');
   const sockets = get('--allow-socket');
   return {
@@ -41,5 +51,6 @@ export function grantsFrom(line: CommandLine, args: readonly string[], env: Node
     ...(allow.length ? { http: { allow: [...allow] } } : {}),
     ...(sockets.length ? { sockets: { allow: [...sockets] } } : {}),
     ...(Object.keys(config).length ? { config } : {}),
+    ...(Object.keys(buckets).length ? { kv: { buckets } } : {}),
   };
 }

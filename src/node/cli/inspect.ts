@@ -12,6 +12,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   sockets: '--allow-socket HOST:PORT',
   env: '--env K=V (and the arguments: everything after the component file)',
   config: '--config K=V',
+  kv: '--kv PATH (every bucket in one SQLite file) or --kv NAME=PATH',
   imports: '--imports MODULE.js (a JS module whose default export is the import object)',
 };
 

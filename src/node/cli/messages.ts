@@ -38,6 +38,11 @@ export function flagFor(d: DenialReport): string {
     }
     case 'env': return 'to allow it, add --env K=V';
     case 'config': return 'to allow it, add --config K=V';
+    case 'kv': {
+      const quoted = /the bucket (".*")$/.exec(d.detail)?.[1];
+      const name = quoted === undefined ? 'NAME' : JSON.parse(quoted) as string;
+      return `to allow it, add --kv ${name}=PATH (that bucket in the SQLite file PATH) or --kv PATH (every bucket)`;
+    }
     default: return `to allow it, grant ${d.grant}`;
   }
 }
