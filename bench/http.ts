@@ -4,7 +4,7 @@
  * process against servers each running in its own child process, all in the same run:
  *
  *   - plain node:http answering "hello\n" (the anchor every ratio is taken against)
- *   - test/fixtures/http-small (a 8 KB WAT handler), through isowasm's `serve`: a fresh instance
+ *   - test/fixtures/http-small (an 8 KB WAT handler), through isowasm's `serve`: a fresh instance
  *     per request (serve's default, one kept warm) and pooled
  *   - test/fixtures/http-handler (a 14 MB incomingHandler-style JS guest) the same two ways
  *   - test/fixtures/http-server (a 14 MB fetch-event JS guest: one request per instance, so fresh only)
