@@ -8,7 +8,8 @@
 //                                        { "world": "w", "stringEncoding": "utf16" }; "jco": false
 //                                        skips the jco reference, for components jco can't
 //                                        transpile, e.g. "stringEncoding": "compact-utf16", which
-//                                        is latin1+utf16)
+//                                        is latin1+utf16; "witDeps" as for guest.js below, for a
+//                                        world naming wasi:*)
 //   test/fixtures/<name>/main.c          a C program: clang (Debian's, with wasi-libc) builds a
 //                                        wasm32-wasi core module, the WASI preview1 command adapter
 //                                        makes it a wasi:cli/run component (an optional world.wit
@@ -87,6 +88,31 @@ async function buildComponent(name, key, make, jco = true) {
   if (jco) cpSync(join(dir, 'jco'), join(out, `${name}.jco`), { recursive: true });
 }
 
+/**
+ * A directory with `<p>/world.wit` and jco's WASI WIT of version `opts.witDeps` as deps/ (for
+ * worlds that name wasi:*); `opts.witVersion` renames it to another 0.2 patch. Removed by the
+ * caller once the component is built.
+ */
+function witWithDeps(entry, p, opts) {
+  const witPath = join(cache, `${entry}.wit`);
+  rmSync(witPath, { recursive: true, force: true });
+  mkdirSync(witPath, { recursive: true });
+  cpSync(join(p, 'world.wit'), join(witPath, 'world.wit'));
+  // jco ships wasi:http's WIT only as 0.2.12 and StarlingMonkey exports 0.2.10: "witVersion" renames it
+  cpSync(fileURLToPath(new URL(`../node_modules/@bytecodealliance/jco/lib/wit/builtin/${opts.witDeps}`, import.meta.url)), join(witPath, 'deps'), { recursive: true });
+  if (opts.witVersion) {
+    for (const f of readdirSync(join(witPath, 'deps'), { recursive: true })) {
+      const file = join(witPath, 'deps', String(f));
+      if (!file.endsWith('.wit')) continue;
+      // the engine's 0.2.10 world has some of what 0.2.12 marks unstable (sockets' error), and
+      // unstable items are left out: keep them all, the merge only needs the engine's to be there
+      const text = readFileSync(file, 'utf8').replace(/@unstable\([^)]*\)/g, '');
+      writeFileSync(file, text.replace(/(wasi:[a-z-]+(?:\/[a-z-]+)?@)0\.2\.\d+/g, `$1${opts.witVersion}`));
+    }
+  }
+  return witPath;
+}
+
 async function main() {
   const started = performance.now();
   let count = 0;
@@ -105,8 +131,20 @@ async function main() {
       const opts = JSON.parse(cfg);
       await buildComponent(entry, hash('core+wit', wat, wit, cfg), async () => {
         const core = await parse(wat);
-        const embedded = await componentEmbed({ binary: core, witSource: wit, world: opts.world, stringEncoding: opts.stringEncoding });
-        return componentNew(embedded);
+        if (!opts.witDeps) {
+          const embedded = await componentEmbed({ binary: core, witSource: wit, world: opts.world, stringEncoding: opts.stringEncoding });
+          return componentNew(embedded);
+        }
+        // a world naming wasi:* is embedded from a directory with the WASI WIT beside it, which
+        // jco reads through its WASI shim: that shim needs a preopen (this process only runs jco)
+        await import('./jco-preopen.mjs');
+        const witPath = witWithDeps(entry, p, opts);
+        try {
+          const embedded = await componentEmbed({ binary: core, witPath, world: opts.world, stringEncoding: opts.stringEncoding });
+          return await componentNew(embedded);
+        } finally {
+          rmSync(witPath, { recursive: true, force: true });
+        }
       }, opts.jco !== false);
       count++;
     } else if (statSync(p).isDirectory() && existsSync(join(p, 'guest.js')) && existsSync(join(p, 'world.wit'))) {
@@ -117,28 +155,7 @@ async function main() {
       await buildComponent(entry, hash('js', js, wit, cfg), async () => {
         const tmp = join(cache, `${entry}.tmp.wasm`);
         const jco = fileURLToPath(new URL('../node_modules/@bytecodealliance/jco/dist/jco.js', import.meta.url));
-        let witPath = join(p, 'world.wit');
-        if (opts.witDeps) {
-          // a world naming wasi:* packages needs their WIT; jco ships it by version
-          witPath = join(cache, `${entry}.wit`);
-          rmSync(witPath, { recursive: true, force: true });
-          mkdirSync(witPath, { recursive: true });
-          cpSync(join(p, 'world.wit'), join(witPath, 'world.wit'));
-          // jco ships wasi:http's WIT only as 0.2.12 and StarlingMonkey exports 0.2.10: "witVersion" renames it
-          for (const v of [opts.witDeps]) {
-            cpSync(fileURLToPath(new URL(`../node_modules/@bytecodealliance/jco/lib/wit/builtin/${v}`, import.meta.url)), join(witPath, 'deps'), { recursive: true });
-          }
-          if (opts.witVersion) {
-            for (const f of readdirSync(join(witPath, 'deps'), { recursive: true })) {
-              const file = join(witPath, 'deps', String(f));
-              if (!file.endsWith('.wit')) continue;
-              // the engine's 0.2.10 world has some of what 0.2.12 marks unstable (sockets' error), and
-              // unstable items are left out: keep them all, the merge only needs the engine's to be there
-              const text = readFileSync(file, 'utf8').replace(/@unstable\([^)]*\)/g, '');
-              writeFileSync(file, text.replace(/(wasi:[a-z-]+(?:\/[a-z-]+)?@)0\.2\.\d+/g, `$1${opts.witVersion}`));
-            }
-          }
-        }
+        const witPath = opts.witDeps ? witWithDeps(entry, p, opts) : join(p, 'world.wit');
         const args = ['--import', join(root, 'scripts/jco-preopen.mjs'), jco, 'componentize', join(p, 'guest.js'), '--wit', witPath, '-o', tmp];
         if (opts.world) args.push('--world-name', opts.world);
         if (opts.disable) args.push('--disable', ...opts.disable);

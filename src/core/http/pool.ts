@@ -75,7 +75,12 @@ export class InstancePool {
   #ready: Slot[] = [];
   #making = 0;
   #live = 0;
-  #waiting: (() => void)[] = [];
+  /**
+   * requests waiting, first come first served: each is handed a released or new spare instance
+   * directly (null: capacity freed, try again), so that a request arriving meanwhile can't take
+   * it first and leave a waiter behind again and again (p99 latency of a busy pool)
+   */
+  #waiting: ((slot: Slot | null) => void)[] = [];
   #closed = false;
 
   constructor(create: () => Promise<PooledInstance>, policy: InstancePolicy, defaultMax: number) {
@@ -119,7 +124,8 @@ export class InstancePool {
           throw e;
         }
       }
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+      const handed = await new Promise<Slot | null>((resolve) => this.#waiting.push(resolve));
+      if (handed) return handed;
     }
   }
 
@@ -128,6 +134,11 @@ export class InstancePool {
     slot.uses++;
     this.#refillLater();
     if (healthy && !this.#closed && slot.uses < this.#reuse) {
+      const waiter = this.#waiting.shift();
+      if (waiter) {
+        waiter(slot);
+        return;
+      }
       slot.timer = setTimeout(() => {
         const at = this.#idle.indexOf(slot);
         if (at >= 0) {
@@ -137,7 +148,6 @@ export class InstancePool {
       }, this.#idleMs);
       unref(slot.timer);
       this.#idle.push(slot);
-      this.#wakeOne();
       return;
     }
     this.#end(slot);
@@ -159,8 +169,9 @@ export class InstancePool {
         const slot: Slot = { instance, uses: 0, timer: undefined };
         if (this.#closed) this.#end(slot);
         else {
-          this.#ready.push(slot);
-          this.#wakeOne();
+          const waiter = this.#waiting.shift();
+          if (waiter) waiter(slot);
+          else this.#ready.push(slot);
         }
       }, () => {
         // a request's own instantiation reports the error; a spare that fails is not retried until then
@@ -179,16 +190,36 @@ export class InstancePool {
       clearTimeout(slot.timer);
       this.#end(slot);
     }
-    for (const w of this.#waiting.splice(0)) w();
+    for (const w of this.#waiting.splice(0)) w(null);
   }
 
   #end(slot: Slot): void {
     this.#live--;
     void slot.instance.terminate().catch(() => {});
-    this.#wakeOne();
+    this.#serveWaiter();
+  }
+
+  /**
+   * Capacity was freed: the longest waiter gets the new instance made in its place (a request
+   * arriving meanwhile finds the pool full and queues behind it). If making it fails, the waiter
+   * tries again itself, and so receives the error.
+   */
+  #serveWaiter(): void {
+    if (this.#closed || this.#waiting.length === 0 || this.#live >= this.#max) return;
+    const waiter = this.#waiting.shift()!;
+    const ready = this.#ready.shift();
+    if (ready) {
+      waiter(ready);
+      return;
+    }
+    this.#live++;
+    this.#create().then((instance) => waiter({ instance, uses: 0, timer: undefined }), () => {
+      this.#live--;
+      waiter(null);
+    });
   }
 
   #wakeOne(): void {
-    this.#waiting.shift()?.();
+    this.#waiting.shift()?.(null);
   }
 }
