@@ -14,7 +14,7 @@ import { formatResult, parseArgument, toJson } from '../../src/node/cli/values.j
 import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 
-function line(command: 'run' | 'call' | 'inspect', argv: string[]): { options: Record<string, readonly string[]>; file: string; rest: readonly string[] } {
+function line(command: 'run' | 'call' | 'inspect' | 'serve', argv: string[]): { options: Record<string, readonly string[]>; file: string; rest: readonly string[] } {
   const l = parseCommandLine(command, argv) as CommandLine;
   return { options: Object.fromEntries(l.options), file: l.file, rest: l.rest };
 }
@@ -39,8 +39,13 @@ describe('the command-line grammar', () => {
     deepEqual(line('run', ['app.wasm', '--dir', '--', 'y']), { options: {}, file: 'app.wasm', rest: ['--dir', '--', 'y'] }, 'a --dir without its value is no option');
   });
 
-  it('call and inspect: no options after the file', () => {
+  it('call: no options after the file (they are its arguments); serve and inspect take theirs after it too', () => {
     deepEqual(line('call', ['--json', 'app.wasm', 'f', '--json']), { options: { '--json': [''] }, file: 'app.wasm', rest: ['f', '--json'] });
+    deepEqual(line('serve', ['app.wasm', '--port', '8080', '--env=A=1']), { options: { '--port': ['8080'], '--env': ['A=1'] }, file: 'app.wasm', rest: [] });
+    deepEqual(line('serve', ['--port', '1', 'app.wasm', '--port', '2']), { options: { '--port': ['1', '2'] }, file: 'app.wasm', rest: [] });
+    deepEqual(line('inspect', ['app.wasm', 'extra']), { options: {}, file: 'app.wasm', rest: ['extra'] });
+    throws(() => parseCommandLine('serve', ['app.wasm', '--bogus']), { instanceOf: UsageError, message: /unknown option --bogus/ });
+    equal(JSON.stringify(parseCommandLine('serve', ['app.wasm', '--help'])), '{"help":"serve"}');
   });
 
   it('mistakes are UsageErrors naming the command', () => {

@@ -504,12 +504,24 @@ describe('isowasm serve', () => {
     ok(bad.err.includes('not a duration'), bad.err);
   });
 
-  it('a component that serves no HTTP exits 1 saying so; options after the file exit 2', () => {
+  it('a component that serves no HTTP exits 1 saying so; what is neither an option nor the file exits 2', () => {
     const r = cli(['serve', '--port', '0', adder]);
     equal(r.code, 1);
     ok(r.err.includes('wasi:http/incoming-handler'), r.err);
-    const late = cli(['serve', server, '--port', '0']);
-    equal(late.code, 2);
-    ok(late.err.includes('options go before the file'), late.err);
+    const extra = cli(['serve', server, 'other.wasm']);
+    equal(extra.code, 2);
+    ok(extra.err.includes('other.wasm is extra'), extra.err);
+  });
+
+  it('both argument orders: options after the file (isowasm serve app.wasm --port N), as the issue\'s examples write it', async () => {
+    const { url, child } = await start([server, '--port', '0', '--max-body', '4']);
+    try {
+      equal((await fetch(new URL('/echo', url), { method: 'POST', body: 'four' })).status, 200);
+      equal((await fetch(new URL('/echo', url), { method: 'POST', body: 'longer than four' })).status, 413);
+    } finally {
+      const done = exited(child);
+      child.kill('SIGTERM');
+      equal(await done, 0);
+    }
   });
 });

@@ -216,7 +216,7 @@ async function clearOut(out: string): Promise<void> {
 
 /** Writes the bundle; resolves to the directory, for the message. */
 export async function bundle(line: CommandLine): Promise<string> {
-  if (line.rest.length > 0) throw new UsageError(`isowasm bundle takes one component file; ${line.rest.join(' ')} ${line.rest.length === 1 ? 'is' : 'are'} extra (options go before the file)`, 'bundle');
+  if (line.rest.length > 0) throw new UsageError(`isowasm bundle takes one component file; ${line.rest.join(' ')} ${line.rest.length === 1 ? 'is' : 'are'} extra`, 'bundle');
   const target = line.options.get('--target')?.at(-1);
   if (target === undefined) throw new UsageError(`isowasm bundle needs --target (${TARGETS.join(', ')})`, 'bundle');
   if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`--target ${target} is not one of ${TARGETS.join(', ')} (Deno and Bun need no bundle: they load the .wasm as Node does)`, 'bundle');

@@ -188,6 +188,24 @@ export function parseCommandLine(command: CommandName, argv: readonly string[]):
   if (file === undefined) throw new UsageError(`isowasm ${command} needs a component file: ${SHAPES[command]}`, command);
   let rest = argv.slice(i + 1);
   if (command === 'run') rest = [...optionsAfterFile(rest, options)];
+  else if (command !== 'call') {
+    // commands whose component takes no arguments accept their options after the file too
+    // (`isowasm serve app.wasm --port 8080`): nothing there can belong to the guest
+    const left: string[] = [];
+    for (let j = 0; j < rest.length;) {
+      const a = rest[j]!;
+      if (a === '-h' || a === '--help') return { help: command };
+      if (!a.startsWith('-') || a === '-' || a === '--') {
+        left.push(a);
+        j++;
+        continue;
+      }
+      const t = readOption(command, rest, j, rest.length, true)!;
+      add(options, t);
+      j = t.next;
+    }
+    rest = left;
+  }
   return { command, options, file, rest };
 }
 

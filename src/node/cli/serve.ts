@@ -46,7 +46,7 @@ function instancePolicy(text: string | undefined): InstancePolicy | undefined {
 
 /** Serves until SIGINT or SIGTERM; resolves to the exit code once the server has closed. */
 export async function serve(line: CommandLine): Promise<number> {
-  if (line.rest.length > 0) throw new UsageError(`isowasm serve takes one component file; ${line.rest.join(' ')} ${line.rest.length === 1 ? 'is' : 'are'} extra (options go before the file)`, 'serve');
+  if (line.rest.length > 0) throw new UsageError(`isowasm serve takes one component file; ${line.rest.join(' ')} ${line.rest.length === 1 ? 'is' : 'are'} extra`, 'serve');
   const { hostname, port } = address(line);
   // serve() refuses a component that exports no wasi:http/incoming-handler, naming what it exports
   const component = await loadComponent(line.file);

@@ -15,7 +15,8 @@ commands:
   help      print this help, or a command's: isowasm help run
   version   print isowasm's version (also --version, -V)
 
-Options go before the component file; everything after the file belongs to the component.
+Options go before the component file; for run and call, everything after the file belongs to
+the component (serve, inspect, types and bundle take their options after the file too).
 A component gets nothing the options do not grant.`;
 
 const COLUMNS = 100;
