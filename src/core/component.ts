@@ -16,6 +16,8 @@ import type { Platform } from './platform.js';
 import { Instantiation, type LinkContext } from './link/instantiate.js';
 import { SuspendedCalls } from './abi/suspended.js';
 import { capMemories, PAGE_BYTES } from './binary/memory-cap.js';
+import { instrument } from './meter/instrument.js';
+import { Meter } from './meter/meter.js';
 import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
 import { type InstanceLimits, resolveLimits } from './limits.js';
 
@@ -159,6 +161,11 @@ export interface Instance<E = Record<string, any>> {
    * the instance's exports).
    */
   terminate(): Promise<void>;
+  /**
+   * The fuel the instance spent so far (with `limits.fuel` or `limits.timeoutMs`: one unit per
+   * function entry and loop iteration, the same in every engine; 0 without them).
+   */
+  readonly fuelConsumed?: number;
 }
 
 /**
@@ -186,8 +193,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   /** what instances get grants and workers from unless `instantiate` says otherwise */
   readonly #platform: Platform | null;
   #described: { imports: ItemDescription[]; exports: ItemDescription[] } | null = null;
-  /** the core modules compiled again with their memories capped, by the cap in pages */
-  readonly #capped = new Map<number, Promise<LinkContext>>();
+  /** the core modules compiled again with their memories capped and/or metered, by `${pages}:${metered}` */
+  readonly #variants = new Map<string, Promise<LinkContext>>();
 
   /** Use `loadComponent` or `Component.compile`. */
   private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array, platform: Platform | null) {
@@ -269,9 +276,13 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     return { ...served, ...imports };
   }
 
-  /** The link context whose core modules cap every memory they define at `maxPages` (compiled once per cap). */
-  #cappedLink(maxPages: number): Promise<LinkContext> {
-    let link = this.#capped.get(maxPages);
+  /**
+   * The link context whose core modules cap every memory they define at `maxPages` (null: as
+   * declared) and, if `metered`, spend fuel (compiled once per variant).
+   */
+  #variantLink(maxPages: number | null, metered: boolean): Promise<LinkContext> {
+    const key = `${maxPages}:${metered}`;
+    let link = this.#variants.get(key);
     if (!link) {
       link = (async () => {
         const modules = new Map<number, WebAssembly.Module>();
@@ -279,20 +290,30 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
         const signatures = this.#link.signatures;
         await Promise.all(this.#model.allModules.map(async (m) => {
           const original = this.#link.modules.get(m.id)!;
-          const bytes = capMemories(m.bytes, maxPages, `core module ${m.id} of the component`);
+          const where = `core module ${m.id} of the component`;
+          if (m.bytes.length === 0) {
+            throw new IsowasmError('UNSUPPORTED', `${where} was given pre-compiled, so limits.memoryBytes, fuel and timeoutMs can't rewrite it; compile the component from its full bytes to use them`);
+          }
+          const capped = maxPages === null ? m.bytes : capMemories(m.bytes, maxPages, where);
+          const bytes = metered ? instrument(capped, where) : capped;
           moduleSizes.set(m.id, bytes.length);
           if (bytes === m.bytes) {
             modules.set(m.id, original);
             return;
           }
-          const compiled = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-          // only the memory section changed: the functions' signatures are the original's
+          let compiled: WebAssembly.Module;
+          try {
+            compiled = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+          } catch (e) {
+            throw new IsowasmError('INTERNAL', `${where} does not compile once rewritten for its limits (${(e as Error).message}); please report it with the component`, { cause: e });
+          }
+          // the functions' signatures are the original's (metering adds an import and a global only)
           signatures.set(compiled, signatures.get(original) ?? null);
           modules.set(m.id, compiled);
         }));
         return { ...this.#link, modules, moduleSizes };
       })();
-      this.#capped.set(maxPages, link);
+      this.#variants.set(key, link);
       // a failure (a memory that starts over the cap) is reported to every instantiate that asks
     }
     return link;
@@ -319,9 +340,11 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const given = (options.imports ?? {}) as Record<string, unknown>;
     if (typeof given !== 'object' || given === null) throw new TypeError('instantiate(): options.imports must be an object');
     const limits = resolveLimits(options.limits);
-    const base = limits.memoryBytes === null || limits.memoryBytes === Infinity
-      ? this.#link
-      : await this.#cappedLink(Math.floor(limits.memoryBytes / PAGE_BYTES));
+    const maxPages = limits.memoryBytes === null || limits.memoryBytes === Infinity ? null : Math.floor(limits.memoryBytes / PAGE_BYTES);
+    const metered = limits.fuel !== null || limits.timeoutMs !== null;
+    const variant = maxPages === null && !metered ? this.#link : await this.#variantLink(maxPages, metered);
+    // each instance its own meter: the modules refill from it, its calls start its deadline
+    const base: LinkContext = metered ? { ...variant, meter: new Meter(limits.fuel ?? Infinity, limits.timeoutMs ?? Infinity) } : variant;
     const platform = options.platform ?? this.#platform;
     const wasi = options.wasi ?? platform?.wasi ?? null;
     // the grants are checked and resolved here, once; asynchronous adapters (fetch, IndexedDB) make the instance asynchronous
@@ -355,9 +378,13 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
       host.checkAll();
       const items = await inst.run();
       const state = inst.state;
+      const meter = link.meter;
       return {
         exports: jsExports(items, exportSelector(suspends ? asyncSpec : undefined)) as E,
         strategy: chosen.strategy,
+        get fuelConsumed() {
+          return meter?.consumed ?? 0;
+        },
         terminate: async () => {
           state.poisoned ??= new IsowasmError('INSTANCE_POISONED', 'the instance was terminated');
           // a call suspended in a host import traps now, so its stack unwinds and nothing lands in it later

@@ -39,8 +39,10 @@ export type IsowasmErrorCode =
    * it), set an error-code, or set a status or header fetch can't carry.
    */
   | 'BAD_RESPONSE'
-  /** A deadline passed (a request's `limits.timeoutMs`); the instance was ended. */
+  /** A deadline passed (`limits.timeoutMs` of a call or a request); the instance was ended. */
   | 'TIMEOUT'
+  /** The instance spent its `limits.fuel`; it can't be used again. */
+  | 'OUT_OF_FUEL'
   /** A body went over its size limit (`maxResponseBodyBytes` of a fetch handler). */
   | 'BODY_TOO_LARGE'
   /**

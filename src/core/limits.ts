@@ -65,6 +65,21 @@ export interface InstanceLimits {
    * starts larger than the limit fails to instantiate with `MEMORY_LIMIT`.
    */
   readonly memoryBytes?: number;
+  /**
+   * The fuel the instance may spend, in all its calls: one unit per function entry and per loop
+   * iteration, the same count in every engine for the same guest and input (`instance.fuelConsumed`
+   * says how much was spent). Past it the call ends with `OUT_OF_FUEL` and the instance is dead.
+   * Setting `fuel` or `timeoutMs` compiles the component's core modules with metering (once per
+   * component), which costs some speed (a few percent to some tens of percent in tight loops).
+   */
+  readonly fuel?: number;
+  /**
+   * The wall-clock limit of each call into the instance, in milliseconds, checked every 10,000
+   * function entries and loop iterations (not a clock read per iteration): a guest looping in its
+   * own code is stopped in the thread it runs in, with `TIMEOUT`, and the instance is dead. Time
+   * a JSPI call spends waiting for the host counts too, but the check comes when the guest runs.
+   */
+  readonly timeoutMs?: number;
 }
 
 /** The limits an instance runs with: numbers, or null where the default applies. */
@@ -73,11 +88,15 @@ export interface AbiLimits {
   readonly lowerBytes: number | null;
   /** the cap of each linear memory, in bytes (null: as declared) */
   readonly memoryBytes: number | null;
+  /** the fuel budget (null: none) */
+  readonly fuel: number | null;
+  /** each call's wall-clock limit in ms (null: none) */
+  readonly timeoutMs: number | null;
 }
 
-export const DEFAULT_LIMITS: AbiLimits = Object.freeze({ liftBytes: null, lowerBytes: null, memoryBytes: null });
+export const DEFAULT_LIMITS: AbiLimits = Object.freeze({ liftBytes: null, lowerBytes: null, memoryBytes: null, fuel: null, timeoutMs: null });
 
-const KNOWN = ['liftBytes', 'lowerBytes', 'memoryBytes'] as const;
+const KNOWN = ['liftBytes', 'lowerBytes', 'memoryBytes', 'fuel', 'timeoutMs'] as const;
 
 /** Checks `instantiate`'s `limits` option (a TypeError names what is wrong) and fills in the defaults. */
 export function resolveLimits(given: unknown): AbiLimits {
@@ -92,7 +111,18 @@ export function resolveLimits(given: unknown): AbiLimits {
       throw new TypeError(`instantiate(): options.limits.${k} is not a limit isowasm knows; the limits are ${KNOWN.join(', ')}`);
     }
   }
-  return { liftBytes: bytes(o, 'liftBytes'), lowerBytes: bytes(o, 'lowerBytes'), memoryBytes: bytes(o, 'memoryBytes') };
+  const timeoutMs = o.timeoutMs;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
+    throw new TypeError(`instantiate(): options.limits.timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+  }
+  const fuel = o.fuel;
+  if (fuel !== undefined && !(typeof fuel === 'number' && fuel >= 1 && (Number.isSafeInteger(fuel) || fuel === Infinity))) {
+    throw new TypeError(`instantiate(): options.limits.fuel must be a whole number of at least 1, got ${String(fuel)}`);
+  }
+  return {
+    liftBytes: bytes(o, 'liftBytes'), lowerBytes: bytes(o, 'lowerBytes'), memoryBytes: bytes(o, 'memoryBytes'),
+    fuel: fuel === undefined || fuel === Infinity ? null : fuel, timeoutMs: timeoutMs === undefined || timeoutMs === Infinity ? null : timeoutMs,
+  };
 }
 
 function bytes(o: Record<string, unknown>, key: (typeof KNOWN)[number]): number | null {

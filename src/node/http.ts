@@ -317,6 +317,9 @@ export async function serve(component: HttpComponent | ComponentSource, options:
   const loaded = typeof (component as HttpComponent).instantiate === 'function' ? component as HttpComponent : await loadComponent(component as ComponentSource);
   // a server keeps one fresh instance ready, so a request does not wait for an instantiation
   const handler = createFetchHandler(loaded, { ...handlerOptions, instances: { warm: 1, ...handlerOptions.instances } });
+  // the first request must not wait for a compilation, and a component that can't be
+  // instantiated with these options fails here rather than on every request
+  await handler.warmUp();
   const listener = createRequestListener(handler);
   let draining = false;
   const open = new Set<ServerResponse>();

@@ -44,13 +44,14 @@ function room(f: string): string {
  */
 const ALLOWED: Record<string, readonly string[]> = {
   'core/binary': ['core/errors', 'core/dispose', 'core/limits'],
-  'core/abi': ['core/errors', 'core/dispose', 'core/limits', 'core/weak', 'core/binary'],
-  'core/link': ['core/errors', 'core/dispose', 'core/limits', 'core/binary', 'core/abi'],
+  'core/abi': ['core/errors', 'core/dispose', 'core/limits', 'core/weak', 'core/binary', 'core/meter'],
+  'core/link': ['core/errors', 'core/dispose', 'core/limits', 'core/binary', 'core/abi', 'core/meter'],
   'core/host': ['core/errors', 'core/dispose', 'core/link/names'],
   'core/wasi': ['core/errors', 'core/dispose', 'core/host'],
   'core/http': ['core/errors', 'core/dispose', 'core/limits', 'core/host', 'core/wasi'],
   'core/offload': ['core/errors', 'core/limits', 'core/host'],
-  'core/worker': ['core/errors', 'core/dispose', 'core/limits', 'core/weak', 'core/binary', 'core/abi', 'core/link'],
+  'core/worker': ['core/errors', 'core/dispose', 'core/limits', 'core/weak', 'core/binary', 'core/abi', 'core/link', 'core/meter'],
+  'core/meter': ['core/errors', 'core/binary'],
   core: ['core'],
   node: ['core', 'node'],
   browser: ['core', 'browser'],

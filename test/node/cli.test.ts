@@ -308,6 +308,22 @@ describe('isowasm call: errors the function returns', () => {
   });
 });
 
+describe('isowasm call: limits', () => {
+  const looping = 'build/fixtures/offload-guest.wasm';
+  it('--timeout stops a call looping in its own code, --fuel one that spends its budget; each exits 1 naming the limit', () => {
+    const t = cli(['call', '--timeout', '300ms', looping, 'forever']);
+    equal(t.code, 1, t.err);
+    ok(t.err.includes('TIMEOUT') || t.err.includes('limits.timeoutMs (300 ms)'), t.err);
+    const f = cli(['call', '--fuel', '5000', looping, 'forever']);
+    equal(f.code, 1, f.err);
+    ok(f.err.includes('limits.fuel (5000)'), f.err);
+    equal(cli(['call', '--fuel', '5000', '--timeout', '5s', '--max-memory', '64MB', looping, 'add', '2', '40']).out, '42\n');
+    const bad = cli(['call', '--fuel', 'lots', looping, 'add', '1', '2']);
+    equal(bad.code, 2);
+    ok(bad.err.includes('--fuel lots is not a whole number'), bad.err);
+  });
+});
+
 describe('isowasm call: arguments and mistakes', () => {
   it('extra and missing arguments are refused (exit 2), naming the parameters', () => {
     const extra = cli(['call', adder, 'add', '1', '2', '3']);

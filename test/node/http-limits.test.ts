@@ -41,10 +41,12 @@ after(async () => {
 });
 
 /** A handler on its own server; `errors` collects what onError got. */
-async function start(options: FetchHandlerOptions): Promise<{ base: string; handler: FetchHandler; errors: IsowasmError[]; stop: () => Promise<void> }> {
+async function start(options: FetchHandlerOptions, warm = true): Promise<{ base: string; handler: FetchHandler; errors: IsowasmError[]; stop: () => Promise<void> }> {
   const errors: IsowasmError[] = [];
   // the guest logs failures on stderr: kept out of the test's output
   const handler = createFetchHandler(component, { capabilities: { stdio: { stderr: null } }, ...options, onError: (e) => errors.push(e) });
+  // limits.timeoutMs meters the guest: its variant is compiled here, not within a request's deadline
+  if (warm) await handler.warmUp();
   const server = createServer(createRequestListener(handler, { onError: () => {} }));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -217,10 +219,12 @@ describe('limits.memoryBytes per instance', () => {
   });
 
   it('a cap below what the guest starts with: every request is a 500 whose onError says MEMORY_LIMIT', async () => {
-    const s = await start({ limits: { memoryBytes: 2 ** 20 } });
+    const s = await start({ limits: { memoryBytes: 2 ** 20 } }, false);
     try {
       assert.equal((await fetch(`${s.base}/count`)).status, 500);
       assert.equal(s.errors[0]?.code, 'MEMORY_LIMIT');
+      // serve() warms up first: it would refuse to start, saying why
+      await assert.rejects(s.handler.warmUp(), { code: 'MEMORY_LIMIT' });
     } finally {
       await s.stop();
     }

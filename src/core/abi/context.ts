@@ -6,6 +6,7 @@ import { AbiTrap, IsowasmError } from '../errors.js';
 import { type AbiLimits, BUDGET_CAP, BUDGET_FLOOR, BUDGET_MEMORY_MULTIPLE, defaultBudget, formatBytes } from '../limits.js';
 import type { BorrowScope, Handle, HandleTable } from './handles.js';
 import type { SuspendedCalls } from './suspended.js';
+import type { Meter } from '../meter/meter.js';
 
 export type { BorrowScope };
 
@@ -28,6 +29,8 @@ export interface InstanceState {
   readonly limits: AbiLimits;
   /** the host calls the whole component instance (nesting included) is suspended in, with JSPI */
   readonly suspended: SuspendedCalls | null;
+  /** with limits.fuel or limits.timeoutMs: what stops the guest */
+  readonly meter: Meter | null;
 }
 
 /** Wrapper objects handed to the host for borrows; they stop working when the call returns. */

@@ -165,6 +165,8 @@ export function poison(inst: InstanceState, e: unknown, where: string, asyncName
     if (!inst.poisoned) inst.poisoned = e;
     return e as Error;
   }
+  // a trap the meter caused: the limit it enforced is the reason
+  if (inst.meter?.stopped && !(e instanceof IsowasmError)) e = inst.meter.error(`${where}()`);
   if (e instanceof Error && e.name === 'SuspendError') {
     e = new AbiTrap(`a host import returned a promise while ${where} was called synchronously; make ${where} asynchronous with instantiate({ async: { exports: ['${asyncName}'] } }) (${e.message})`);
   }
@@ -303,7 +305,8 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, label: 
  */
 export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
   const plan = planFor(ft);
-  const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
+  // a metered instance takes the general path, which starts and ends the meter's calls
+  const fast = !inst.meter && !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
     (plan.result === null || isScalar(plan.result));
   const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
   if (fast) return labelled(liftScalar(plan, core, opts.postReturn, inst, label, ft.params.map((p) => p.name)), label);
@@ -319,10 +322,14 @@ export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, o
     try {
       const flat = parts.lowerArgs(args);
       let r: unknown;
+      const meter = inst.meter;
+      meter?.enter();
       try {
         r = core(...flat);
       } catch (e) {
         throw poisonAt(inst, e, label);
+      } finally {
+        meter?.leave();
       }
       return parts.finish(r);
     } finally {
@@ -363,10 +370,14 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
         const flat = parts.lowerArgs(args);
         let r: unknown;
         try {
+          const meter = inst.meter;
+          meter?.enter();
           try {
             r = await run(...flat);
           } catch (e) {
             throw poisonAt(inst, e, label);
+          } finally {
+            meter?.leave();
           }
           return parts.finish(r);
         } finally {

@@ -35,7 +35,11 @@ export interface HttpComponent {
  * ```
  */
 export interface RequestLimits extends InstanceLimits {
-  /** The deadline of each request, in milliseconds (default: none). */
+  /**
+   * The deadline of each request, in milliseconds (default: none): the instance's `timeoutMs`
+   * (which stops a guest looping in its own code), and the handler's own timer for a guest
+   * waiting on the host.
+   */
   readonly timeoutMs?: number;
 }
 
@@ -68,8 +72,8 @@ export interface FetchHandlerOptions {
    * from its arrival until the guest's `handle` returns (writing the body at the client's pace
    * included). Past it the client gets 504 (or, if the response has started, a body that ends in
    * an error), `onError` a `TIMEOUT` error, and the instance is ended: a guest waiting on the host
-   * (a request body, an upstream, a timer) unwinds at once. A guest looping in its own code can't
-   * be stopped yet (the Limits issue): the deadline fires once it next waits on the host.
+   * (a request body, an upstream, a timer) unwinds at once, and one looping in its own code is
+   * stopped by its metered code (see `InstanceLimits.timeoutMs`).
    */
   readonly limits?: RequestLimits;
   /**
@@ -111,6 +115,12 @@ export interface FetchHandler {
   /** Instances alive now. */
   readonly instances: number;
   close(): Promise<void>;
+  /**
+   * Does now what the first request would otherwise wait for (the warm spares, or one
+   * instantiation, which compiles the component for these limits); rejects if the component
+   * can't be instantiated with these options. `serve` calls it before it listens.
+   */
+  warmUp(): Promise<void>;
 }
 
 const INCOMING_HANDLER = 'wasi:http/incoming-handler';
@@ -229,7 +239,8 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
     }
   };
 
-  const { timeoutMs, ...instanceLimits } = options.limits ?? {};
+  const instanceLimits: RequestLimits = options.limits ?? {};
+  const timeoutMs = instanceLimits.timeoutMs;
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
     throw new TypeError(`createFetchHandler: limits.timeoutMs must be a positive number of milliseconds (or Infinity), got ${String(timeoutMs)}`);
   }
@@ -409,6 +420,8 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
       }
       if (failure) {
         healthy = false;
+        // the meter stopped a guest that ran past the deadline in its own code
+        if (failure instanceof IsowasmError && failure.code === 'TIMEOUT' && result.status === 500) result = plain(504, 'Gateway Timeout');
         if (seen?.failure && result.status === 500) {
           // the guest failed after its own upstream did: the gateway's error, with both reasons
           result = plain(502, 'Bad Gateway');
@@ -462,6 +475,7 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
   return Object.defineProperties(handle, {
     inFlight: { get: () => inFlight },
     instances: { get: () => pool.live },
+    warmUp: { value: (): Promise<void> => pool.warmUp() },
     close: {
       value: (): Promise<void> => {
         closed = true;

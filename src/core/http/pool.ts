@@ -162,24 +162,46 @@ export class InstancePool {
   /** Starts making spares until `warm` are ready or being made. */
   #refill(): void {
     while (!this.#closed && this.#ready.length + this.#making < this.#warm && this.#live < this.#max) {
-      this.#live++;
-      this.#making++;
-      this.#create().then((instance) => {
-        this.#making--;
-        const slot: Slot = { instance, uses: 0, timer: undefined };
-        if (this.#closed) this.#end(slot);
-        else {
-          const waiter = this.#waiting.shift();
-          if (waiter) waiter(slot);
-          else this.#ready.push(slot);
-        }
-      }, () => {
-        // a request's own instantiation reports the error; a spare that fails is not retried until then
-        this.#making--;
-        this.#live--;
-        this.#wakeOne();
-      });
+      // a request's own instantiation reports the error; a spare that fails is not retried until then
+      this.#makeSpare().catch(() => {});
     }
+  }
+
+  /** Makes one spare; rejects if the instantiation fails. */
+  #makeSpare(): Promise<void> {
+    this.#live++;
+    this.#making++;
+    return this.#create().then((instance) => {
+      this.#making--;
+      const slot: Slot = { instance, uses: 0, timer: undefined };
+      if (this.#closed) this.#end(slot);
+      else {
+        const waiter = this.#waiting.shift();
+        if (waiter) waiter(slot);
+        else this.#ready.push(slot);
+      }
+    }, (e: unknown) => {
+      this.#making--;
+      this.#live--;
+      this.#wakeOne();
+      throw e;
+    });
+  }
+
+  /**
+   * Does now what the first request would wait for: makes the `warm` spares, or, with none, one
+   * instance (then ended), so the component's compiled variant for these limits exists. Rejects
+   * with the instantiation's error.
+   */
+  async warmUp(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#warm === 0) {
+      await (await this.#create()).terminate();
+      return;
+    }
+    const made: Promise<void>[] = [];
+    while (this.#ready.length + this.#making < this.#warm && this.#live < this.#max) made.push(this.#makeSpare());
+    await Promise.all(made);
   }
 
   /** Ends the idle instances and refuses new requests; busy ones end when released. */

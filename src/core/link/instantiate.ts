@@ -7,6 +7,8 @@ import type { InstanceState, Realloc } from '../abi/context.js';
 import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, lowerFunction, poison } from '../abi/functions.js';
 import type { Jspi } from '../abi/jspi.js';
 import type { SuspendedCalls } from '../abi/suspended.js';
+import { METER_FUEL, METER_MODULE } from '../meter/instrument.js';
+import type { Meter } from '../meter/meter.js';
 import { HandleTable } from '../abi/handles.js';
 import { resourceDrop, resourceNew, resourceRep } from '../abi/resources.js';
 import { ResourceType, witFuncText } from '../abi/types.js';
@@ -34,6 +36,8 @@ export interface LinkContext {
   readonly limits?: AbiLimits;
   /** with JSPI: the host calls the instance is suspended in, which terminating it ends */
   readonly suspended?: SuspendedCalls;
+  /** with limits.fuel or limits.timeoutMs: the meter the (instrumented) core modules refill from */
+  readonly meter?: Meter;
 }
 
 /** Core signatures of the JS functions the linker makes (canon lower and the built-ins). */
@@ -85,7 +89,7 @@ export class Instantiation {
     private readonly budget: Budget = newBudget(model.limits),
     private readonly nesting = 0,
   ) {
-    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}`, queue: null, suspends: false, limits: link.limits ?? DEFAULT_LIMITS, suspended: link.suspended ?? null };
+    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}`, queue: null, suspends: false, limits: link.limits ?? DEFAULT_LIMITS, suspended: link.suspended ?? null, meter: link.meter ?? null };
     this.env = new TypeEnv(model, outer?.env ?? null, (e, i) => this.bindType(e, i));
   }
 
@@ -122,6 +126,9 @@ export class Instantiation {
     const module = this.coreModule(moduleIndex);
     const imports: Record<string, CoreExports> = {};
     for (const a of args) imports[a.name] = this.coreInstance(a.instance);
+    const meter = this.link.meter;
+    // instrumented modules ask the meter for fuel (extra namespaces are ignored by the others)
+    if (meter) imports[METER_MODULE] = { refill: () => meter.refill() } as unknown as CoreExports;
     const sigs = this.link.signatures.get(module);
     if (sigs) {
       // V8 checks wasm functions passed as imports; the JS functions we make it does not
@@ -140,6 +147,8 @@ export class Instantiation {
       const inst = size > SYNC_INSTANTIATE_LIMIT
         ? await WebAssembly.instantiate(module, imports as WebAssembly.Imports)
         : new WebAssembly.Instance(module, imports as WebAssembly.Imports);
+      const fuel = (inst.exports as Record<string, unknown>)[METER_FUEL];
+      if (meter && fuel instanceof WebAssembly.Global) meter.track(fuel);
       return inst.exports as CoreExports;
     } catch (e) {
       if (e instanceof IsowasmError) throw e;

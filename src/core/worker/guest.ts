@@ -18,6 +18,7 @@ import {
   type CallOp, type ExportNode, type GuestClassRef, type ImportShape, type NamespaceShape, type Reply, type ToParent,
   type ToWorker, errorIn, errorOut, isGuestToken, isHostToken, isPlainObject,
 } from './protocol.js';
+import { Meter } from '../meter/meter.js';
 import { ReplySlot } from './wire.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -84,7 +85,9 @@ class GuestSide {
         signatures.set(mod, readCoreSignatures(bytes));
       }
       const host = new HostImports(model, this.#imports(m.imports));
-      const inst = new Instantiation(model, host, null, { modules, moduleSizes, signatures, limits: m.limits }, 'component');
+      // the modules the parent sent are metered when the limits ask for it: the meter lives here, beside the guest
+      const meter = m.limits.fuel !== null || m.limits.timeoutMs !== null ? new Meter(m.limits.fuel ?? Infinity, m.limits.timeoutMs ?? Infinity) : undefined;
+      const inst = new Instantiation(model, host, null, { modules, moduleSizes, signatures, limits: m.limits, ...(meter ? { meter } : {}) }, 'component');
       host.bind(inst);
       host.checkAll();
       const exports = jsExports(await inst.run());

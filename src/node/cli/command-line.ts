@@ -41,11 +41,15 @@ export const IMPORTS_OPTION: OptionSpec = {
 /** The limits of each instance, for every command that makes one. */
 export const MEMORY_OPTION: OptionSpec = { name: '--max-memory', value: 'SIZE', help: 'the largest each guest memory may grow to (64MB, 1GB); memory.grow past it fails inside the guest' };
 
+/** Stopping a guest in the thread it runs in (its core modules are metered when either is given). */
+export const FUEL_OPTION: OptionSpec = { name: '--fuel', value: 'N', help: 'the fuel the instance may spend (one unit per function entry and loop iteration); past it the guest is stopped' };
+export const CALL_TIMEOUT_OPTION: OptionSpec = { name: '--timeout', value: 'DURATION', help: 'stop the guest if a call runs longer (10s, 500ms), even one looping in its own code' };
+
 export const JSON_OPTION: OptionSpec = { name: '--json', value: null, help: 'print the result as one line of JSON (null when there is none)' };
 
 export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionSpec[]>> = {
-  run: [...GRANT_OPTIONS, IMPORTS_OPTION, MEMORY_OPTION],
-  call: [JSON_OPTION, ...GRANT_OPTIONS, IMPORTS_OPTION, MEMORY_OPTION],
+  run: [...GRANT_OPTIONS, IMPORTS_OPTION, MEMORY_OPTION, FUEL_OPTION, CALL_TIMEOUT_OPTION],
+  call: [JSON_OPTION, ...GRANT_OPTIONS, IMPORTS_OPTION, MEMORY_OPTION, FUEL_OPTION, CALL_TIMEOUT_OPTION],
   inspect: [],
   serve: [
     { name: '--addr', value: 'HOST:PORT', help: 'where to listen (default 127.0.0.1:8080; 0.0.0.0:8080 listens beyond this machine)' },
@@ -55,8 +59,9 @@ export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionSpec[]
     { name: '--instances', value: 'reuse=N,max=N,warm=N,idle=30s', help: 'instance policy: requests per instance (default 1: a fresh one per request), instances at most, spares kept ready (default 1), idle time' },
     { name: '--max-body', value: 'SIZE', help: 'the longest request body (10MB, 512KB); longer ones get 413' },
     { name: '--max-response-body', value: 'SIZE', help: 'the longest response body a guest may send; past it the response is cut and the instance dropped' },
-    { name: '--timeout', value: 'DURATION', help: 'the deadline of each request (10s, 500ms); past it 504, and the instance is ended (a guest looping in its own code is not stopped yet: it is once it next waits on the host)' },
+    { name: '--timeout', value: 'DURATION', help: 'the deadline of each request (10s, 500ms); past it 504 and the instance is ended, whether the guest waits on the host or loops in its own code' },
     MEMORY_OPTION,
+    FUEL_OPTION,
     { name: '--access-log', value: null, help: 'print one line per request to stdout: client, request line, status, bytes, time' },
   ],
   types: [{ name: '-o', value: 'DIR', help: 'write the declarations into DIR (default: beside the component)' }],

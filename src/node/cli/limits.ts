@@ -20,8 +20,19 @@ export function durationOf(text: string | undefined, flag: string, command: Comm
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
 }
 
-/** The instance limits the options give (`--max-memory`). */
+/**
+ * The instance limits the options give: `--max-memory`, `--fuel`, and for run and call
+ * `--timeout` (serve's is the request's deadline, which it passes on itself).
+ */
 export function instanceLimits(line: CommandLine): InstanceLimits | undefined {
   const memoryBytes = sizeOf(line.options.get('--max-memory')?.at(-1), '--max-memory', line.command);
-  return memoryBytes === undefined ? undefined : { memoryBytes };
+  const fuelText = line.options.get('--fuel')?.at(-1);
+  if (fuelText !== undefined && !/^[1-9]\d*$/.test(fuelText)) throw new UsageError(`--fuel ${fuelText} is not a whole number of at least 1`, line.command);
+  const timeoutMs = line.command === 'serve' ? undefined : durationOf(line.options.get('--timeout')?.at(-1), '--timeout', line.command);
+  const limits = {
+    ...(memoryBytes !== undefined ? { memoryBytes } : {}),
+    ...(fuelText !== undefined ? { fuel: Number(fuelText) } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  };
+  return Object.keys(limits).length > 0 ? limits : undefined;
 }

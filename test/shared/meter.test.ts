@@ -1,0 +1,114 @@
+/**
+ * limits.fuel and limits.timeoutMs: a guest looping in its own code is stopped in the thread it
+ * runs in (OUT_OF_FUEL, TIMEOUT), the fuel count is the same in every engine, and metered
+ * components compute what they compute without metering.
+ */
+import { IsowasmError } from '../../src/core/errors.js';
+import { deepEqual, equal, ok, rejects, throws } from '../harness/assert.js';
+import { readFixture } from '../harness/fixtures.js';
+import { platform } from '../harness/platform.js';
+import { describe, it } from '../harness/test-api.js';
+
+interface Guest {
+  add(a: number, b: number): number;
+  bytes(n: number): Uint8Array;
+  echo(s: string): string;
+  forever(): void;
+  count(): number;
+}
+
+async function load() {
+  const { loadComponent } = await platform();
+  return loadComponent(await readFixture('offload-guest'));
+}
+
+describe('limits.fuel and limits.timeoutMs', () => {
+  it('fuel: a loop that never ends is stopped with OUT_OF_FUEL once the budget is spent; the instance is dead, others go on', async () => {
+    const component = await load();
+    const inst = await component.instantiate({ limits: { fuel: 100_000 } });
+    const g = inst.exports as unknown as Guest;
+    equal(g.add(1, 2), 3);
+    const e = throws(() => g.forever(), { code: 'OUT_OF_FUEL' }) as IsowasmError;
+    ok(/limits\.fuel \(100000\)/.test(e.message), e.message);
+    equal(inst.fuelConsumed, 100_000);
+    throws(() => g.add(1, 2), { code: 'INSTANCE_POISONED' });
+    const other = (await component.instantiate()).exports as unknown as Guest;
+    equal(other.add(2, 2), 4);
+  });
+
+  it('the fuel count is deterministic: one unit per function entry and loop iteration, the same in every engine', async () => {
+    const inst = await (await load()).instantiate({ limits: { fuel: 1e9 } });
+    const g = inst.exports as unknown as Guest;
+    equal(inst.fuelConsumed, 0);
+    g.add(1, 2);
+    equal(inst.fuelConsumed, 1);
+    g.bytes(1000);
+    // bytes: its entry, realloc's, and 1,001 arrivals at the loop header
+    equal(inst.fuelConsumed, 1 + 1003);
+    g.echo('hello');
+    const after = inst.fuelConsumed;
+    const again = await (await load()).instantiate({ limits: { fuel: 1e9 } });
+    const h = again.exports as unknown as Guest;
+    h.add(1, 2);
+    h.bytes(1000);
+    h.echo('hello');
+    equal(again.fuelConsumed, after);
+  });
+
+  it('timeoutMs: a call looping in its own code is stopped near its deadline with TIMEOUT; calls within it are untouched', async () => {
+    const component = await load();
+    const inst = await component.instantiate({ limits: { timeoutMs: 200 } });
+    const g = inst.exports as unknown as Guest;
+    for (let i = 0; i < 5; i++) equal(g.count(), i + 1);
+    const t0 = performance.now();
+    const e = throws(() => g.forever(), { code: 'TIMEOUT' }) as IsowasmError;
+    const took = performance.now() - t0;
+    ok(took >= 195 && took < 3000, `stopped after ${Math.round(took)} ms`);
+    ok(/limits\.timeoutMs \(200 ms\)/.test(e.message), e.message);
+    throws(() => g.count(), { code: 'INSTANCE_POISONED' });
+  });
+
+  it('a metered component computes what it computes without metering (strings, lists, a second instance of the variant)', async () => {
+    const component = await load();
+    const plain = (await component.instantiate()).exports as unknown as Guest;
+    const metered = (await component.instantiate({ limits: { fuel: 1e12, timeoutMs: 60_000, memoryBytes: 64 * 2 ** 20 } })).exports as unknown as Guest;
+    equal(metered.echo('héllo ✓'), plain.echo('héllo ✓'));
+    deepEqual(metered.bytes(300), plain.bytes(300));
+    equal(metered.add(40, 2), 42);
+  });
+
+  it('with the worker strategy the meter runs beside the guest in its worker', async () => {
+    const inst = await (await load()).instantiate({ strategy: 'worker', limits: { fuel: 50_000, timeoutMs: 10_000 } });
+    const g = inst.exports as unknown as { add(a: number, b: number): Promise<number>; forever(): Promise<void> };
+    try {
+      equal(await g.add(1, 2), 3);
+      await rejects(g.forever(), { code: 'OUT_OF_FUEL' });
+    } finally {
+      await inst.terminate();
+    }
+  });
+
+  it('refuses limits that are not numbers of the right kind', async () => {
+    const component = await load();
+    await rejects(() => component.instantiate({ limits: { fuel: 0 } }), { name: 'TypeError', message: /fuel/ });
+    await rejects(() => component.instantiate({ limits: { fuel: 1.5 } }), { name: 'TypeError', message: /fuel/ });
+    await rejects(() => component.instantiate({ limits: { timeoutMs: -1 } }), { name: 'TypeError', message: /timeoutMs/ });
+  });
+});
+
+describe('metering real guests', () => {
+  it('the 12 MB JavaScript guest runs metered, spends fuel, and a runaway HTTP request is stopped with 504 while the handler goes on', async () => {
+    const { loadComponent, createFetchHandler } = await platform();
+    const component = await loadComponent(await readFixture('http-server'));
+    const errors: string[] = [];
+    const handle = createFetchHandler!(component, { limits: { timeoutMs: 1000 }, capabilities: { stdio: { stderr: null } }, onError: (e: IsowasmError) => errors.push(e.code) });
+    equal(await (await handle(new Request('http://app.local/count'))).text(), '1');
+    const t0 = performance.now();
+    const spin = await handle(new Request('http://app.local/spin'));
+    equal(spin.status, 504);
+    ok(performance.now() - t0 < 10_000, 'stopped');
+    deepEqual(errors, ['TIMEOUT']);
+    equal(await (await handle(new Request('http://app.local/count'))).text(), '1');
+    await handle.close();
+  });
+});
