@@ -376,7 +376,14 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     host.bind(inst);
     try {
       host.checkAll();
-      const items = await inst.run();
+      // start functions run during instantiation: the deadline covers them too
+      link.meter?.enter();
+      let items: Awaited<ReturnType<Instantiation['run']>>;
+      try {
+        items = await inst.run();
+      } finally {
+        link.meter?.leave();
+      }
       const state = inst.state;
       const meter = link.meter;
       return {

@@ -96,6 +96,42 @@ describe('limits.fuel and limits.timeoutMs', () => {
   });
 });
 
+describe('runaway guests', () => {
+  async function runaway(name = 'runaway') {
+    const { loadComponent } = await platform();
+    return loadComponent(await readFixture(name));
+  }
+
+  it('a loop in a nested component\'s export is stopped (TIMEOUT, then OUT_OF_FUEL in another instance)', async () => {
+    const component = await runaway();
+    const a = (await component.instantiate({ limits: { timeoutMs: 150 } })).exports as { spin(): void };
+    throws(() => a.spin(), { code: 'TIMEOUT' });
+    const b = (await component.instantiate({ limits: { fuel: 20_000 } })).exports as { spin(): void };
+    throws(() => b.spin(), { code: 'OUT_OF_FUEL' });
+  });
+
+  it('a start function that loops forever: instantiate rejects with TIMEOUT', async () => {
+    const component = await runaway('runaway-start');
+    const t0 = performance.now();
+    await rejects(component.instantiate({ limits: { timeoutMs: 150 } }), { code: 'TIMEOUT' });
+    ok(performance.now() - t0 < 3000, 'stopped near the deadline');
+    await rejects(component.instantiate({ limits: { fuel: 10_000 } }), { code: 'OUT_OF_FUEL' });
+  });
+
+  it('deep recursion is a TRAP saying the stack overflowed; the caller goes on', async () => {
+    const g = (await (await runaway()).instantiate()).exports as { deep(n: number): number };
+    const e = throws(() => g.deep(0), { code: 'TRAP' }) as IsowasmError;
+    ok(/stack/i.test(e.message), e.message);
+    const h = (await (await runaway()).instantiate({ limits: { fuel: 1e12 } })).exports as { deep(n: number): number };
+    throws(() => h.deep(0), { code: 'TRAP' });
+  });
+
+  it('a memory bomb stops at limits.memoryBytes, inside the guest', async () => {
+    const g = (await (await runaway()).instantiate({ limits: { memoryBytes: 8 * 2 ** 20, timeoutMs: 5000 } })).exports as { bomb(): number };
+    equal(g.bomb(), 128);
+  });
+});
+
 describe('metering real guests', () => {
   it('the 12 MB JavaScript guest runs metered, spends fuel, and a runaway HTTP request is stopped with 504 while the handler goes on', async () => {
     const { loadComponent, createFetchHandler } = await platform();

@@ -90,7 +90,14 @@ class GuestSide {
       const inst = new Instantiation(model, host, null, { modules, moduleSizes, signatures, limits: m.limits, ...(meter ? { meter } : {}) }, 'component');
       host.bind(inst);
       host.checkAll();
-      const exports = jsExports(await inst.run());
+      meter?.enter();
+      let items: Awaited<ReturnType<Instantiation['run']>>;
+      try {
+        items = await inst.run();
+      } finally {
+        meter?.leave();
+      }
+      const exports = jsExports(items);
       this.#post({ t: 'ready', exports: this.#describe(exports, new Map(), new Map()) });
     } catch (e) {
       this.#post({ t: 'failed', error: errorOut(e, (v) => this.#out(v)) });
