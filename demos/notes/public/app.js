@@ -169,7 +169,10 @@ async function startServiceWorker() {
   try {
     await navigator.serviceWorker.register('/sw.js', { type: 'module' });
     if (!navigator.serviceWorker.controller) {
-      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+      // the first visit: the Service Worker claims the page once it is active
+      const claimed = new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+      await Promise.race([claimed, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      if (!navigator.serviceWorker.controller) throw new Error('it does not control this page (yet): the server answers');
     }
     label.textContent = 'Service Worker: loading the component…';
     const channel = new MessageChannel();

@@ -109,7 +109,13 @@ async function answer(request) {
 
 /** Answers on the device; a write is recorded in the outbox for the server. */
 async function onDevice(request) {
-  const r = await device.handle(request);
+  let r;
+  try {
+    r = await device.handle(request);
+  } catch (e) {
+    // the component could not be loaded (never cached, and the server down)
+    return new Response(JSON.stringify({ error: `this device can't answer: ${e}` }), { status: 503, headers: { 'content-type': 'application/json', 'x-served-by': 'service-worker' } });
+  }
   if (!isWrite(request.method) || !r.ok) return r;
   lastMirrored = null;
   const url = new URL(request.url);
