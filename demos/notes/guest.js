@@ -168,6 +168,12 @@ function safeHref(href) {
   return !/^[a-z][a-z0-9+.-]*:/i.test(href) || /^(https?|mailto):/i.test(href);
 }
 
+function emphasis(t) {
+  t = t.replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
+  t = t.replace(/(^|[^*\w])\*([^*\s][^*]*)\*(?!\w)/g, '$1<em>$2</em>');
+  return t.replace(/(^|[^_\w])_([^_\s][^_]*)_(?!\w)/g, '$1<em>$2</em>');
+}
+
 function inline(text) {
   let out = '';
   for (const part of text.split(/(`[^`]+`)/)) {
@@ -175,12 +181,14 @@ function inline(text) {
       out += `<code>${escapeHtml(part.slice(1, -1))}</code>`;
       continue;
     }
-    let t = escapeHtml(part);
-    t = t.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_, label, href) => (safeHref(href) ? `<a href="${href}">${label}</a>` : label));
-    t = t.replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
-    t = t.replace(/(^|[^*\w])\*([^*\s][^*]*)\*(?!\w)/g, '$1<em>$2</em>');
-    t = t.replace(/(^|[^_\w])_([^_\s][^_]*)_(?!\w)/g, '$1<em>$2</em>');
-    out += t;
+    // links become placeholders first, so emphasis never reaches into an href
+    const links = [];
+    let t = escapeHtml(part.replace(/\u0000/g, ''));
+    t = t.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_, label, href) => {
+      links.push(safeHref(href) ? `<a href="${href}">${emphasis(label)}</a>` : emphasis(label));
+      return `\u0000${links.length - 1}\u0000`;
+    });
+    out += emphasis(t).replace(/\u0000(\d+)\u0000/g, (_, i) => links[Number(i)]);
   }
   return out;
 }
