@@ -2,8 +2,9 @@
  * The notes demo end to end (`npm start`'s server, Debian's Chromium through playwright-core):
  * notes written, searched and previewed while the server answers; the server stopped, a reload
  * still shows them (the page's Service Worker answers from the device copy), a note written
- * offline survives a reload; the switch makes the device answer; the server started again gets
- * the offline note from the device's outbox. Saves build/artifacts/demo-notes.png.
+ * offline, and a deletion, survive a reload; the server started again gets both from the
+ * device's outbox, and a note written there by someone else reaches the page and the device copy;
+ * the switch makes the device answer. Saves build/artifacts/demo-notes.png.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -110,21 +111,35 @@ describe('the notes demo', () => {
     await page.click('#list li:has-text("Written offline")');
     await page.waitForSelector('#preview strong');
     assert.equal(await page.textContent('#preview strong'), 'device');
+    // a note deleted offline
+    await page.click('#list li:has-text("Ideas")');
+    await page.waitForSelector('#preview ol');
+    await page.click('#delete');
+    await page.waitForFunction(() => document.querySelectorAll('#list li .t').length === 2);
+    await page.reload();
+    await loaded(page);
+    assert.deepEqual(await titles(page), ['Written offline', 'Groceries']);
 
-    // the switch: the device answers even with the server up
+    // the server is back; a note is written there by someone else; the switch makes the device answer
     server = await startNotesServer({ port: Number(port), dataDir });
+    const elsewhere = await fetch(new URL('/api/notes', url), { method: 'POST', body: JSON.stringify({ title: 'From elsewhere', body: 'written with curl' }) });
+    assert.equal(elsewhere.status, 201);
     await page.check('#on-device');
-    await page.fill('#search', 'tokenize');
-    await page.waitForFunction(() => [...document.querySelectorAll('#list li .t')].map((e) => e.textContent).join() === 'Ideas');
-    assert.equal(await lastAnswer(page, 'GET /api/search?q=tokenize'), '200 service worker');
+    await page.fill('#search', 'bakery');
+    await page.waitForFunction(() => [...document.querySelectorAll('#list li .t')].map((e) => e.textContent).join() === 'Groceries');
+    assert.equal(await lastAnswer(page, 'GET /api/search?q=bakery'), '200 service worker');
 
-    // back to the server: the offline note went there from the outbox
+    // back to the server: the offline note and deletion went there from the outbox, and the note
+    // written elsewhere comes back (and into the device copy)
     await page.uncheck('#on-device');
     await page.fill('#search', '');
     await page.waitForFunction(() => document.querySelectorAll('#list li .t').length === 3);
     assert.equal(await lastAnswer(page, 'GET /api/notes'), '200 server');
+    assert.deepEqual(await titles(page), ['From elsewhere', 'Written offline', 'Groceries']);
     const onServer = (await (await fetch(new URL('/api/notes', url))).json()) as { title: string }[];
-    assert.deepEqual(onServer.map((n) => n.title), ['Written offline', 'Ideas', 'Groceries']);
+    assert.deepEqual(onServer.map((n) => n.title), ['From elsewhere', 'Written offline', 'Groceries']);
+    const onDevice = await page.evaluate(async () => ((await (await fetch('/api/notes', { headers: { 'x-answer-on': 'device' } })).json()) as { title: string }[]).map((n) => n.title));
+    assert.deepEqual(onDevice, ['From elsewhere', 'Written offline', 'Groceries']);
 
     await page.click('#list li:has-text("Groceries")');
     await page.waitForSelector('#preview h1');
