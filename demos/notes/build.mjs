@@ -3,7 +3,7 @@
 // (~20 s, ~12 MB). Rebuilt only when guest.js, world.wit or this file change (a content hash is
 // kept beside the output).
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,8 @@ export async function buildNotes({ quiet = false } = {}) {
   mkdirSync(out, { recursive: true });
   // world.wit names wasi:http: put jco's WASI WIT beside it as deps/, renamed to the 0.2 patch
   // StarlingMonkey exports (0.2.10), as build-fixtures does with "witDeps"/"witVersion"
-  const wit = join(out, 'wit');
+  // per process: two test files may build at once; the result is renamed into place
+  const wit = join(out, `wit.${process.pid}`);
   rmSync(wit, { recursive: true, force: true });
   mkdirSync(wit, { recursive: true });
   cpSync(join(here, 'world.wit'), join(wit, 'world.wit'));
@@ -37,12 +38,11 @@ export async function buildNotes({ quiet = false } = {}) {
     writeFileSync(file, text.replace(/(wasi:[a-z-]+(?:\/[a-z-]+)?@)0\.2\.\d+/g, '$10.2.10'));
   }
   const jco = join(root, 'node_modules/@bytecodealliance/jco/dist/jco.js');
-  const tmp = join(out, 'notes.tmp.wasm');
+  const tmp = join(out, `notes.${process.pid}.tmp.wasm`);
   execFileSync(process.execPath, ['--import', join(root, 'scripts/jco-preopen.mjs'), jco, 'componentize', join(here, 'guest.js'),
     '--wit', wit, '--world-name', 'notes', '-o', tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
-  cpSync(tmp, wasm);
-  rmSync(tmp, { force: true });
   rmSync(wit, { recursive: true, force: true });
+  renameSync(tmp, wasm);
   writeFileSync(stamp, key);
   return wasm;
 }

@@ -23,6 +23,9 @@ let server: NotesServer | null = null;
 let browser: Browser;
 
 before(async () => {
+  // the component first (~20 s when its sources changed), outside the test's own time
+  const { buildNotes } = (await import(new URL('demos/notes/build.mjs', root).href)) as { buildNotes(o?: { quiet?: boolean }): Promise<string> };
+  await buildNotes({ quiet: true });
   ({ startNotesServer } = (await import(new URL('demos/notes/server.mjs', root).href)) as { startNotesServer: Start });
   dataDir = mkdtempSync(join(tmpdir(), 'isowasm-notes-'));
   browser = await chromium.launch({
