@@ -35,6 +35,8 @@ export async function startNotesServer({ port = 0, dataDir = join(here, 'data'),
   const handle = createFetchHandler(await loadComponent(wasm), {
     capabilities: { kv: { buckets: { notes: kv } } },
     instances: { warm: 1 },
+    limits: { timeoutMs: 10_000, memoryBytes: 256 * 2 ** 20 },
+    maxRequestBodyBytes: 1 << 20,
     onError: (error, request) => console.error(`notes: ${request.url}: ${error.code ?? ''} ${error.message}`),
   });
   const api = createRequestListener(async (request) => {

@@ -17,6 +17,7 @@ const device = serveFromServiceWorker({
   routes: () => false, // every /api request goes through the policy below
   capabilities: { kv: { buckets: { notes: createIndexedDbKeyValue('isowasm-notes') } } },
   instances: { warm: 1 },
+  limits: { timeoutMs: 10_000 }, // a request that hangs must not hold the queue below for good
 });
 
 const SHELL = ['/', '/app.js', '/style.css'];
