@@ -55,6 +55,13 @@ export interface ServiceWorkerServer {
   readonly version: string | null;
   /** Looks for a new version now (as each navigation does); resolves to whether one was swapped in. */
   update(): Promise<boolean>;
+  /**
+   * Answers `request` with the version serving now (marked as the routes' answers are), once the
+   * first is ready: for a fetch listener with a policy of its own (say, the network first and the
+   * device when it fails; `routes: () => false` then leaves every request to it). Rejects if the
+   * component could not be loaded.
+   */
+  handle(request: Request): Promise<Response>;
 }
 
 interface FetchEvent extends Event {
@@ -181,5 +188,9 @@ export function serveFromServiceWorker(options: ServiceWorkerServeOptions): Serv
       return current?.version ?? null;
     },
     update: refresh,
+    async handle(request: Request) {
+      await ready;
+      return withHeader(await current!.handler(request), header);
+    },
   };
 }

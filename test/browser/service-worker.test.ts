@@ -69,6 +69,18 @@ describe('serveFromServiceWorker', () => {
     equal(await other.text(), '0');
   });
 
+  it('handle(request) answers with the component for a fetch listener of its own, marked x-served-by', async () => {
+    const channel = new MessageChannel();
+    const reply = new Promise<{ status?: number; servedBy?: string | null; body?: string; error?: string }>((resolve) => { channel.port1.onmessage = (e) => resolve(e.data); });
+    registration.active!.postMessage({ handle: '/echo?via=handle' }, [channel.port2]);
+    const r = await reply;
+    ok(r.error === undefined, r.error);
+    equal(r.status, 200);
+    equal(r.servedBy, 'service-worker');
+    const body = JSON.parse(r.body ?? '{}') as { method: string; query: string; body: string };
+    deepEqual([body.method, body.query, body.body], ['POST', '?via=handle', 'handled']);
+  });
+
   it('a new version of the component is picked up at the next navigation; requests go on being served', async () => {
     const before = (await ask()).version;
     await fetch('/__http/wasm-switch?version=v2');

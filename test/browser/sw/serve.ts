@@ -35,6 +35,15 @@ scope.addEventListener('message', (e) => {
     port.postMessage(loadErrors);
     return;
   }
+  // server.handle(request), as a fetch listener with its own policy would call it
+  if (typeof e.data === 'object' && e.data !== null && typeof (e.data as { handle?: unknown }).handle === 'string') {
+    const path = (e.data as { handle: string }).handle;
+    server.handle(new Request(new URL(path, scope.registration.scope), { method: 'POST', body: 'handled' })).then(
+      async (r) => port.postMessage({ status: r.status, servedBy: r.headers.get('x-served-by'), body: await r.text() }),
+      (err: unknown) => port.postMessage({ error: String(err) }),
+    );
+    return;
+  }
   server.ready.then(
     () => port.postMessage({ ready: true, version: server.version, jspi: typeof (WebAssembly as unknown as { Suspending?: unknown }).Suspending === 'function' }),
     (err: unknown) => port.postMessage({ ready: false, error: String(err) }),
