@@ -17,6 +17,7 @@ import { Instantiation, type LinkContext } from './link/instantiate.js';
 import { SuspendedCalls } from './abi/suspended.js';
 import { capMemories, PAGE_BYTES } from './binary/memory-cap.js';
 import { instrument } from './meter/instrument.js';
+import { capTables } from './meter/table-cap.js';
 import { Meter } from './meter/meter.js';
 import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
 import { type InstanceLimits, resolveLimits } from './limits.js';
@@ -280,8 +281,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
    * The link context whose core modules cap every memory they define at `maxPages` (null: as
    * declared) and, if `metered`, spend fuel (compiled once per variant).
    */
-  #variantLink(maxPages: number | null, metered: boolean): Promise<LinkContext> {
-    const key = `${maxPages}:${metered}`;
+  #variantLink(maxPages: number | null, maxElements: number | null, metered: boolean): Promise<LinkContext> {
+    const key = `${maxPages}:${maxElements}:${metered}`;
     let link = this.#variants.get(key);
     if (!link) {
       link = (async () => {
@@ -294,7 +295,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
           if (m.bytes.length === 0) {
             throw new IsowasmError('UNSUPPORTED', `${where} was given pre-compiled, so limits.memoryBytes, fuel and timeoutMs can't rewrite it; compile the component from its full bytes to use them`);
           }
-          const capped = maxPages === null ? m.bytes : capMemories(m.bytes, maxPages, where);
+          const pagesCapped = maxPages === null ? m.bytes : capMemories(m.bytes, maxPages, where);
+          const capped = maxElements === null ? pagesCapped : capTables(pagesCapped, maxElements, where);
           const bytes = metered ? instrument(capped, where) : capped;
           moduleSizes.set(m.id, bytes.length);
           if (bytes === m.bytes) {
@@ -342,7 +344,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const limits = resolveLimits(options.limits);
     const maxPages = limits.memoryBytes === null || limits.memoryBytes === Infinity ? null : Math.floor(limits.memoryBytes / PAGE_BYTES);
     const metered = limits.fuel !== null || limits.timeoutMs !== null;
-    const variant = maxPages === null && !metered ? this.#link : await this.#variantLink(maxPages, metered);
+    const maxElements = limits.tableElements === null || limits.tableElements === Infinity ? null : limits.tableElements;
+    const variant = maxPages === null && maxElements === null && !metered ? this.#link : await this.#variantLink(maxPages, maxElements, metered);
     // each instance its own meter: the modules refill from it, its calls start its deadline
     const base: LinkContext = metered ? { ...variant, meter: new Meter(limits.fuel ?? Infinity, limits.timeoutMs ?? Infinity) } : variant;
     const platform = options.platform ?? this.#platform;

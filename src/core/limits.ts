@@ -80,6 +80,13 @@ export interface InstanceLimits {
    * a JSPI call spends waiting for the host counts too, but the check comes when the guest runs.
    */
   readonly timeoutMs?: number;
+  /**
+   * The most elements each table of the instance may grow to (default: what the component
+   * declares): the tables' declared maximum is lowered when the core modules are compiled, so
+   * `table.grow` past it fails inside the guest. A table that starts larger fails to instantiate
+   * with `MEMORY_LIMIT`.
+   */
+  readonly tableElements?: number;
 }
 
 /** The limits an instance runs with: numbers, or null where the default applies. */
@@ -92,11 +99,13 @@ export interface AbiLimits {
   readonly fuel: number | null;
   /** each call's wall-clock limit in ms (null: none) */
   readonly timeoutMs: number | null;
+  /** the cap of each table, in elements (null: as declared) */
+  readonly tableElements: number | null;
 }
 
-export const DEFAULT_LIMITS: AbiLimits = Object.freeze({ liftBytes: null, lowerBytes: null, memoryBytes: null, fuel: null, timeoutMs: null });
+export const DEFAULT_LIMITS: AbiLimits = Object.freeze({ liftBytes: null, lowerBytes: null, memoryBytes: null, fuel: null, timeoutMs: null, tableElements: null });
 
-const KNOWN = ['liftBytes', 'lowerBytes', 'memoryBytes', 'fuel', 'timeoutMs'] as const;
+const KNOWN = ['liftBytes', 'lowerBytes', 'memoryBytes', 'fuel', 'timeoutMs', 'tableElements'] as const;
 
 /** Checks `instantiate`'s `limits` option (a TypeError names what is wrong) and fills in the defaults. */
 export function resolveLimits(given: unknown): AbiLimits {
@@ -122,6 +131,7 @@ export function resolveLimits(given: unknown): AbiLimits {
   return {
     liftBytes: bytes(o, 'liftBytes'), lowerBytes: bytes(o, 'lowerBytes'), memoryBytes: bytes(o, 'memoryBytes'),
     fuel: fuel === undefined || fuel === Infinity ? null : fuel, timeoutMs: timeoutMs === undefined || timeoutMs === Infinity ? null : timeoutMs,
+    tableElements: bytes(o, 'tableElements'),
   };
 }
 
@@ -129,7 +139,7 @@ function bytes(o: Record<string, unknown>, key: (typeof KNOWN)[number]): number 
   const v = o[key];
   if (v === undefined) return null;
   if (typeof v !== 'number' || !(v >= 0) || (!Number.isSafeInteger(v) && v !== Infinity)) {
-    throw new TypeError(`instantiate(): options.limits.${key} must be a whole number of bytes (or Infinity for no limit), got ${typeof v === 'number' || typeof v === 'bigint' ? String(v) : typeof v}`);
+    throw new TypeError(`instantiate(): options.limits.${key} must be a whole number${key === 'tableElements' ? ' of elements' : ' of bytes'} (or Infinity for no limit), got ${typeof v === 'number' || typeof v === 'bigint' ? String(v) : typeof v}`);
   }
   return v;
 }

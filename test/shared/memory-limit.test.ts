@@ -53,3 +53,25 @@ describe('limits.memoryBytes', () => {
     }
   });
 });
+
+describe('limits.tableElements', () => {
+  async function table() {
+    const { loadComponent } = await platform();
+    return loadComponent(await readFixture('table-grow'));
+  }
+
+  it('table.grow past the limit fails inside the guest; without it the table grows', async () => {
+    const component = await table();
+    const capped = (await component.instantiate({ limits: { tableElements: 10 } })).exports;
+    equal(capped.grow(8), 2);
+    equal(capped.size(), 10);
+    equal(capped.grow(1), -1);
+    equal((await component.instantiate()).exports.grow(1000), 2);
+  });
+
+  it('a table that starts larger than the limit fails to instantiate with MEMORY_LIMIT; a bad value is a TypeError', async () => {
+    const component = await table();
+    await rejects(component.instantiate({ limits: { tableElements: 1 } }), { code: 'MEMORY_LIMIT', message: /tableElements/ });
+    await rejects(() => component.instantiate({ limits: { tableElements: -3 } }), { name: 'TypeError', message: /tableElements/ });
+  });
+});

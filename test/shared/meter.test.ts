@@ -88,6 +88,20 @@ describe('limits.fuel and limits.timeoutMs', () => {
     }
   });
 
+  it('with the worker strategy, a call the meter can\'t reach (a host import that never answers) ends its worker at twice the deadline', async () => {
+    const { loadComponent } = await platform();
+    const component = await loadComponent(await readFixture('strategy-echo'));
+    const inst = await component.instantiate({
+      strategy: 'worker',
+      limits: { timeoutMs: 200 },
+      imports: { fetch: (n: number) => new Uint8Array(n), tick: () => new Promise(() => {}) },
+    });
+    const t0 = performance.now();
+    await rejects((inst.exports as { ticks(n: number): Promise<number> }).ticks(1), { code: 'TIMEOUT', message: /worker was terminated/ });
+    const took = performance.now() - t0;
+    ok(took >= 1300 && took < 6000, `ended after ${Math.round(took)} ms`);
+  });
+
   it('refuses limits that are not numbers of the right kind', async () => {
     const component = await load();
     await rejects(() => component.instantiate({ limits: { fuel: 0 } }), { name: 'TypeError', message: /fuel/ });

@@ -39,6 +39,10 @@ export async function instantiateInWorker(a: WorkerInstantiation): Promise<Worke
   host.bind(inst);
   host.checkAll();
   const bridge = new ParentBridge(a.platform, a.afterCall);
+  // with limits.timeoutMs the guest's meter stops it in the worker; terminating the worker is
+  // the second line, should a call outlive its deadline by far (a guest the meter can't reach)
+  const timeoutMs = a.limits?.timeoutMs ?? null;
+  if (timeoutMs !== null) bridge.backstopMs = 2 * timeoutMs + 1000;
   const imports = bridge.describeImports(a.model, host);
   // structured clone copies a view's whole buffer: send only the component's bytes
   const bytes = a.bytes.byteLength === a.bytes.buffer.byteLength ? a.bytes : a.bytes.slice();
@@ -253,6 +257,9 @@ class ParentBridge {
     });
   }
 
+  /** How long a call may take before the worker is terminated (null: no limit). */
+  backstopMs: number | null = null;
+
   /** Calls into the instance: queued behind earlier calls, sent once they have settled. */
   call(op: CallOp): Promise<unknown> {
     if (this.#inHost) {
@@ -270,7 +277,13 @@ class ParentBridge {
     const sent: CallOp = op.k === 'method' ? { ...op, self: this.#out(op.self), args } : { ...op, args };
     const seq = ++this.#seq;
     return new Promise((resolve, reject) => {
-      this.#pending.set(seq, { resolve, reject });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (): void => clearTimeout(timer);
+      this.#pending.set(seq, { resolve: (v) => { done(); resolve(v); }, reject: (e) => { done(); reject(e); } });
+      if (this.backstopMs !== null) {
+        const ms = this.backstopMs;
+        timer = setTimeout(() => this.terminate(new IsowasmError('TIMEOUT', `a call into the instance did not end within ${ms} ms, twice its limits.timeoutMs and a second more, so its worker was terminated; the instance can't be used again`)), ms);
+      }
       this.#activity();
       this.#post({ t: 'call', seq, op: sent });
     });

@@ -1,0 +1,108 @@
+/**
+ * The table limit of an instance (`limits.tableElements`), applied where the guest can see it:
+ * each table a core module defines gets a declared maximum of at most the limit, so `table.grow`
+ * past it fails inside the guest (it returns -1), as `limits.memoryBytes` does for memories.
+ */
+import { IsowasmError } from '../errors.js';
+import { Reader } from '../binary/_reader.js';
+import { readInstr, valType } from './decode.js';
+
+const TABLE_SECTION = 4;
+
+function leb(n: bigint): number[] {
+  const out: number[] = [];
+  do {
+    let b = Number(n & 0x7fn);
+    n >>= 7n;
+    if (n !== 0n) b |= 0x80;
+    out.push(b);
+  } while (n !== 0n);
+  return out;
+}
+
+function u64(r: Reader): bigint {
+  const start = r.pos;
+  let result = 0n;
+  for (let shift = 0n; shift < 70n; shift += 7n) {
+    const b = r.u8();
+    result |= BigInt(b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return result;
+  }
+  return r.fail('u64 LEB128 too long', start);
+}
+
+/**
+ * The module with every table it defines capped at `maxElements`, or the same bytes when none
+ * needed a change. A table that starts larger than the cap is a `MEMORY_LIMIT` error.
+ *
+ * @example
+ * ```ts
+ * const capped = capTables(moduleBytes, 10_000, 'core module 0');
+ * ```
+ */
+export function capTables(bytes: Uint8Array, maxElements: number, where: string): Uint8Array {
+  const r = new Reader(bytes);
+  r.pos = 8;
+  while (!r.done) {
+    const sectionStart = r.pos;
+    const id = r.u8();
+    const size = r.u32();
+    const contentStart = r.pos;
+    const contentEnd = contentStart + size;
+    if (contentEnd > r.end) r.fail('a section runs past the end of the module', sectionStart);
+    if (id !== TABLE_SECTION) {
+      r.pos = contentEnd;
+      continue;
+    }
+    const s = new Reader(bytes, contentStart, contentEnd);
+    const count = s.u32();
+    const out: number[] = [...leb(BigInt(count))];
+    let changed = false;
+    const cap = BigInt(maxElements);
+    for (let i = 0; i < count; i++) {
+      const withInit = s.peek() === 0x40;
+      const typeStart = s.pos;
+      if (withInit) {
+        s.u8();
+        if (s.u8() !== 0x00) s.fail('a table with an initializer must be followed by 0x00');
+      }
+      valType(s);
+      out.push(...bytes.subarray(typeStart, s.pos));
+      const flags = s.u8();
+      if (flags & ~0x05) throw new IsowasmError('UNSUPPORTED', `${where} declares table ${i} with limit flags 0x${flags.toString(16)}, which limits.tableElements can't cap; leave it out for this component`);
+      const is64 = (flags & 0x04) !== 0;
+      const min = is64 ? u64(s) : BigInt(s.u32());
+      const max = flags & 0x01 ? (is64 ? u64(s) : BigInt(s.u32())) : null;
+      if (min > cap) {
+        throw new IsowasmError('MEMORY_LIMIT', `${where} starts with a table of ${min} elements, more than limits.tableElements (${maxElements}); raise limits.tableElements to at least ${min}`);
+      }
+      const capped = max === null || max > cap ? cap : max;
+      if (capped !== max) changed = true;
+      out.push(flags | 0x01, ...leb(min), ...leb(capped));
+      if (withInit) {
+        // the initializer: a constant expression, copied as it is
+        const exprStart = s.pos;
+        let depth = 0;
+        for (;;) {
+          const ins = readInstr(s);
+          if (ins.op === 0x02 || ins.op === 0x03 || ins.op === 0x04) depth++;
+          else if (ins.op === 0x0b) {
+            if (depth === 0) break;
+            depth--;
+          }
+        }
+        out.push(...bytes.subarray(exprStart, s.pos));
+      }
+    }
+    if (!s.done) s.fail('bytes left over at the end of the table section');
+    if (!changed) return bytes;
+    const head = [TABLE_SECTION, ...leb(BigInt(out.length))];
+    const result = new Uint8Array(sectionStart + head.length + out.length + (bytes.length - contentEnd));
+    result.set(bytes.subarray(0, sectionStart), 0);
+    result.set(head, sectionStart);
+    result.set(out, sectionStart + head.length);
+    result.set(bytes.subarray(contentEnd), sectionStart + head.length + out.length);
+    return result;
+  }
+  return bytes;
+}
