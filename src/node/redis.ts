@@ -74,6 +74,8 @@ const arg = (v: Uint8Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byt
 
 /** node-redis's code for bulk strings, mapped to Buffer so that values come back as bytes. */
 const BLOB_STRING = 36;
+/** node-redis's code for integers, mapped to String so that a counter comes back exact (past 2^53 too). */
+const NUMBER = 58;
 
 /** The client to send a command with (the store's current one), and the options of every command. */
 interface Connection {
@@ -82,10 +84,9 @@ interface Connection {
   readonly client: () => Promise<RedisCommandClient>;
   readonly plain: { timeout?: number; rejectInFlight?: boolean };
   readonly asBytes: { typeMapping: Record<number, unknown>; timeout?: number; rejectInFlight?: boolean };
+  readonly numbersAsText: { typeMapping: Record<number, unknown>; timeout?: number; rejectInFlight?: boolean };
 }
 
-// HINCRBY then HGET: the new value as the server keeps it (decimal text), never through a Lua number
-const INCREMENT = "redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2]) return redis.call('HGET', KEYS[1], ARGV[1])";
 // ARGV: field, '1' when a value is expected (ARGV[3]) or '0' when absence is, new value
 const COMPARE_AND_SWAP = `local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if ARGV[2] == '1' then if cur ~= ARGV[3] then return {0, cur} end elseif cur then return {0, cur} end
@@ -128,10 +129,10 @@ class RedisBucket implements KeyValueBucket {
    * Sends one command on the store's current client (not the one of when the bucket was opened:
    * a client that gave up reconnecting is replaced, and a bucket a guest keeps must follow).
    */
-  async #send(args: readonly (string | Uint8Array)[], asBytes = false): Promise<unknown> {
+  async #send(args: readonly (string | Uint8Array)[], as: 'plain' | 'asBytes' | 'numbersAsText' = 'plain'): Promise<unknown> {
     const client = await this.#c.client();
     try {
-      return await client.sendCommand(args, asBytes ? this.#c.asBytes : this.#c.plain);
+      return await client.sendCommand(args, this.#c[as]);
     } catch (e) {
       // the server's own answer (not an integer, ...) goes on as it is; anything else is the connection
       if (isErrorReply(e)) throw e;
@@ -140,7 +141,7 @@ class RedisBucket implements KeyValueBucket {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    return bytes(await this.#send(['HGET', this.#hash, key], true));
+    return bytes(await this.#send(['HGET', this.#hash, key], 'asBytes'));
   }
 
   async set(key: string, value: Uint8Array): Promise<void> {
@@ -176,24 +177,27 @@ class RedisBucket implements KeyValueBucket {
   async increment(key: string, delta: bigint): Promise<bigint> {
     let reply: unknown;
     try {
-      reply = await this.#send(['EVAL', INCREMENT, '1', this.#hash, key, delta.toString()]);
+      // HINCRBY's integer reply as text (exact); a client without type mappings answers a number
+      reply = await this.#send(['HINCRBY', this.#hash, key, delta.toString()], 'numbersAsText');
+      // (past 2^53 that number is not exact: the value as it is now, close as it gets without node-redis 5)
+      if (typeof reply === 'number' && !Number.isSafeInteger(reply)) reply = await this.#send(['HGET', this.#hash, key]);
     } catch (e) {
       throw redisError(e, key, delta);
     }
-    // the server's text, checked as every store checks it
+    // the server's decimal text, checked as every store checks it
     return addToCounter(new TextEncoder().encode(String(reply)), 0n, key);
   }
 
   async compareAndSwap(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<SwapResult> {
     const args = ['EVAL', COMPARE_AND_SWAP, '1', this.#hash, key, expected === undefined ? '0' : '1', expected === undefined ? '' : arg(expected), arg(value)];
-    const reply = await this.#send(args, true) as [number, unknown?];
+    const reply = await this.#send(args, 'asBytes') as [number, unknown?];
     if (Number(reply[0]) === 1) return { swapped: true };
     return { swapped: false, current: bytes(reply[1] ?? null) };
   }
 
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return [];
-    const reply = await this.#send(['HMGET', this.#hash, ...keys], true) as unknown[];
+    const reply = await this.#send(['HMGET', this.#hash, ...keys], 'asBytes') as unknown[];
     return reply.map(bytes);
   }
 
@@ -278,7 +282,10 @@ export function createRedisKeyValue(options: RedisKeyValueOptions): RedisKeyValu
     return connecting;
   };
   const plain = { timeout: commandTimeoutMs, rejectInFlight: true };
-  const connection: Connection = { where: url === undefined ? '(your client)' : `at ${redactUrl(url)}`, client, plain, asBytes: { ...plain, typeMapping: { [BLOB_STRING]: Buffer } } };
+  const connection: Connection = {
+    where: url === undefined ? '(your client)' : `at ${redactUrl(url)}`, client, plain,
+    asBytes: { ...plain, typeMapping: { [BLOB_STRING]: Buffer } }, numbersAsText: { ...plain, typeMapping: { [NUMBER]: String } },
+  };
   return {
     async: true,
     async open(name: string): Promise<KeyValueBucket> {
