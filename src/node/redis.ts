@@ -15,7 +15,7 @@ import { addToCounter, KeyValueError, type KeyPage, type KeyValueBucket, type Ke
 
 /** The part of a node-redis client this store uses (node-redis 5 and later). */
 export interface RedisCommandClient {
-  sendCommand(args: readonly (string | Uint8Array)[], options?: { typeMapping?: Record<number, unknown> }): Promise<unknown>;
+  sendCommand(args: readonly (string | Uint8Array)[], options?: { typeMapping?: Record<number, unknown>; timeout?: number; rejectInFlight?: boolean }): Promise<unknown>;
 }
 
 interface OwnClient extends RedisCommandClient {
@@ -44,6 +44,12 @@ export interface RedisKeyValueOptions {
   readonly prefix?: string;
   /** told about connection errors of a client the store made (default: `console.warn`) */
   readonly onError?: (error: unknown) => void;
+  /**
+   * How long one command may take, sent and answered, before its call fails (default 10000 ms):
+   * a server that stops answering (paused, a network that drops packets) fails calls in bounded
+   * time instead of hanging the guest. A write that timed out may still have been done.
+   */
+  readonly commandTimeoutMs?: number;
 }
 
 /**
@@ -68,10 +74,19 @@ const arg = (v: Uint8Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byt
 
 /** node-redis's code for bulk strings, mapped to Buffer so that values come back as bytes. */
 const BLOB_STRING = 36;
-const AS_BYTES = { typeMapping: { [BLOB_STRING]: Buffer } };
+/** node-redis's code for integers, mapped to String so that a counter comes back exact (past 2^53 too). */
+const NUMBER = 58;
 
-// HINCRBY then HGET: the new value as the server keeps it (decimal text), never through a Lua number
-const INCREMENT = "redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2]) return redis.call('HGET', KEYS[1], ARGV[1])";
+/** The client to send a command with (the store's current one), and the options of every command. */
+interface Connection {
+  /** where the server is, for messages */
+  readonly where: string;
+  readonly client: () => Promise<RedisCommandClient>;
+  readonly plain: { timeout?: number; rejectInFlight?: boolean };
+  readonly asBytes: { typeMapping: Record<number, unknown>; timeout?: number; rejectInFlight?: boolean };
+  readonly numbersAsText: { typeMapping: Record<number, unknown>; timeout?: number; rejectInFlight?: boolean };
+}
+
 // ARGV: field, '1' when a value is expected (ARGV[3]) or '0' when absence is, new value
 const COMPARE_AND_SWAP = `local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if ARGV[2] == '1' then if cur ~= ARGV[3] then return {0, cur} end elseif cur then return {0, cur} end
@@ -83,6 +98,14 @@ const bytes = (v: unknown): Uint8Array | undefined => {
   throw new KeyValueError(`Redis answered ${typeof v} where a value was expected`);
 };
 
+/** Whether `e` is an error reply of the server (node-redis's ErrorReply or a subclass), not a connection failure. */
+function isErrorReply(e: unknown): boolean {
+  for (let p: unknown = e; p !== null && typeof p === 'object'; p = Object.getPrototypeOf(p)) {
+    if ((p as { constructor?: { name?: string } }).constructor?.name === 'ErrorReply') return true;
+  }
+  return false;
+}
+
 /** A Redis error as a store refusal the guest understands (the message says what Redis said). */
 function redisError(e: unknown, key: string, delta?: bigint): unknown {
   const msg = e instanceof Error ? e.message : String(e);
@@ -93,29 +116,44 @@ function redisError(e: unknown, key: string, delta?: bigint): unknown {
 
 class RedisBucket implements KeyValueBucket {
   readonly name: string;
-  readonly #client: RedisCommandClient;
+  readonly #c: Connection;
   readonly #hash: string;
 
-  constructor(name: string, client: RedisCommandClient, hash: string) {
+  constructor(name: string, c: Connection, hash: string) {
     this.name = name;
-    this.#client = client;
+    this.#c = c;
     this.#hash = hash;
   }
 
+  /**
+   * Sends one command on the store's current client (not the one of when the bucket was opened:
+   * a client that gave up reconnecting is replaced, and a bucket a guest keeps must follow).
+   */
+  async #send(args: readonly (string | Uint8Array)[], as: 'plain' | 'asBytes' | 'numbersAsText' = 'plain'): Promise<unknown> {
+    const client = await this.#c.client();
+    try {
+      return await client.sendCommand(args, this.#c[as]);
+    } catch (e) {
+      // the server's own answer (not an integer, ...) goes on as it is; anything else is the connection
+      if (isErrorReply(e)) throw e;
+      throw new IsowasmError('HOST_ERROR', `Redis ${this.#c.where} did not answer (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}): is the server up and reachable? Calls work again once it is (a write that failed this way may or may not have been done)`, { cause: e });
+    }
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
-    return bytes(await this.#client.sendCommand(['HGET', this.#hash, key], AS_BYTES));
+    return bytes(await this.#send(['HGET', this.#hash, key], 'asBytes'));
   }
 
   async set(key: string, value: Uint8Array): Promise<void> {
-    await this.#client.sendCommand(['HSET', this.#hash, key, arg(value)]);
+    await this.#send(['HSET', this.#hash, key, arg(value)]);
   }
 
   async delete(key: string): Promise<void> {
-    await this.#client.sendCommand(['HDEL', this.#hash, key]);
+    await this.#send(['HDEL', this.#hash, key]);
   }
 
   async exists(key: string): Promise<boolean> {
-    return Number(await this.#client.sendCommand(['HEXISTS', this.#hash, key])) === 1;
+    return Number(await this.#send(['HEXISTS', this.#hash, key])) === 1;
   }
 
   async listKeys(cursor: string | undefined, limit: number): Promise<KeyPage> {
@@ -126,7 +164,7 @@ class RedisBucket implements KeyValueBucket {
     const after = m?.[2];
     // HSCAN: complete across rehashing, but a small hash (a listpack) comes whole whatever COUNT
     // says, and a key may come twice: sort the page and hand it out a limit at a time
-    const [next, flat] = await this.#client.sendCommand(['HSCAN', this.#hash, scan, 'COUNT', String(limit)]) as [string, string[]];
+    const [next, flat] = await this.#send(['HSCAN', this.#hash, scan, 'COUNT', String(limit)]) as [string, string[]];
     let keys = [...new Set(flat.filter((_, i) => i % 2 === 0))].sort();
     if (after !== undefined) keys = keys.filter((k) => k > after);
     if (keys.length > limit) {
@@ -139,36 +177,44 @@ class RedisBucket implements KeyValueBucket {
   async increment(key: string, delta: bigint): Promise<bigint> {
     let reply: unknown;
     try {
-      reply = await this.#client.sendCommand(['EVAL', INCREMENT, '1', this.#hash, key, delta.toString()]);
+      // HINCRBY's integer reply as text (exact); a client without type mappings answers a number
+      reply = await this.#send(['HINCRBY', this.#hash, key, delta.toString()], 'numbersAsText');
+      // (past 2^53 that number is not exact: the value as it is now, close as it gets without node-redis 5)
+      if (typeof reply === 'number' && !Number.isSafeInteger(reply)) reply = await this.#send(['HGET', this.#hash, key]);
     } catch (e) {
       throw redisError(e, key, delta);
     }
-    // the server's text, checked as every store checks it
+    // the server's decimal text, checked as every store checks it
     return addToCounter(new TextEncoder().encode(String(reply)), 0n, key);
   }
 
   async compareAndSwap(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<SwapResult> {
     const args = ['EVAL', COMPARE_AND_SWAP, '1', this.#hash, key, expected === undefined ? '0' : '1', expected === undefined ? '' : arg(expected), arg(value)];
-    const reply = await this.#client.sendCommand(args, AS_BYTES) as [number, unknown?];
+    const reply = await this.#send(args, 'asBytes') as [number, unknown?];
     if (Number(reply[0]) === 1) return { swapped: true };
     return { swapped: false, current: bytes(reply[1] ?? null) };
   }
 
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return [];
-    const reply = await this.#client.sendCommand(['HMGET', this.#hash, ...keys], AS_BYTES) as unknown[];
+    const reply = await this.#send(['HMGET', this.#hash, ...keys], 'asBytes') as unknown[];
     return reply.map(bytes);
   }
 
   async setMany(entries: readonly (readonly [string, Uint8Array])[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.#client.sendCommand(['HSET', this.#hash, ...entries.flatMap(([k, v]) => [k, arg(v)])]);
+    await this.#send(['HSET', this.#hash, ...entries.flatMap(([k, v]) => [k, arg(v)])]);
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.#client.sendCommand(['HDEL', this.#hash, ...keys]);
+    await this.#send(['HDEL', this.#hash, ...keys]);
   }
+}
+
+/** `url` without its password, for messages. */
+function redactUrl(url: string): string {
+  return url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
 /** `redis`'s `createClient`, or UNSUPPORTED saying how to install it. */
@@ -199,11 +245,12 @@ async function redisCreateClient(): Promise<(options: object) => OwnClient> {
  */
 export function createRedisKeyValue(options: RedisKeyValueOptions): RedisKeyValueStore {
   if (typeof options !== 'object' || options === null) throw new TypeError('createRedisKeyValue(options): options must be { url } or { client }');
-  const { url, client: given, prefix = 'isowasm:kv:', onError = (e: unknown) => console.warn(`isowasm: Redis key-value store: ${e instanceof Error ? e.message : String(e)}`) } = options;
+  const { url, client: given, prefix = 'isowasm:kv:', onError = (e: unknown) => console.warn(`isowasm: Redis key-value store: ${e instanceof Error ? e.message : String(e)}`), commandTimeoutMs = 10_000 } = options;
   if ((url === undefined) === (given === undefined)) throw new TypeError('createRedisKeyValue(options): give exactly one of url and client');
   if (url !== undefined && typeof url !== 'string') throw new TypeError('createRedisKeyValue: url must be a string such as redis://127.0.0.1:6379');
   if (given !== undefined && typeof given.sendCommand !== 'function') throw new TypeError('createRedisKeyValue: client must be a node-redis client (with sendCommand)');
   if (typeof prefix !== 'string') throw new TypeError('createRedisKeyValue: prefix must be a string');
+  if (!Number.isSafeInteger(commandTimeoutMs) || commandTimeoutMs < 1) throw new TypeError('createRedisKeyValue: commandTimeoutMs must be a positive integer (milliseconds)');
   let connecting: Promise<RedisCommandClient> | null = given ? Promise.resolve(given) : null;
   let own: OwnClient | null = null;
   let closed = false;
@@ -230,15 +277,22 @@ export function createRedisKeyValue(options: RedisKeyValueOptions): RedisKeyValu
     }
     connecting ??= connect().catch((e: unknown) => {
       connecting = null;
-      throw new IsowasmError('HOST_ERROR', `can't connect to Redis at ${String(url)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new IsowasmError('HOST_ERROR', `can't connect to Redis at ${redactUrl(String(url))}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     });
     return connecting;
+  };
+  const plain = { timeout: commandTimeoutMs, rejectInFlight: true };
+  const connection: Connection = {
+    where: url === undefined ? '(your client)' : `at ${redactUrl(url)}`, client, plain,
+    asBytes: { ...plain, typeMapping: { [BLOB_STRING]: Buffer } }, numbersAsText: { ...plain, typeMapping: { [NUMBER]: String } },
   };
   return {
     async: true,
     async open(name: string): Promise<KeyValueBucket> {
       if (typeof name !== 'string') throw new TypeError('KeyValueStore.open(name): name must be a string');
-      return new RedisBucket(name, await client(), `${prefix}${name}`);
+      // connect (or fail) now, as a guest's open should tell it whether the store is there
+      await client();
+      return new RedisBucket(name, connection, `${prefix}${name}`);
     },
     async close(): Promise<void> {
       if (closed) return;

@@ -4,11 +4,6 @@
  * (`reopen` makes another connection, as another machine would), then what is its own: a client
  * passed in, values kept as a hash per bucket, a server that goes away failing calls at once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient } from 'redis';
 import { loadComponent } from '../../src/index.node.js';
 import { createRedisKeyValue } from '../../src/node/redis.js';
@@ -16,57 +11,14 @@ import { readFixture } from '../harness/fixtures.js';
 import { equal, ok, rejects, throws } from '../harness/assert.js';
 import { after, before, describe, it } from '../harness/test-api.js';
 import { testKeyValue } from '../shared/key-value-suite.js';
+import { freePort, startRedis, stopAllRedis } from './redis-test-server.js';
 
-let server: ChildProcess | null = null;
-let dir = '';
 let url = '';
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
-}
-
-/** Starts redis-server on 127.0.0.1 in its own directory, persistence off; resolves when it is ready. */
-async function startRedis(): Promise<void> {
-  dir = mkdtempSync(join(tmpdir(), 'isowasm-redis-'));
-  const port = await freePort();
-  url = `redis://127.0.0.1:${port}`;
-  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server = p;
-  await new Promise<void>((ready, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`redis-server did not start within 10 s: ${out}`)), 10_000);
-    p.once('error', (e) => { clearTimeout(timer); fail(new Error(`redis-server could not run (apt-get install -y redis-server): ${e.message}`)); });
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        ready();
-      }
-    });
-  });
-}
-
-async function stopRedis(): Promise<void> {
-  const p = server;
-  server = null;
-  if (p && p.exitCode === null) {
-    await new Promise<void>((done) => {
-      p.once('exit', () => done());
-      p.kill('SIGTERM');
-    });
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}
-
-before(startRedis);
-after(stopRedis);
+before(async () => {
+  url = (await startRedis()).url;
+});
+after(stopAllRedis);
 
 testKeyValue('Redis', async () => {
   const prefix = `t${Date.now()}-${Math.random().toString(36).slice(2)}:`;

@@ -3,7 +3,8 @@
  * backend: memory (Node and Chromium), SQLite and Redis (Node), IndexedDB (Chromium). Like
  * unstorage's testDriver: a backend passes if it behaves exactly like the others. It checks the
  * contract directly, then through a guest (test/fixtures/kv-guest) using store, atomics and batch,
- * and the atomics under concurrent clients and instances (10 x 100 increments = 1000 exactly).
+ * and the atomics under concurrent clients and instances (10 x 100 increments = 1000 exactly; 50
+ * instances x 4 = 200), and invalid bucket names refused before a store sees them.
  */
 import type { Capabilities, KeyValueBucket, KeyValueStore } from '../../src/core/index.js';
 import { deepEqual, equal, ok, rejects } from '../harness/assert.js';
@@ -275,6 +276,56 @@ export function testKeyValue(name: string, factory: KeyValueFactory): void {
       } finally {
         for (const s of stores.slice(1)) await s.close?.();
       }
+    }));
+
+    it('50 guest instances x 4 increments, all at once, give exactly 200', withStore(async (u) => {
+      const component = await fixtureComponent('kv-guest');
+      const bucket = fresh('fifty');
+      const platform = await platformValue();
+      const stores = [u.store, ...(u.reopen ? await Promise.all(Array.from({ length: 4 }, () => u.reopen!())) : [])];
+      try {
+        const instances = await Promise.all(Array.from({ length: 50 }, (_, i) => component.instantiate({
+          platform, capabilities: { kv: { buckets: { [bucket]: stores[i % stores.length]! } } },
+        })));
+        // every instance's 4 calls in flight together with the others' (one call each at a time)
+        const results = await Promise.all(instances.map(async ({ exports }) => {
+          const got: bigint[] = [];
+          for (let i = 0; i < 4; i++) got.push(await exports['test:kvguest/api'].increment(bucket, 'hits', 1n, 1));
+          return got;
+        }));
+        equal(await instances[0]!.exports['test:kvguest/api'].increment(bucket, 'hits', 0n, 1), 200n);
+        // each increment saw its own new value: 1..200, none twice
+        deepEqual(results.flat().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), Array.from({ length: 200 }, (_, i) => BigInt(i + 1)));
+      } finally {
+        for (const s of stores.slice(1)) await s.close?.();
+      }
+    }));
+
+    it('a guest opening an invalid bucket name gets error::other saying why; the store is not asked', withStore(async ({ store }) => {
+      const component = await fixtureComponent('kv-guest');
+      const opened: string[] = [];
+      const spy = { async: store.async, open: (name: string) => { opened.push(name); return store.open(name); } };
+      const { exports } = await component.instantiate({
+        platform: await platformValue(), capabilities: { kv: { buckets: { '*': spy }, limits: { maxBucketNameBytes: 16 } } },
+      });
+      const api = exports['test:kvguest/api'];
+      const refused = async (name: string, why: RegExp): Promise<void> => {
+        await rejects(async () => api.get(name, 'k'), (e) => {
+          const p = (e as { payload?: unknown }).payload;
+          return typeof p === 'string' && p.startsWith('other: ') && why.test(p);
+        });
+      };
+      await refused('x'.repeat(17), /longer than 16 bytes.*maxBucketNameBytes/);
+      await refused('ä'.repeat(9), /longer than 16 bytes/);
+      await refused('', /empty/);
+      await refused('a\u0000b', /control character/);
+      await refused('line\nbreak', /control character/);
+      deepEqual(opened, []);
+      // a valid one right at the limit is served
+      const ok16 = fresh('n').padEnd(16, 'x').slice(0, 16);
+      await api.put(ok16, 'k', 'v');
+      equal(await api.get(ok16, 'k'), 'v');
+      deepEqual(opened, [ok16]);
     }));
   });
 }

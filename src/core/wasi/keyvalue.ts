@@ -4,7 +4,8 @@
  * `0.2.0-draft` (u64 cursors and increment, no CAS). Deny by default: opening a bucket the grant
  * does not name (or any bucket, without the grant) fails with `access-denied` and reports the
  * refusal. Every size the guest controls (bucket name, key, value, batch length, open buckets and
- * CAS handles) is checked against the grant's limits before a store is called; a store's own
+ * CAS handles) is checked against the grant's limits before a store is called, and a bucket name
+ * must be non-empty and free of control characters; a store's own
  * failure reaches the guest as `error::other` with its message.
  */
 import { symbolDispose } from '../dispose.js';
@@ -158,6 +159,9 @@ function versionNamespaces(version: string, env: KvEnv, ctx: HostContext): Recor
     if (utf8Length(identifier) > env.limits.maxBucketNameBytes) {
       throw other(`the bucket name is longer than ${env.limits.maxBucketNameBytes} bytes (capabilities.kv.limits.maxBucketNameBytes)`);
     }
+    // names end up in database, file and Redis key names: no empty ones, no control characters
+    if (identifier === '') throw other('the bucket name is empty: name a bucket');
+    if (/[\u0000-\u001f\u007f]/.test(identifier)) throw other(`the bucket name ${JSON.stringify(identifier)} has a control character, which bucket names may not have`);
     const store: KeyValueStore | undefined = env.kv?.stores.get(identifier) ?? env.kv?.stores.get('*');
     if (!store) {
       env.report({
