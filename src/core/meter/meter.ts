@@ -11,11 +11,16 @@ export const SLICE = 10_000;
 
 const now: () => number = typeof performance !== 'undefined' && typeof performance.now === 'function' ? () => performance.now() : () => Date.now();
 
+/** A core instance's fuel global (a `WebAssembly.Global`; typed by shape, as core's types carry no DOM). */
+export interface FuelGlobal {
+  readonly value: unknown;
+}
+
 export class Meter {
   /** what was handed out so far */
   #given = 0;
   /** each core instance's fuel global: what it holds is handed out but not spent */
-  readonly #globals: WebAssembly.Global[] = [];
+  readonly #globals: FuelGlobal[] = [];
   #deadline = Infinity;
   #active = 0;
   stopped: 'fuel' | 'timeout' | null = null;
@@ -27,7 +32,7 @@ export class Meter {
   constructor(readonly fuel: number, readonly timeoutMs: number) {}
 
   /** A core instance's fuel global, once it exists. */
-  track(global: WebAssembly.Global): void {
+  track(global: FuelGlobal): void {
     this.#globals.push(global);
   }
 
