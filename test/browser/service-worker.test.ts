@@ -105,4 +105,13 @@ describe('serveFromServiceWorker', () => {
     await new Promise((r) => setTimeout(r, 200));
     equal((await ask()).version, after);
   });
+
+  it('limits.timeoutMs stops a guest looping in its own code inside the Service Worker', async () => {
+    const channel = new MessageChannel();
+    const reply = new Promise<{ code?: string; ms?: number }>((resolve) => { channel.port1.onmessage = (e) => resolve(e.data); });
+    registration.active!.postMessage('spin?', [channel.port2]);
+    const r = await reply;
+    equal(r.code, 'TIMEOUT');
+    ok((r.ms ?? 0) >= 195 && (r.ms ?? 0) < 5000, `stopped after ${r.ms} ms`);
+  });
 });

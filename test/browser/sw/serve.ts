@@ -3,7 +3,7 @@
  * test routes, which version it with an ETag) for its paths (/echo, /count, /throw), and answers
  * the page's questions about its state over postMessage.
  */
-import { serveFromServiceWorker } from '../../../src/browser/index.js';
+import { loadComponent, serveFromServiceWorker } from '../../../src/browser/index.js';
 
 interface FetchEvent extends Event { request: Request; respondWith(r: Response): void }
 interface Scope {
@@ -33,6 +33,21 @@ scope.addEventListener('message', (e) => {
   const port = e.ports[0]!;
   if (e.data === 'errors?') {
     port.postMessage(loadErrors);
+    return;
+  }
+  if (e.data === 'spin?') {
+    // a guest looping in its own code, stopped by limits.timeoutMs inside the Service Worker
+    void (async () => {
+      const component = await loadComponent('/build/fixtures/offload-guest.wasm');
+      const { exports } = await component.instantiate({ limits: { timeoutMs: 200 } });
+      const t0 = performance.now();
+      try {
+        (exports as { forever(): void }).forever();
+        port.postMessage({ code: 'returned' });
+      } catch (err) {
+        port.postMessage({ code: (err as { code?: string }).code, ms: performance.now() - t0 });
+      }
+    })();
     return;
   }
   // server.handle(request), as a fetch listener with its own policy would call it
