@@ -75,7 +75,8 @@ export interface InstanceLimits {
   readonly fuel?: number;
   /**
    * The wall-clock limit of each call into the instance, in milliseconds, checked every 10,000
-   * function entries and loop iterations (not a clock read per iteration): a guest looping in its
+   * function entries and loop iterations (not a clock read per iteration; counted from the
+   * call's first such check, so a short call reads no clock at all): a guest looping in its
    * own code is stopped in the thread it runs in, with `TIMEOUT`, and the instance is dead. Time
    * a JSPI call spends waiting for the host counts too, but the check comes when the guest runs.
    */

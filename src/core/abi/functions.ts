@@ -305,11 +305,23 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, label: 
  */
 export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
   const plan = planFor(ft);
-  // a metered instance takes the general path, which starts and ends the meter's calls
-  const fast = !inst.meter && !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
+  const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
     (plan.result === null || isScalar(plan.result));
   const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
-  if (fast) return labelled(liftScalar(plan, core, opts.postReturn, inst, label, ft.params.map((p) => p.name)), label);
+  if (fast) {
+    const scalar = liftScalar(plan, core, opts.postReturn, inst, label, ft.params.map((p) => p.name));
+    const meter = inst.meter;
+    if (!meter) return labelled(scalar, label);
+    // a metered instance's call starts and ends the meter's deadline around the fast path
+    return labelled(function metered(...args: unknown[]): unknown {
+      meter.enter();
+      try {
+        return (scalar as (...a: unknown[]) => unknown)(...args);
+      } finally {
+        meter.leave();
+      }
+    }, label);
+  }
   const parts = liftParts(ft, opts, inst, label);
   const cx = parts.cx;
 

@@ -16,6 +16,9 @@ export interface FuelGlobal {
   readonly value: unknown;
 }
 
+/** A call has started, its deadline not yet: it is set at the call's first refill. */
+const PENDING = -1;
+
 export class Meter {
   /** what was handed out so far */
   #given = 0;
@@ -39,7 +42,10 @@ export class Meter {
   /** Called by a guest whose fuel ran out: a new slice, or 0 to stop it (the guest traps). */
   refill(): number {
     if (this.stopped) return 0;
-    if (this.#deadline !== Infinity && now() > this.#deadline) {
+    // the deadline starts at the call's first refill: a short call reads no clock at all, and
+    // what runs before it is at most one slice (tens of microseconds)
+    if (this.#deadline === PENDING) this.#deadline = now() + this.timeoutMs;
+    else if (this.#deadline !== Infinity && now() > this.#deadline) {
       this.stopped = 'timeout';
       return 0;
     }
@@ -55,7 +61,7 @@ export class Meter {
 
   /** A call into the instance starts (the outermost one starts the deadline). */
   enter(): void {
-    if (this.#active++ === 0 && this.timeoutMs !== Infinity) this.#deadline = now() + this.timeoutMs;
+    if (this.#active++ === 0 && this.timeoutMs !== Infinity) this.#deadline = PENDING;
   }
 
   leave(): void {
