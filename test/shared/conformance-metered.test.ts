@@ -4,6 +4,8 @@
  * what any component computes.
  */
 import { Component } from '../../src/core/component.js';
+import { ok } from '../harness/assert.js';
+import { describe, it } from '../harness/test-api.js';
 
 const instantiate = Component.prototype.instantiate;
 Component.prototype.instantiate = function metered(this: Component, options = {}) {
@@ -12,5 +14,15 @@ Component.prototype.instantiate = function metered(this: Component, options = {}
 };
 
 for (const suite of ['conformance-group1', 'conformance-group2', 'conformance-group3', 'conformance-group4', 'conformance-group5', 'conformance-group6', 'values', 'values-strings', 'js-guest']) {
-  await import(`../shared/${suite}.test.js`);
+  await import(`./${suite}.test.js`);
 }
+
+describe('the metered runs above', () => {
+  it('really meter: an instance made through the patched instantiate spends fuel', async () => {
+    const { loadComponent } = await import('../../src/core/index.js');
+    const { readFixture } = await import('../harness/fixtures.js');
+    const instance = await (await loadComponent(await readFixture('offload-guest'))).instantiate();
+    (instance.exports as { add(a: number, b: number): number }).add(1, 2);
+    ok((instance.fuelConsumed ?? 0) > 0, `fuel spent: ${instance.fuelConsumed}`);
+  });
+});
