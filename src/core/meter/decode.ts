@@ -10,18 +10,13 @@
 import { IsowasmError } from '../errors.js';
 import type { Reader } from '../binary/_reader.js';
 
-/** What the rewriter needs of one instruction. */
-export interface Instr {
-  readonly op: number;
-  /** for prefixed opcodes (0xFC, 0xFD, 0xFE), the sub-opcode */
-  readonly sub: number;
-  /** the position of a function index immediate, and its value (-1: none) */
-  readonly funcAt: number;
-  readonly funcEnd: number;
-  readonly func: number;
-}
-
-const NONE = { funcAt: -1, funcEnd: -1, func: -1 };
+/**
+ * What the rewriter needs of the instruction `readInstr` read last, besides its opcode: where
+ * its function index immediate is, and its value (-1: none). Module state rather than a result
+ * object: the rewriter reads millions of instructions, and an object each costs more than the
+ * decoding.
+ */
+export const last = { funcAt: -1, func: -1 };
 
 function unsupported(what: string, at: number): never {
   throw new IsowasmError('UNSUPPORTED', `a core module uses ${what} (at byte ${at}), which isowasm can't instrument for limits.fuel/timeoutMs yet; leave those limits out for this component`);
@@ -66,42 +61,43 @@ function memArg(r: Reader): void {
  *
  * @example
  * ```ts
- * while (!r.done) { const i = readInstr(r); if (i.op === 0x03) ... }
+ * while (!r.done) { const op = readInstr(r); if (op === 0x03) ... }
  * ```
  */
-export function readInstr(r: Reader): Instr {
+export function readInstr(r: Reader): number {
   const at = r.pos;
   const op = r.u8();
+  last.funcAt = -1;
   switch (op) {
     case 0x02: case 0x03: case 0x04: case 0x06:
       blockType(r);
-      return { op, sub: 0, ...NONE };
+      return op;
     case 0x00: case 0x01: case 0x05: case 0x0a: case 0x0b: case 0x0f: case 0x19: case 0x1a: case 0x1b:
     case 0xd1: case 0xd3: case 0xd4:
-      return { op, sub: 0, ...NONE };
+      return op;
     case 0x07: case 0x08: case 0x09: case 0x0c: case 0x0d: case 0x14: case 0x15: case 0x18:
     case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26:
     case 0xd5: case 0xd6:
       r.u32();
-      return { op, sub: 0, ...NONE };
+      return op;
     case 0x0e: {
       const n = r.count('br_table targets');
       for (let i = 0; i <= n; i++) r.u32();
-      return { op, sub: 0, ...NONE };
+      return op;
     }
     case 0x10: case 0x12: case 0xd2: {
-      const funcAt = r.pos;
-      const func = r.u32();
-      return { op, sub: 0, funcAt, funcEnd: r.pos, func };
+      last.funcAt = r.pos;
+      last.func = r.u32();
+      return op;
     }
     case 0x11: case 0x13:
       r.u32();
       r.u32();
-      return { op, sub: 0, ...NONE };
+      return op;
     case 0x1c: {
       const n = r.count('select types');
       for (let i = 0; i < n; i++) valType(r);
-      return { op, sub: 0, ...NONE };
+      return op;
     }
     case 0x1f: {
       blockType(r);
@@ -112,26 +108,29 @@ export function readInstr(r: Reader): Instr {
         else if (kind !== 0x02 && kind !== 0x03) unsupported(`try_table catch kind ${kind}`, r.pos - 1);
         r.u32();
       }
-      return { op, sub: 0, ...NONE };
+      return op;
     }
     case 0x3f: case 0x40:
       r.u32();
-      return { op, sub: 0, ...NONE };
-    case 0x41: r.s33(); return { op, sub: 0, ...NONE };
-    case 0x42: r.skipLeb(); return { op, sub: 0, ...NONE };
-    case 0x43: r.take(4); return { op, sub: 0, ...NONE };
-    case 0x44: r.take(8); return { op, sub: 0, ...NONE };
-    case 0xd0: heapType(r); return { op, sub: 0, ...NONE };
-    case 0xfc: return { op, sub: misc(r, at), ...NONE };
-    case 0xfd: return { op, sub: simd(r, at), ...NONE };
-    case 0xfe: return { op, sub: atomic(r, at), ...NONE };
+      return op;
+    case 0x41: r.s33(); return op;
+    case 0x42: r.skipLeb(); return op;
+    case 0x43: r.take(4); return op;
+    case 0x44: r.take(8); return op;
+    case 0xd0: heapType(r); return op;
+    case 0xfc: misc(r, at);
+      return op;
+    case 0xfd: simd(r, at);
+      return op;
+    case 0xfe: atomic(r, at);
+      return op;
     default:
       if (op >= 0x28 && op <= 0x3e) {
         memArg(r);
-        return { op, sub: 0, ...NONE };
+        return op;
       }
       // numeric instructions without immediates, sign extension included
-      if (op >= 0x45 && op <= 0xc4) return { op, sub: 0, ...NONE };
+      if (op >= 0x45 && op <= 0xc4) return op;
       return unsupported(`opcode 0x${op.toString(16)}${op === 0xfb ? ' (garbage collection)' : ''}`, at);
   }
 }

@@ -10,7 +10,7 @@
  */
 import { IsowasmError } from '../errors.js';
 import { Reader } from '../binary/_reader.js';
-import { readInstr, valType } from './decode.js';
+import { last, readInstr, valType } from './decode.js';
 
 export const METER_MODULE = 'isowasm:meter';
 export const METER_REFILL = 'refill';
@@ -20,8 +20,12 @@ const enum S { Custom = 0, Type = 1, Import = 2, Function = 3, Table = 4, Memory
 
 /** A growable byte buffer. */
 class Out {
-  bytes = new Uint8Array(1024);
+  bytes: Uint8Array;
   length = 0;
+  /** `capacity`: a guess of the final size, so that large outputs are not copied as they grow */
+  constructor(capacity = 1024) {
+    this.bytes = new Uint8Array(capacity);
+  }
   #room(n: number): void {
     if (this.length + n <= this.bytes.length) return;
     let size = this.bytes.length * 2;
@@ -38,6 +42,13 @@ class Out {
     this.#room(b.length);
     this.bytes.set(b, this.length);
     this.length += b.length;
+  }
+  /** `src[start..end)`. */
+  range(src: Uint8Array, start: number, end: number): void {
+    if (end <= start) return;
+    this.#room(end - start);
+    this.bytes.set(src.subarray(start, end), this.length);
+    this.length += end - start;
   }
   u32(n: number): void {
     do {
@@ -94,13 +105,13 @@ function constExpr(r: Reader, out: Out, shift: (f: number) => number): void {
   let depth = 0;
   for (;;) {
     const start = r.pos;
-    const i = readInstr(r);
-    if (i.funcAt >= 0) {
-      out.raw(r.bytes.subarray(start, i.funcAt));
-      out.u32(shift(i.func));
-    } else out.raw(r.bytes.subarray(start, r.pos));
-    if (i.op === 0x02 || i.op === 0x03 || i.op === 0x04 || i.op === 0x06 || i.op === 0x1f) depth++;
-    else if (i.op === 0x0b) {
+    const op = readInstr(r);
+    if (last.funcAt >= 0) {
+      out.range(r.bytes, start, last.funcAt);
+      out.u32(shift(last.func));
+    } else out.range(r.bytes, start, r.pos);
+    if (op === 0x02 || op === 0x03 || op === 0x04 || op === 0x06 || op === 0x1f) depth++;
+    else if (op === 0x0b) {
       if (depth === 0) return;
       depth--;
     }
@@ -126,7 +137,9 @@ export function instrument(bytes: Uint8Array, where: string): Uint8Array {
   }
 }
 
-function rewrite(bytes: Uint8Array): Uint8Array {
+function rewrite(given: Uint8Array): Uint8Array {
+  // a plain view: a Buffer's subarray (Node's readFile gives one) costs far more
+  const bytes = given.constructor === Uint8Array ? given : new Uint8Array(given.buffer, given.byteOffset, given.byteLength);
   const all = sections(bytes);
   let types = 0;
   let importedFuncs = 0;
@@ -175,7 +188,8 @@ function rewrite(bytes: Uint8Array): Uint8Array {
   const refillType = types;
   const shift = (f: number): number => (f >= refill ? f + 1 : f);
 
-  const out = new Out();
+  // the checkpoints add some bytes per function and loop: a tenth more is usually enough
+  const out = new Out(Math.ceil(bytes.length * 1.1) + 1024);
   out.raw(bytes.subarray(0, 8));
   const emit = (id: number, body: Out | Uint8Array): void => {
     const content = body instanceof Out ? body.done() : body;
@@ -225,7 +239,7 @@ function rewrite(bytes: Uint8Array): Uint8Array {
     }
   }
   addMissingBefore(null);
-  return out.done().slice();
+  return out.done();
 }
 
 function typeSection(content: Uint8Array | null, refillType: number): Out {
@@ -337,36 +351,43 @@ function checkpoint(refill: number, fuel: number): Uint8Array {
 
 function codeSection(content: Uint8Array, shift: (f: number) => number, refill: number, fuel: number): Out {
   const r = new Reader(content);
-  const o = new Out();
+  const o = new Out(Math.ceil(content.length * 1.1) + 1024);
   const n = r.u32();
   o.u32(n);
   const spend = checkpoint(refill, fuel);
+  const src = r.bytes;
+  // one buffer for every body: the code is copied in runs between the places that change
+  const f = new Out();
   for (let i = 0; i < n; i++) {
     const size = r.u32();
-    const body = new Reader(r.bytes, r.pos, r.pos + size);
+    const body = new Reader(src, r.pos, r.pos + size);
     r.pos += size;
-    const f = new Out();
+    f.length = 0;
     const localsStart = body.pos;
     const groups = body.u32();
     for (let g = 0; g < groups; g++) {
       body.u32();
       valType(body);
     }
-    f.raw(body.bytes.subarray(localsStart, body.pos));
+    f.range(src, localsStart, body.pos);
     f.raw(spend);
+    let run = body.pos;
     while (!body.done) {
-      const start = body.pos;
-      const ins = readInstr(body);
-      if (ins.funcAt >= 0) {
-        f.raw(body.bytes.subarray(start, ins.funcAt));
-        f.u32(shift(ins.func));
-      } else f.raw(body.bytes.subarray(start, body.pos));
-      // a loop spends on each iteration: at its header, where a branch to it lands
-      if (ins.op === 0x03) f.raw(spend);
+      const op = readInstr(body);
+      if (last.funcAt >= 0) {
+        f.range(src, run, last.funcAt);
+        f.u32(shift(last.func));
+        run = body.pos;
+      } else if (op === 0x03) {
+        // a loop spends on each iteration: at its header, where a branch to it lands
+        f.range(src, run, body.pos);
+        f.raw(spend);
+        run = body.pos;
+      }
     }
-    const fb = f.done();
-    o.u32(fb.length);
-    o.raw(fb);
+    f.range(src, run, body.pos);
+    o.u32(f.length);
+    o.range(f.bytes, 0, f.length);
   }
   return o;
 }

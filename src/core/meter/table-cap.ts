@@ -84,9 +84,9 @@ export function capTables(bytes: Uint8Array, maxElements: number, where: string)
         const exprStart = s.pos;
         let depth = 0;
         for (;;) {
-          const ins = readInstr(s);
-          if (ins.op === 0x02 || ins.op === 0x03 || ins.op === 0x04) depth++;
-          else if (ins.op === 0x0b) {
+          const op = readInstr(s);
+          if (op === 0x02 || op === 0x03 || op === 0x04) depth++;
+          else if (op === 0x0b) {
             if (depth === 0) break;
             depth--;
           }
