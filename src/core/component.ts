@@ -164,7 +164,8 @@ export interface Instance<E = Record<string, any>> {
   terminate(): Promise<void>;
   /**
    * The fuel the instance spent so far (with `limits.fuel` or `limits.timeoutMs`: one unit per
-   * function entry and loop iteration, the same in every engine; 0 without them).
+   * loop iteration and per call of a function that loops or calls, the same in every engine; 0
+   * without them).
    */
   readonly fuelConsumed?: number;
 }

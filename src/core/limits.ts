@@ -66,16 +66,17 @@ export interface InstanceLimits {
    */
   readonly memoryBytes?: number;
   /**
-   * The fuel the instance may spend, in all its calls: one unit per function entry and per loop
-   * iteration, the same count in every engine for the same guest and input (`instance.fuelConsumed`
-   * says how much was spent). Past it the call ends with `OUT_OF_FUEL` and the instance is dead.
-   * Setting `fuel` or `timeoutMs` compiles the component's core modules with metering (once per
-   * component), which costs some speed (a few percent to some tens of percent in tight loops).
+   * The fuel the instance may spend, in all its calls: one unit per loop iteration and per call
+   * of a function that loops or calls (straight-line functions spend nothing), the same count in
+   * every engine for the same guest and input (`instance.fuelConsumed` says how much was spent).
+   * Past it the call ends with `OUT_OF_FUEL` and the instance is dead. Setting `fuel` or
+   * `timeoutMs` compiles the component's core modules with metering (once per component), which
+   * costs some speed (up to 2x in the tightest loops; a JS guest's calls ~1.1-1.3x).
    */
   readonly fuel?: number;
   /**
    * The wall-clock limit of each call into the instance, in milliseconds, checked every 10,000
-   * function entries and loop iterations (not a clock read per iteration; counted from the
+   * units of fuel (not a clock read per loop iteration; counted from the
    * call's first such check, so a short call reads no clock at all): a guest looping in its
    * own code is stopped in the thread it runs in, with `TIMEOUT`, and the instance is dead. Time
    * a JSPI call spends waiting for the host counts too, but the check comes when the guest runs.

@@ -1,6 +1,7 @@
 /**
  * Metering a core module, so a guest can be stopped in the thread it runs in (`limits.fuel`,
- * `limits.timeoutMs`): every function entry and every `loop` header spends one unit from a fuel
+ * `limits.timeoutMs`): every `loop` header, and the entry of every function that loops or calls
+ * (one that does neither runs straight through, bounded by its size), spends one unit from a fuel
  * global the module gets; when it runs out, the guest calls one host import, `isowasm:meter`
  * `refill`, which returns a new slice, or 0, on which the guest traps (a trap, unlike an
  * exception, no guest code can catch). The module is otherwise unchanged: the import shifts
@@ -349,6 +350,21 @@ function checkpoint(refill: number, fuel: number): Uint8Array {
   return o.done().slice();
 }
 
+/** Whether the code from `body.pos` on has a loop or a call of any kind (the reader is left where it was). */
+function loopsOrCalls(body: Reader): boolean {
+  const at = body.pos;
+  try {
+    while (!body.done) {
+      const op = readInstr(body);
+      // loop, call, call_indirect, return_call(_indirect), call_ref, return_call_ref
+      if (op === 0x03 || (op >= 0x10 && op <= 0x15)) return true;
+    }
+    return false;
+  } finally {
+    body.pos = at;
+  }
+}
+
 function codeSection(content: Uint8Array, shift: (f: number) => number, refill: number, fuel: number): Out {
   const r = new Reader(content);
   const o = new Out(Math.ceil(content.length * 1.1) + 1024);
@@ -370,7 +386,9 @@ function codeSection(content: Uint8Array, shift: (f: number) => number, refill: 
       valType(body);
     }
     f.range(src, localsStart, body.pos);
-    f.raw(spend);
+    // a function that neither loops nor calls runs straight through, bounded by its size: its
+    // entry spends nothing (most small functions of a real guest), which keeps calls cheap
+    if (loopsOrCalls(body)) f.raw(spend);
     let run = body.pos;
     while (!body.done) {
       const op = readInstr(body);
