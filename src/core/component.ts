@@ -15,9 +15,8 @@ import type { WasiPlatform } from './host/platform.js';
 import type { Platform } from './platform.js';
 import { Instantiation, type LinkContext } from './link/instantiate.js';
 import { SuspendedCalls } from './abi/suspended.js';
-import { capMemories, PAGE_BYTES } from './binary/memory-cap.js';
-import { instrument } from './meter/instrument.js';
-import { capTables } from './meter/table-cap.js';
+import { type ModuleVariant, PLAIN_KEY, rewriteModule, variantKey, variantOf } from './meter/variant.js';
+import { METER_MODULE, METER_REFILL } from './meter/instrument.js';
 import { Meter } from './meter/meter.js';
 import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
 import { type InstanceLimits, resolveLimits } from './limits.js';
@@ -136,6 +135,17 @@ export interface CompileOptions {
    * ```
    */
   readonly modules?: Readonly<Record<string, WebAssembly.Module>>;
+  /**
+   * The limits `modules` were rewritten for ahead of time (`isowasm bundle --fuel/--timeout/
+   * --max-memory` does it for workerd, which can't compile): instances with these limits use them
+   * as they are (metered modules import the meter, which every such instance gets).
+   *
+   * @example
+   * ```ts
+   * await loadComponent(bytes, { modules, rewrittenFor: { fuel: 1e7 } });
+   * ```
+   */
+  readonly rewrittenFor?: InstanceLimits;
 }
 
 /**
@@ -199,7 +209,11 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   readonly #variants = new Map<string, Promise<LinkContext>>();
 
   /** Use `loadComponent` or `Component.compile`. */
-  private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array, platform: Platform | null) {
+  /** the variant the compiled modules are (`rewrittenFor`; the plain one otherwise) */
+  readonly #rewrittenFor: string;
+
+  private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array, platform: Platform | null, rewrittenFor: string) {
+    this.#rewrittenFor = rewrittenFor;
     this.#model = model;
     this.#link = link;
     this.#bytes = bytes;
@@ -225,7 +239,9 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const modules = new Map<number, WebAssembly.Module>();
     const moduleSizes = new Map<number, number>();
     const signatures = new WeakMap<WebAssembly.Module, CoreSignatures | null>();
-    const given = options.modules === undefined ? null : await precompiledModules(model.allModules, options.modules);
+    if (options.rewrittenFor !== undefined && options.modules === undefined) throw new TypeError('Component.compile(bytes, options): options.rewrittenFor describes options.modules, which are missing');
+    const rewritten = variantKey(variantOf(resolveLimits(options.rewrittenFor)));
+    const given = options.modules === undefined ? null : await precompiledModules(model.allModules, options.modules, variantOf(resolveLimits(options.rewrittenFor)).metered);
     await Promise.all(model.allModules.map(async (m) => {
       const handed = given?.get(m.id);
       if (handed) {
@@ -247,7 +263,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
         throw new IsowasmError('INVALID_BINARY', `core module ${m.id} of the component does not compile: ${(e as Error).message}`, { cause: e });
       }
     }));
-    return new Component<E, I>(model, { modules, moduleSizes, signatures }, bytes, options.platform ?? null);
+    return new Component<E, I>(model, { modules, moduleSizes, signatures }, bytes, options.platform ?? null, rewritten);
   }
 
   /** What the component imports, with WIT-like signatures. */
@@ -279,11 +295,13 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   }
 
   /**
-   * The link context whose core modules cap every memory they define at `maxPages` (null: as
-   * declared) and, if `metered`, spend fuel (compiled once per variant).
+   * The link context whose core modules are rewritten for `variant` (memories and tables capped,
+   * code metered): compiled once per component and variant. Modules handed in already rewritten
+   * for it (`rewrittenFor`) are used as they are.
    */
-  #variantLink(maxPages: number | null, maxElements: number | null, metered: boolean): Promise<LinkContext> {
-    const key = `${maxPages}:${maxElements}:${metered}`;
+  #variantLink(variant: ModuleVariant): Promise<LinkContext> {
+    const key = variantKey(variant);
+    if (key === this.#rewrittenFor) return Promise.resolve(this.#link);
     let link = this.#variants.get(key);
     if (!link) {
       link = (async () => {
@@ -293,12 +311,10 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
         await Promise.all(this.#model.allModules.map(async (m) => {
           const original = this.#link.modules.get(m.id)!;
           const where = `core module ${m.id} of the component`;
-          if (m.bytes.length === 0) {
-            throw new IsowasmError('UNSUPPORTED', `${where} was given pre-compiled, so limits.memoryBytes, fuel and timeoutMs can't rewrite it; compile the component from its full bytes to use them`);
+          if (m.bytes.length === 0 || this.#rewrittenFor !== PLAIN_KEY) {
+            throw new IsowasmError('UNSUPPORTED', `${where} was given pre-compiled (${this.#rewrittenFor === PLAIN_KEY ? 'as it is' : 'for other limits'}), so limits.memoryBytes, tableElements, fuel and timeoutMs can't rewrite it; compile the component from its full bytes, or bundle it again with these limits (isowasm bundle --fuel/--timeout/--max-memory)`);
           }
-          const pagesCapped = maxPages === null ? m.bytes : capMemories(m.bytes, maxPages, where);
-          const capped = maxElements === null ? pagesCapped : capTables(pagesCapped, maxElements, where);
-          const bytes = metered ? instrument(capped, where) : capped;
+          const bytes = rewriteModule(m.bytes, variant, where);
           moduleSizes.set(m.id, bytes.length);
           if (bytes === m.bytes) {
             modules.set(m.id, original);
@@ -343,10 +359,9 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const given = (options.imports ?? {}) as Record<string, unknown>;
     if (typeof given !== 'object' || given === null) throw new TypeError('instantiate(): options.imports must be an object');
     const limits = resolveLimits(options.limits);
-    const maxPages = limits.memoryBytes === null || limits.memoryBytes === Infinity ? null : Math.floor(limits.memoryBytes / PAGE_BYTES);
-    const metered = limits.fuel !== null || limits.timeoutMs !== null;
-    const maxElements = limits.tableElements === null || limits.tableElements === Infinity ? null : limits.tableElements;
-    const variant = maxPages === null && maxElements === null && !metered ? this.#link : await this.#variantLink(maxPages, maxElements, metered);
+    const wanted = variantOf(limits);
+    const metered = wanted.metered;
+    const variant = variantKey(wanted) === PLAIN_KEY && this.#rewrittenFor === PLAIN_KEY ? this.#link : await this.#variantLink(wanted);
     // each instance its own meter: the modules refill from it, its calls start its deadline
     const base: LinkContext = metered ? { ...variant, meter: new Meter(limits.fuel ?? Infinity, limits.timeoutMs ?? Infinity) } : variant;
     const platform = options.platform ?? this.#platform;
@@ -413,7 +428,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
  * key, checking that each has the function imports and exports the component's module declares
  * (a module of another build under a right key, say) and that none is left over.
  */
-async function precompiledModules(all: readonly { bytes: Uint8Array; id: number }[], given: Readonly<Record<string, WebAssembly.Module>>): Promise<Map<number, { module: WebAssembly.Module; size: number }>> {
+async function precompiledModules(all: readonly { bytes: Uint8Array; id: number }[], given: Readonly<Record<string, WebAssembly.Module>>, metered: boolean): Promise<Map<number, { module: WebAssembly.Module; size: number }>> {
   if (typeof given !== 'object' || given === null) throw new TypeError('Component.compile(bytes, options): options.modules must be an object mapping module keys to WebAssembly.Module');
   const out = new Map<number, { module: WebAssembly.Module; size: number }>();
   const used = new Set<string>();
@@ -430,7 +445,9 @@ async function precompiledModules(all: readonly { bytes: Uint8Array; id: number 
     const sigs = readCoreSignatures(m.bytes);
     if (sigs) {
       const have = (list: readonly { kind: string; name: string; module?: string }[]): string => list.filter((d) => d.kind === 'function').map((d) => d.module === undefined ? d.name : `${d.module}\0${d.name}`).sort().join('\n');
-      if (have(WebAssembly.Module.exports(module)) !== [...sigs.exports.keys()].sort().join('\n') || have(WebAssembly.Module.imports(module)) !== [...sigs.imports.keys()].sort().join('\n')) {
+      // a metered module imports the meter's refill besides the component's own imports
+      const imports = have(WebAssembly.Module.imports(module).filter((d) => !(metered && d.module === METER_MODULE && d.name === METER_REFILL)));
+      if (have(WebAssembly.Module.exports(module)) !== [...sigs.exports.keys()].sort().join('\n') || imports !== [...sigs.imports.keys()].sort().join('\n')) {
         throw new IsowasmError('LOAD_FAILED', `options.modules['${key}'] does not have the function imports and exports of the component's core module ${m.id}: it was compiled from another module; hand in the modules written with this component (run isowasm bundle again)`);
       }
     }

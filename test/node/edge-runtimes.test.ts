@@ -195,4 +195,25 @@ describe('the same component on Node, Deno, Bun and workerd', { timeout: 180_000
     const got = await sendAll(s.base, requests);
     assert.deepStrictEqual(got, reference, differences(got, reference));
   });
+
+  it('workerd stops a guest looping in its own code by fuel (its clocks are frozen while a request runs), and goes on serving', async () => {
+    const dir = `${bundleDir}-fuel`;
+    // a request of this guest spends some thousands of units; 20 million is a budget no honest request nears
+    const code = await cli(['bundle', '--target', 'workerd', '--out', dir, '--fuel', '20000000', '--timeout', '5s', '--max-memory', '512MB', fixture]);
+    assert.equal(code, 0, 'isowasm bundle succeeds');
+    const port = await freePort();
+    const s = await start('workerd', bin('workerd'), ['serve', 'config.capnp', '--socket-addr', `http=127.0.0.1:${port}`], dir, /Listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    assert.equal(await (await fetch(`${s.base}/count`)).text(), '1');
+    const t0 = performance.now();
+    const spin = await fetch(`${s.base}/spin`);
+    assert.equal(spin.status, 500);
+    await spin.arrayBuffer();
+    assert.ok(performance.now() - t0 < 30_000, 'stopped');
+    // worker.js's onError logs it: the meter's fuel stopped the guest
+    for (let i = 0; i < 50 && !s.output().includes('OUT_OF_FUEL'); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(s.output(), /GET \/spin: OUT_OF_FUEL: .*limits\.fuel \(20000000\)/);
+    assert.equal(await (await fetch(`${s.base}/count`)).text(), '1', 'a fresh instance serves the next request');
+    const echo = await fetch(`${s.base}/echo`, { method: 'POST', body: 'metered' });
+    assert.equal(((await echo.json()) as { body: string }).body, 'metered');
+  });
 });

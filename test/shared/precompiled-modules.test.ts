@@ -75,4 +75,19 @@ describe('pre-compiled core modules', () => {
     await rejects(Component.compile(bytes, { modules: { [key]: new Uint8Array(8) as never } }), { name: 'TypeError', message: /must be a WebAssembly\.Module/ });
     await rejects(Component.compile(bytes, { modules: null as never }), { name: 'TypeError' });
   });
+
+  it('modules rewritten ahead for limits (rewrittenFor, as isowasm bundle --fuel writes them) run metered; other limits are refused, saying why', async () => {
+    const { rewriteModule, variantOf } = await import('../../src/core/meter/variant.js');
+    const { component, modules } = await stripCoreModules(await readFixture('offload-guest'));
+    const limits = { fuel: 50_000 };
+    const metered = modules.map((m) => ({ key: m.key, bytes: rewriteModule(m.bytes, variantOf(limits), m.key) }));
+    const loaded = await Component.compile(component, { modules: await compileAll(metered), rewrittenFor: limits });
+    const inst = await loaded.instantiate({ limits });
+    const g = inst.exports as { add(a: number, b: number): number; forever(): void };
+    equal(g.add(40, 2), 42);
+    await rejects(Promise.resolve().then(() => g.forever()), { code: 'OUT_OF_FUEL' });
+    await rejects(loaded.instantiate(), { code: 'UNSUPPORTED', message: /bundle it again with these limits/ });
+    // metered modules without rewrittenFor: their extra import makes them another module's
+    await loadFailed(Component.compile(component, { modules: await compileAll(metered) }), /does not have the function imports and exports/);
+  });
 });

@@ -15,6 +15,9 @@ import { stripCoreModules } from '../../core/binary/precompiled.js';
 import { IsowasmError } from '../../core/errors.js';
 import { parseComponent } from '../../core/binary/parse-component.js';
 import { type CommandLine, UsageError } from './command-line.js';
+import { instanceLimits } from './limits.js';
+import type { InstanceLimits } from '../../core/limits.js';
+import { rewriteModule, variantOf } from '../../core/meter/variant.js';
 import { version } from './version.js';
 
 /** How worker.js starts: what tells a bundle isowasm wrote from a directory of the user's. */
@@ -88,6 +91,8 @@ interface Baked {
   readonly config: Record<string, string>;
   readonly allowHttp: string[];
   readonly maxRequestBodyBytes: number | null;
+  /** --fuel, --timeout, --max-memory: the modules are rewritten for them here */
+  readonly limits: InstanceLimits | null;
 }
 
 function bakedFrom(line: CommandLine): Baked {
@@ -116,7 +121,7 @@ function bakedFrom(line: CommandLine): Baked {
     if (!m) throw new UsageError(`--max-body ${body} is not a size (1048576, 512KB, 10MB)`, 'bundle');
     maxRequestBodyBytes = Number(m[1]) * 1024 ** ['B', 'KB', 'MB', 'GB'].indexOf((m[2] ?? 'B').toUpperCase());
   }
-  return { env, envFromBinding, config, allowHttp: [...get('--allow-http')], maxRequestBodyBytes };
+  return { env, envFromBinding, config, allowHttp: [...get('--allow-http')], maxRequestBodyBytes, limits: instanceLimits(line) ?? null };
 }
 
 function workerSource(file: string, modules: readonly { key: string; name: string }[], baked: Baked): string {
@@ -139,12 +144,12 @@ let handler = null;
 
 /** The fetch handler, made at the first request (workerd allows no I/O outside a request). */
 function handlerFor(env) {
-  handler ??= loadComponent(new Uint8Array(component), { modules }).then((loaded) => createFetchHandler(loaded, {
+  handler ??= loadComponent(new Uint8Array(component), { modules${baked.limits ? `, rewrittenFor: ${j(baked.limits)}` : ''} }).then((loaded) => createFetchHandler(loaded, {
     capabilities: {
       args: [${j(basename(file))}],
       env: ${baked.envFromBinding.length === 0 ? j(baked.env) : `{ ...${j(baked.env)}, ...Object.fromEntries(${j(baked.envFromBinding)}.filter((k) => typeof env?.[k] === 'string').map((k) => [k, env[k]])) }`},
 ${Object.keys(baked.config).length ? `      config: ${j(baked.config)},\n` : ''}${baked.allowHttp.length ? `      http: { allow: ${j(baked.allowHttp)} },\n` : ''}    },
-${baked.maxRequestBodyBytes !== null ? `    maxRequestBodyBytes: ${baked.maxRequestBodyBytes},\n` : ''}    onError: (error, request) => console.error(\`isowasm: \${request.method} \${new URL(request.url).pathname}: \${error.code}: \${error.message}\`),
+${baked.maxRequestBodyBytes !== null ? `    maxRequestBodyBytes: ${baked.maxRequestBodyBytes},\n` : ''}${baked.limits ? `    // the modules were metered/capped for these when the bundle was written\n    limits: ${j(baked.limits)},\n` : ''}    onError: (error, request) => console.error(\`isowasm: \${request.method} \${new URL(request.url).pathname}: \${error.code}: \${error.message}\`),
   }));
   return handler;
 }
@@ -239,7 +244,13 @@ export async function bundle(line: CommandLine): Promise<string> {
   const stripped = await stripCoreModules(bytes);
   await clearOut(out);
   await mkdir(out, { recursive: true });
-  const cores = stripped.modules.map((m) => ({ key: m.key, name: `core-${m.key.slice(0, 16)}.wasm`, bytes: m.bytes }));
+  // the limits' rewrite happens here: workerd can't compile, so it can't rewrite either
+  const variant = baked.limits ? variantOf(baked.limits) : null;
+  const cores = stripped.modules.map((m) => ({
+    key: m.key,
+    name: `core-${m.key.slice(0, 16)}.wasm`,
+    bytes: variant ? rewriteModule(m.bytes, variant, `core module ${m.key.slice(0, 16)} of ${file}`) : m.bytes,
+  }));
   await Promise.all(cores.map((m) => writeFile(join(out, m.name), m.bytes)));
   await writeFile(join(out, 'component.bin'), stripped.component);
   const runtime = await copyClosure(await distDir(), 'index.browser.js', join(out, 'isowasm'));

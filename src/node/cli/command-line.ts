@@ -73,6 +73,9 @@ export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionSpec[]
       ? { ...o, help: 'set an environment variable (--env K reads K from the worker\'s env bindings, vars or secrets, at its first request)' }
       : o),
     { name: '--max-body', value: 'SIZE', help: 'the longest request body (10MB, 512KB); longer ones get 413' },
+    { ...FUEL_OPTION, help: 'the fuel each request may spend (its instance\'s limits.fuel): the core modules are metered in the bundle, and a guest looping in its own code is stopped (workerd freezes its clocks during a request, so --fuel, not --timeout, is what stops a guest there)' },
+    { ...CALL_TIMEOUT_OPTION, help: 'each request\'s deadline (the modules are metered in the bundle); workerd freezes its clocks while a guest runs, so pair it with --fuel' },
+    MEMORY_OPTION,
     // serve's other grants, accepted only to say why workerd can't have them
     { name: '--dir', value: 'HOST::GUEST', help: 'refused: workerd has no host directories to preopen' },
     { name: '--allow-socket', value: 'HOST:PORT', help: 'refused: workerd offers a guest no TCP/UDP sockets' },
