@@ -39,6 +39,15 @@ row('12 MB JS guest: sum of 100,000 numbers', s.plain!.median, s.metered!.median
 s = await measureSync({ plain: () => jsPlain['test:jsguest/api'].greet('reader'), metered: () => jsMetered['test:jsguest/api'].greet('reader') });
 row('12 MB JS guest: greet (a short call)', s.plain!.median, s.metered!.median);
 
+// a C program doing real work: CRC-32 and FNV-1a over 10 MiB, three rounds (a fresh instance each run)
+const hash = await loadComponent(fixture('c-hash'));
+const runHash = async (opts: Record<string, unknown>): Promise<void> => {
+  const { exports } = await hash.instantiate({ ...opts, capabilities: { stdio: { stdout: () => {} } } });
+  await (exports as Record<string, { run(): unknown }>)['wasi:cli/run@0.2.12']!.run();
+};
+const h = await measureAsync({ plain: () => runHash({}), metered: () => runHash({ limits }) }, { batches: 7, batchMs: 300 });
+row('C: CRC-32 + FNV-1a over 10 MiB x3 (a fresh instance)', h.plain!.median, h.metered!.median);
+
 const http = await loadComponent(fixture('http-server'));
 const handlers = {
   plain: createFetchHandler(http, { instances: { warm: 1 }, capabilities: { stdio: { stderr: null } } }),

@@ -308,7 +308,7 @@ describe('isowasm call: errors the function returns', () => {
   });
 });
 
-describe('isowasm call: limits', () => {
+describe('isowasm run and call: limits', () => {
   const looping = 'build/fixtures/offload-guest.wasm';
   it('--timeout stops a call looping in its own code, --fuel one that spends its budget; each exits 1 naming the limit', () => {
     const t = cli(['call', '--timeout', '300ms', looping, 'forever']);
@@ -318,6 +318,14 @@ describe('isowasm call: limits', () => {
     equal(f.code, 1, f.err);
     ok(f.err.includes('limits.fuel (5000)'), f.err);
     equal(cli(['call', '--fuel', '5000', '--timeout', '5s', '--max-memory', '64MB', looping, 'add', '2', '40']).out, '42\n');
+    // a C program doing real work computes the same metered, and is stopped by a small budget
+    const plain = cli(['run', 'build/fixtures/c-hash.wasm']);
+    equal(plain.code, 0, plain.err);
+    ok(/^crc32 [0-9a-f]{8} fnv1a [0-9a-f]{8}\n$/.test(plain.out), plain.out);
+    equal(cli(['run', '--fuel', '1000000000000', '--timeout', '60s', 'build/fixtures/c-hash.wasm']).out, plain.out);
+    const starved = cli(['run', '--fuel', '100000', 'build/fixtures/c-hash.wasm']);
+    equal(starved.code, 1);
+    ok(starved.err.includes('limits.fuel (100000)'), starved.err);
     const bad = cli(['call', '--fuel', 'lots', looping, 'add', '1', '2']);
     equal(bad.code, 2);
     ok(bad.err.includes('--fuel lots is not a whole number'), bad.err);

@@ -64,7 +64,8 @@ describe('limits.fuel and limits.timeoutMs', () => {
     const t0 = performance.now();
     const e = throws(() => g.forever(), { code: 'TIMEOUT' }) as IsowasmError;
     const took = performance.now() - t0;
-    ok(took >= 195 && took < 3000, `stopped after ${Math.round(took)} ms`);
+    // within twice its limit (the clock is read every 10,000 units: some tens of microseconds)
+    ok(took >= 195 && took < 400, `stopped after ${Math.round(took)} ms`);
     ok(/limits\.timeoutMs \(200 ms\)/.test(e.message), e.message);
     throws(() => g.count(), { code: 'INSTANCE_POISONED' });
   });
@@ -129,7 +130,8 @@ describe('runaway guests', () => {
     const component = await runaway('runaway-start');
     const t0 = performance.now();
     await rejects(component.instantiate({ limits: { timeoutMs: 150 } }), { code: 'TIMEOUT' });
-    ok(performance.now() - t0 < 3000, 'stopped near the deadline');
+    // within twice its limit, the compilation of the metered variant aside
+    ok(performance.now() - t0 < 300 + 500, `stopped after ${Math.round(performance.now() - t0)} ms`);
     await rejects(component.instantiate({ limits: { fuel: 10_000 } }), { code: 'OUT_OF_FUEL' });
   });
 
@@ -157,7 +159,7 @@ describe('metering real guests', () => {
     const t0 = performance.now();
     const spin = await handle(new Request('http://app.local/spin'));
     equal(spin.status, 504);
-    ok(performance.now() - t0 < 10_000, 'stopped');
+    ok(performance.now() - t0 < 2000, `stopped after ${Math.round(performance.now() - t0)} ms, within twice the limit`);
     deepEqual(errors, ['TIMEOUT']);
     equal(await (await handle(new Request('http://app.local/count'))).text(), '1');
     await handle.close();
