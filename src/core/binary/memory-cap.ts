@@ -8,34 +8,12 @@
 import { IsowasmError } from '../errors.js';
 import { formatBytes } from '../limits.js';
 import { Reader } from './_reader.js';
+import { lebBytes, readU64 } from './_leb.js';
 
 /** Bytes in one WebAssembly page. */
 export const PAGE_BYTES = 65536;
 
 const MEMORY_SECTION = 5;
-
-function leb(n: bigint): number[] {
-  const out: number[] = [];
-  do {
-    let b = Number(n & 0x7fn);
-    n >>= 7n;
-    if (n !== 0n) b |= 0x80;
-    out.push(b);
-  } while (n !== 0n);
-  return out;
-}
-
-/** An unsigned LEB128 of up to 64 bits (memory64 limits). */
-function u64(r: Reader): bigint {
-  const start = r.pos;
-  let result = 0n;
-  for (let shift = 0n; shift < 70n; shift += 7n) {
-    const b = r.u8();
-    result |= BigInt(b & 0x7f) << shift;
-    if ((b & 0x80) === 0) return result;
-  }
-  return r.fail('u64 LEB128 too long', start);
-}
 
 /**
  * The module with every memory it defines capped at `maxPages` pages, or the same bytes when
@@ -65,7 +43,7 @@ export function capMemories(bytes: Uint8Array, maxPages: number, where: string):
     }
     const s = new Reader(bytes, contentStart, contentEnd);
     const count = s.u32();
-    const out: number[] = [...leb(BigInt(count))];
+    const out: number[] = [...lebBytes(BigInt(count))];
     let changed = false;
     for (let i = 0; i < count; i++) {
       const flags = s.u8();
@@ -74,21 +52,21 @@ export function capMemories(bytes: Uint8Array, maxPages: number, where: string):
         throw new IsowasmError('UNSUPPORTED', `${where} declares memory ${i} with limit flags 0x${flags.toString(16)}, which limits.memoryBytes can't cap yet; leave out memoryBytes for this component`);
       }
       const is64 = (flags & 0x04) !== 0;
-      const min = is64 ? u64(s) : BigInt(s.u32());
-      const max = flags & 0x01 ? (is64 ? u64(s) : BigInt(s.u32())) : null;
+      const min = is64 ? readU64(s) : BigInt(s.u32());
+      const max = flags & 0x01 ? (is64 ? readU64(s) : BigInt(s.u32())) : null;
       const cap = BigInt(maxPages);
       if (min > cap) {
         throw new IsowasmError('MEMORY_LIMIT', `${where} starts with a memory of ${formatBytes(Number(min) * PAGE_BYTES)}, more than limits.memoryBytes (${formatBytes(maxPages * PAGE_BYTES)}); raise limits.memoryBytes to at least ${Number(min) * PAGE_BYTES}`);
       }
       const capped = max === null || max > cap ? cap : max;
       if (capped !== max) changed = true;
-      out.push(flags | 0x01, ...leb(min), ...leb(capped));
+      out.push(flags | 0x01, ...lebBytes(min), ...lebBytes(capped));
     }
     if (!s.done) s.fail('bytes left over at the end of the memory section');
     if (!changed) return bytes;
     const before = bytes.subarray(0, sectionStart);
     const after = bytes.subarray(contentEnd);
-    const head = [MEMORY_SECTION, ...leb(BigInt(out.length))];
+    const head = [MEMORY_SECTION, ...lebBytes(BigInt(out.length))];
     const result = new Uint8Array(before.length + head.length + out.length + after.length);
     result.set(before, 0);
     result.set(head, before.length);

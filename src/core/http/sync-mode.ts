@@ -6,6 +6,7 @@
  * `SYNC_BODY_LIMIT`), and the response body the guest writes collects until its call returns.
  * Outgoing HTTP from the guest needs the host to wait, so it is refused where it is granted.
  */
+import { concat } from '../wasi/http/body.js';
 
 /** The longest request body a synchronous instance gets when `maxRequestBodyBytes` is not set: 16 MiB. */
 export const SYNC_BODY_LIMIT = 16 * 2 ** 20;
@@ -41,12 +42,5 @@ export async function readWhole(body: ReadableStream<Uint8Array> | null): Promis
     chunks.push(r.value);
     total += r.value.length;
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concat(chunks, total);
 }

@@ -5,31 +5,10 @@
  */
 import { IsowasmError } from '../errors.js';
 import { Reader } from '../binary/_reader.js';
+import { lebBytes, readU64 } from '../binary/_leb.js';
 import { readInstr, valType } from './decode.js';
 
 const TABLE_SECTION = 4;
-
-function leb(n: bigint): number[] {
-  const out: number[] = [];
-  do {
-    let b = Number(n & 0x7fn);
-    n >>= 7n;
-    if (n !== 0n) b |= 0x80;
-    out.push(b);
-  } while (n !== 0n);
-  return out;
-}
-
-function u64(r: Reader): bigint {
-  const start = r.pos;
-  let result = 0n;
-  for (let shift = 0n; shift < 70n; shift += 7n) {
-    const b = r.u8();
-    result |= BigInt(b & 0x7f) << shift;
-    if ((b & 0x80) === 0) return result;
-  }
-  return r.fail('u64 LEB128 too long', start);
-}
 
 /**
  * The module with every table it defines capped at `maxElements`, or the same bytes when none
@@ -56,7 +35,7 @@ export function capTables(bytes: Uint8Array, maxElements: number, where: string)
     }
     const s = new Reader(bytes, contentStart, contentEnd);
     const count = s.u32();
-    const out: number[] = [...leb(BigInt(count))];
+    const out: number[] = [...lebBytes(BigInt(count))];
     let changed = false;
     const cap = BigInt(maxElements);
     for (let i = 0; i < count; i++) {
@@ -71,14 +50,14 @@ export function capTables(bytes: Uint8Array, maxElements: number, where: string)
       const flags = s.u8();
       if (flags & ~0x05) throw new IsowasmError('UNSUPPORTED', `${where} declares table ${i} with limit flags 0x${flags.toString(16)}, which limits.tableElements can't cap; leave it out for this component`);
       const is64 = (flags & 0x04) !== 0;
-      const min = is64 ? u64(s) : BigInt(s.u32());
-      const max = flags & 0x01 ? (is64 ? u64(s) : BigInt(s.u32())) : null;
+      const min = is64 ? readU64(s) : BigInt(s.u32());
+      const max = flags & 0x01 ? (is64 ? readU64(s) : BigInt(s.u32())) : null;
       if (min > cap) {
         throw new IsowasmError('MEMORY_LIMIT', `${where} starts with a table of ${min} elements, more than limits.tableElements (${maxElements}); raise limits.tableElements to at least ${min}`);
       }
       const capped = max === null || max > cap ? cap : max;
       if (capped !== max) changed = true;
-      out.push(flags | 0x01, ...leb(min), ...leb(capped));
+      out.push(flags | 0x01, ...lebBytes(min), ...lebBytes(capped));
       if (withInit) {
         // the initializer: a constant expression, copied as it is
         const exprStart = s.pos;
@@ -96,7 +75,7 @@ export function capTables(bytes: Uint8Array, maxElements: number, where: string)
     }
     if (!s.done) s.fail('bytes left over at the end of the table section');
     if (!changed) return bytes;
-    const head = [TABLE_SECTION, ...leb(BigInt(out.length))];
+    const head = [TABLE_SECTION, ...lebBytes(BigInt(out.length))];
     const result = new Uint8Array(sectionStart + head.length + out.length + (bytes.length - contentEnd));
     result.set(bytes.subarray(0, sectionStart), 0);
     result.set(head, sectionStart);

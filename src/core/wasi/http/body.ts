@@ -228,7 +228,8 @@ export class BodyPipe {
   }
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
+/** `chunks` (of `total` bytes in all) as one array; a single chunk is returned as it is. */
+export function concat(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let at = 0;
