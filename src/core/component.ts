@@ -290,7 +290,12 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
       return imports;
     }
     const onDenied = options.onCapabilityDenied ?? ((e: IsowasmError) => console.warn(`isowasm: ${e.message}`));
-    const served = wasi.host.createImports(wasi, grants ?? wasi.host.resolveGrants({}, wasi), { onDenied, async, afterCall: (h) => { afterCall.push(h); }, ...(options.onOutgoingError ? { onHttpFailure: options.onOutgoingError } : {}) });
+    const packages = new Set(wanted.map((i) => i.name.replace(/\/.*$/, '')));
+    const served = wasi.host.createImports(wasi, grants ?? wasi.host.resolveGrants({}, wasi), {
+      onDenied, async, afterCall: (h) => { afterCall.push(h); },
+      ...(options.onOutgoingError ? { onHttpFailure: options.onOutgoingError } : {}),
+      imports: (pkg) => packages.has(pkg),
+    });
     return { ...served, ...imports };
   }
 

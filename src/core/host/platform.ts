@@ -33,6 +33,11 @@ export interface WasiImportOptions {
   readonly afterCall: (hook: () => Promise<void> | void) => void;
   /** told when an outgoing HTTP request of the guest fails on the way (`UPSTREAM_FAILED`) */
   readonly onHttpFailure?: (e: IsowasmError) => void;
+  /**
+   * Whether the component imports anything of a WIT package (`'wasi:keyvalue'`), so rooms it
+   * does not import need not be built for each instance (default: build them all).
+   */
+  readonly imports?: (pkg: string) => boolean;
 }
 
 /**

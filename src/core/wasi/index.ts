@@ -32,6 +32,8 @@ function createWasiImports(platform: WasiPlatform, grants: Grants, options: Wasi
     options.onDenied(denialError(d));
   };
   const ctx: HostContext = { async: options.async, report, afterCall: options.afterCall, ...(options.onHttpFailure ? { onHttpFailure: options.onHttpFailure } : {}) };
+  // rooms the component does not import are left out: a fresh instance per request pays for each
+  const uses = options.imports ?? ((): boolean => true);
   const stdio = caps.stdio === undefined || caps.stdio === true ? {} : caps.stdio;
   const withheld = stdio === false;
   const out: Record<string, unknown> = {
@@ -47,12 +49,12 @@ function createWasiImports(platform: WasiPlatform, grants: Grants, options: Wasi
       onWithheld: (s) => report({ capability: 'stdio', interface: `wasi:cli/${s}`, detail: `the guest wrote to ${s}`, grant: 'capabilities.stdio' }),
     }),
     ...(caps.clocks === false ? withheldNamespaces('clocks', report, WITHHELD_CLOCKS) : clockNamespaces({ async: options.async })),
-    ...(caps.random === false ? withheldNamespaces('random', report, WITHHELD_RANDOM) : randomNamespaces()),
+    ...(!uses('wasi:random') ? {} : caps.random === false ? withheldNamespaces('random', report, WITHHELD_RANDOM) : randomNamespaces()),
     // no grant: an empty preopen list (the guest links, and sees no filesystem)
-    ...filesystemNamespaces(grants.preopens, ctx),
+    ...(uses('wasi:filesystem') ? filesystemNamespaces(grants.preopens, ctx) : {}),
     ...configNamespaces(caps.config ?? {}),
     // no grant: every open is refused with access-denied
-    ...keyValueNamespaces(grants.kv, ctx),
+    ...(uses('wasi:keyvalue') ? keyValueNamespaces(grants.kv, ctx) : {}),
   };
   if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, platform.fetch ?? ((r) => fetch(r))));
   if (caps.sockets) {
