@@ -7,8 +7,7 @@
  */
 import { IsowasmError } from '../errors.js';
 import { formatBytes } from '../limits.js';
-import { Reader } from './_reader.js';
-import { lebBytes, readU64 } from './_leb.js';
+import { capLimits, lebBytes, rewriteSection } from './_caps.js';
 
 /** Bytes in one WebAssembly page. */
 export const PAGE_BYTES = 65536;
@@ -27,21 +26,8 @@ const MEMORY_SECTION = 5;
  * ```
  */
 export function capMemories(bytes: Uint8Array, maxPages: number, where: string): Uint8Array {
-  const r = new Reader(bytes);
-  if (bytes.length < 8) r.fail('a core module is shorter than its header');
-  r.pos = 8;
-  while (!r.done) {
-    const sectionStart = r.pos;
-    const id = r.u8();
-    const size = r.u32();
-    const contentStart = r.pos;
-    const contentEnd = contentStart + size;
-    if (contentEnd > r.end) r.fail('a section runs past the end of the module', sectionStart);
-    if (id !== MEMORY_SECTION) {
-      r.pos = contentEnd;
-      continue;
-    }
-    const s = new Reader(bytes, contentStart, contentEnd);
+  const cap = BigInt(maxPages);
+  return rewriteSection(bytes, MEMORY_SECTION, (s) => {
     const count = s.u32();
     const out: number[] = [...lebBytes(BigInt(count))];
     let changed = false;
@@ -51,28 +37,11 @@ export function capMemories(bytes: Uint8Array, maxPages: number, where: string):
         // custom page sizes and whatever comes next: the cap would be computed in the wrong unit
         throw new IsowasmError('UNSUPPORTED', `${where} declares memory ${i} with limit flags 0x${flags.toString(16)}, which limits.memoryBytes can't cap yet; leave out memoryBytes for this component`);
       }
-      const is64 = (flags & 0x04) !== 0;
-      const min = is64 ? readU64(s) : BigInt(s.u32());
-      const max = flags & 0x01 ? (is64 ? readU64(s) : BigInt(s.u32())) : null;
-      const cap = BigInt(maxPages);
-      if (min > cap) {
+      changed = capLimits(s, cap, flags, out, (min) => {
         throw new IsowasmError('MEMORY_LIMIT', `${where} starts with a memory of ${formatBytes(Number(min) * PAGE_BYTES)}, more than limits.memoryBytes (${formatBytes(maxPages * PAGE_BYTES)}); raise limits.memoryBytes to at least ${Number(min) * PAGE_BYTES}`);
-      }
-      const capped = max === null || max > cap ? cap : max;
-      if (capped !== max) changed = true;
-      out.push(flags | 0x01, ...lebBytes(min), ...lebBytes(capped));
+      }) || changed;
     }
     if (!s.done) s.fail('bytes left over at the end of the memory section');
-    if (!changed) return bytes;
-    const before = bytes.subarray(0, sectionStart);
-    const after = bytes.subarray(contentEnd);
-    const head = [MEMORY_SECTION, ...lebBytes(BigInt(out.length))];
-    const result = new Uint8Array(before.length + head.length + out.length + after.length);
-    result.set(before, 0);
-    result.set(head, before.length);
-    result.set(out, before.length + head.length);
-    result.set(after, before.length + head.length + out.length);
-    return result;
-  }
-  return bytes;
+    return changed ? out : null;
+  });
 }

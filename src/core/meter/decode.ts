@@ -190,3 +190,17 @@ function atomic(r: Reader, at: number): number {
   }
   return unsupported(`instruction 0xfe ${sub}`, at);
 }
+
+/** Whether `op` opens a block that an `end` closes. */
+export function opensBlock(op: number): boolean {
+  return op === 0x02 || op === 0x03 || op === 0x04 || op === 0x06 || op === 0x1f;
+}
+
+/** Moves past an instruction sequence up to its closing `end` (a constant expression). */
+export function skipConstExpr(r: Reader): void {
+  for (let depth = 0; ;) {
+    const op = readInstr(r);
+    if (opensBlock(op)) depth++;
+    else if (op === 0x0b && depth-- === 0) return;
+  }
+}

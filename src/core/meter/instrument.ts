@@ -11,7 +11,7 @@
  */
 import { IsowasmError } from '../errors.js';
 import { Reader } from '../binary/_reader.js';
-import { last, readInstr, valType } from './decode.js';
+import { last, opensBlock, readInstr, valType } from './decode.js';
 
 export const METER_MODULE = 'isowasm:meter';
 export const METER_REFILL = 'refill';
@@ -111,11 +111,8 @@ function constExpr(r: Reader, out: Out, shift: (f: number) => number): void {
       out.range(r.bytes, start, last.funcAt);
       out.u32(shift(last.func));
     } else out.range(r.bytes, start, r.pos);
-    if (op === 0x02 || op === 0x03 || op === 0x04 || op === 0x06 || op === 0x1f) depth++;
-    else if (op === 0x0b) {
-      if (depth === 0) return;
-      depth--;
-    }
+    if (opensBlock(op)) depth++;
+    else if (op === 0x0b && depth-- === 0) return;
   }
 }
 
