@@ -2,19 +2,16 @@
  * `isowasm bundle --target workerd`, spawned as a user runs it: its help, its mistakes (exit 2),
  * and what it writes. That workerd serves the bundle is edge-runtimes.test.ts's part.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../harness/cli.js';
 import { equal, ok } from '../harness/assert.js';
 import { after, describe, it } from 'node:test';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = (args: string[]) => {
-  const r = spawnSync(process.execPath, [`${root}bin/isowasm.js`, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+const cli = runCli;
 const server = 'build/fixtures/http-server.wasm';
 const out = mkdtempSync(join(tmpdir(), 'isowasm-bundle-'));
 

@@ -4,19 +4,15 @@
  * there for the next process, and a bucket not granted is refused with the flag that grants it;
  * `serve --kv` gives an HTTP guest state that outlives its per-request instances and the server.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli, startServe } from '../harness/cli.js';
 import { equal, ok } from '../harness/assert.js';
 import { after, describe, it } from '../harness/test-api.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = (args: string[]) => {
-  const r = spawnSync(process.execPath, [`${root}bin/isowasm.js`, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+const cli = runCli;
 const guest = 'build/fixtures/kv-guest.wasm';
 const dir = mkdtempSync(join(tmpdir(), 'isowasm-cli-kv-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,24 +54,6 @@ describe('isowasm --kv', () => {
 });
 
 describe('isowasm serve --kv', () => {
-  /** Starts `isowasm serve args`; resolves with its URL once it printed it. */
-  async function start(args: string[]): Promise<{ url: URL; child: ChildProcess; err: () => string }> {
-    const child = spawn(process.execPath, [`${root}bin/isowasm.js`, 'serve', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    const url = await new Promise<URL>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no startup line in 30 s: ${err}`)), 30_000);
-      child.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-        const m = /on (http:\/\/\S+)/.exec(err);
-        if (m) {
-          clearTimeout(timer);
-          resolve(new URL(m[1]!));
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`isowasm serve exited with ${code}: ${err}`)));
-    });
-    return { url, child, err: () => err };
-  }
   const stop = async (child: ChildProcess): Promise<void> => {
     const done = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
@@ -85,7 +63,7 @@ describe('isowasm serve --kv', () => {
   it('a counter in SQLite outlives the fresh instance of each request, and the server; ungranted buckets get 403', async () => {
     const file = join(dir, 'serve', 'visits.sqlite');
     const args = ['--port', '0', '--kv', `visits=${file}`, 'build/fixtures/http-kv.wasm'];
-    const first = await start(args);
+    const first = await startServe(args);
     try {
       const visit = async (u: URL): Promise<string> => (await fetch(new URL('/visit?page=home', u))).text();
       equal(await visit(first.url), '1');
@@ -97,7 +75,7 @@ describe('isowasm serve --kv', () => {
     } finally {
       await stop(first.child);
     }
-    const second = await start(args);
+    const second = await startServe(args);
     try {
       equal(await (await fetch(new URL('/visit?page=home', second.url))).text(), '3');
     } finally {

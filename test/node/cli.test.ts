@@ -4,7 +4,7 @@
  * argument (through wasi:cli/exit#exit-with-code when the second is "exit-with-code");
  * build/fixtures/fs-ops.wasm runs file operations; conformance components for `call`.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -12,14 +12,12 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli, startServe } from '../harness/cli.js';
 import { equal, ok, rejects } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = (args: string[], input?: string, env?: NodeJS.ProcessEnv) => {
-  const r = spawnSync(process.execPath, [`${root}bin/isowasm.js`, ...args], { cwd: root, input: input ?? '', encoding: 'utf8', timeout: 60_000, ...(env ? { env } : {}) });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+const cli = runCli;
 const cCli = 'build/fixtures/c-cli.wasm';
 const fsOps = 'build/fixtures/fs-ops.wasm';
 const adder = 'test/conformance/components/adder.wasm';
@@ -440,29 +438,11 @@ describe('isowasm types', () => {
 describe('isowasm serve', () => {
   const server = 'build/fixtures/http-server.wasm';
 
-  /** Starts `isowasm serve args`, waits for its startup line, and returns the URL and the process. */
-  async function start(args: string[]): Promise<{ url: URL; child: ChildProcess; err: () => string }> {
-    const child = spawn(process.execPath, [`${root}bin/isowasm.js`, 'serve', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    const url = await new Promise<URL>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no startup line in 30 s: ${err}`)), 30_000);
-      child.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-        const m = /on (http:\/\/\S+)/.exec(err);
-        if (m) {
-          clearTimeout(timer);
-          resolve(new URL(m[1]!));
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`isowasm serve exited with ${code}: ${err}`)));
-    });
-    return { url, child, err: () => err };
-  }
 
   const exited = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
   it('serves a wasi:http component on the printed URL, a fresh instance per request, and stops gracefully on SIGTERM with exit 0', async () => {
-    const { url, child, err } = await start(['--port', '0', server]);
+    const { url, child, err } = await startServe(['--port', '0', server]);
     try {
       equal(url.hostname, '127.0.0.1');
       const echo = await fetch(new URL('/echo?x=1', url), { method: 'POST', body: 'hi' });
@@ -481,7 +461,7 @@ describe('isowasm serve', () => {
   });
 
   it('wasmtime\'s --addr=HOST:PORT form; --max-body refuses longer bodies with 413; a bad --instances exits 2', async () => {
-    const { url, child } = await start(['--addr=127.0.0.1:0', '--max-body', '4', '--instances', 'max=4,warm=0', server]);
+    const { url, child } = await startServe(['--addr=127.0.0.1:0', '--max-body', '4', '--instances', 'max=4,warm=0', server]);
     try {
       equal((await fetch(new URL('/echo', url), { method: 'POST', body: 'four' })).status, 200);
       equal((await fetch(new URL('/echo', url), { method: 'POST', body: 'longer than four' })).status, 413);
@@ -496,7 +476,7 @@ describe('isowasm serve', () => {
   });
 
   it('--timeout, --max-response-body, --max-memory and --access-log: 504 for a stalled request, a cut body, one log line per request on stdout', async () => {
-    const { url, child } = await start(['--port', '0', '--timeout', '400ms', '--max-response-body', '1MB', '--max-memory', '512MB', '--access-log', server]);
+    const { url, child } = await startServe(['--port', '0', '--timeout', '400ms', '--max-response-body', '1MB', '--max-memory', '512MB', '--access-log', server]);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
     try {
@@ -538,7 +518,7 @@ describe('isowasm serve', () => {
   });
 
   it('both argument orders: options after the file (isowasm serve app.wasm --port N), as the issue\'s examples write it', async () => {
-    const { url, child } = await start([server, '--port', '0', '--max-body', '4']);
+    const { url, child } = await startServe([server, '--port', '0', '--max-body', '4']);
     try {
       equal((await fetch(new URL('/echo', url), { method: 'POST', body: 'four' })).status, 200);
       equal((await fetch(new URL('/echo', url), { method: 'POST', body: 'longer than four' })).status, 413);
