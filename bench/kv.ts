@@ -19,15 +19,14 @@
  *
  *   BENCH_QUICK=1 node build/bench/kv.js      fewer, shorter batches
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { createClient } from 'redis';
 import { createMemoryKeyValue, createRedisKeyValue, createSqliteKeyValue, type KeyValueStore, loadComponent } from '../src/index.node.js';
 import { root } from './_common.js';
+import { type RedisTestServer, startRedis } from '../test/node/redis-test-server.js';
 import { formatNs, measureAsync, printTable, type Stat } from './_measure.js';
 
 const VALUE = new Uint8Array(100).fill(7);
@@ -40,31 +39,6 @@ interface Ops {
   get(): Promise<unknown>;
   set(): Promise<unknown>;
   increment(): Promise<unknown>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
-}
-
-async function startRedis(dir: string): Promise<{ url: string; process: ChildProcess }> {
-  const port = await freePort();
-  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  await new Promise<void>((ready, fail) => {
-    let out = '';
-    p.once('error', (e) => fail(new Error(`redis-server could not run (apt-get install -y redis-server): ${e.message}`)));
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Ready to accept connections')) ready();
-    });
-  });
-  return { url: `redis://127.0.0.1:${port}`, process: p };
 }
 
 const component = await loadComponent(readFileSync(join(root, 'build/fixtures/kv-bench.wasm')));
@@ -99,7 +73,7 @@ async function measureBackend(backend: string, direct: Ops, isowasm: { guest: Op
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'isowasm-bench-kv-'));
-let redis: { url: string; process: ChildProcess } | null = null;
+let redis: RedisTestServer | null = null;
 const results: Result[] = [];
 try {
   const cpu = cpus();
@@ -137,7 +111,7 @@ try {
 
   // Redis
   {
-    redis = await startRedis(dir);
+    redis = await startRedis();
     const client = createClient({ url: redis.url });
     await client.connect();
     const store = createRedisKeyValue({ url: redis.url });
@@ -152,7 +126,7 @@ try {
     }
   }
 } finally {
-  redis?.process.kill('SIGKILL');
+  await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -107,10 +107,10 @@ function isErrorReply(e: unknown): boolean {
 }
 
 /** A Redis error as a store refusal the guest understands (the message says what Redis said). */
-function redisError(e: unknown, key: string, delta?: bigint): unknown {
+function incrementError(e: unknown, key: string, delta: bigint): unknown {
   const msg = e instanceof Error ? e.message : String(e);
-  if (delta !== undefined && /not an integer/.test(msg)) return new KeyValueError(`the value of ${JSON.stringify(key)} is not a decimal integer, so it can't be incremented`, { cause: e });
-  if (delta !== undefined && /overflow/.test(msg)) return new KeyValueError(`incrementing ${JSON.stringify(key)} by ${delta} would leave the signed 64-bit range`, { cause: e });
+  if (/not an integer/.test(msg)) return new KeyValueError(`the value of ${JSON.stringify(key)} is not a decimal integer, so it can't be incremented`, { cause: e });
+  if (/overflow/.test(msg)) return new KeyValueError(`incrementing ${JSON.stringify(key)} by ${delta} would leave the signed 64-bit range`, { cause: e });
   return e;
 }
 
@@ -177,12 +177,10 @@ class RedisBucket implements KeyValueBucket {
   async increment(key: string, delta: bigint): Promise<bigint> {
     let reply: unknown;
     try {
-      // HINCRBY's integer reply as text (exact); a client without type mappings answers a number
+      // HINCRBY's integer reply as text (exact past 2^53; node-redis 5's type mapping)
       reply = await this.#send(['HINCRBY', this.#hash, key, delta.toString()], 'numbersAsText');
-      // (past 2^53 that number is not exact: the value as it is now, close as it gets without node-redis 5)
-      if (typeof reply === 'number' && !Number.isSafeInteger(reply)) reply = await this.#send(['HGET', this.#hash, key]);
     } catch (e) {
-      throw redisError(e, key, delta);
+      throw incrementError(e, key, delta);
     }
     // the server's decimal text, checked as every store checks it
     return addToCounter(new TextEncoder().encode(String(reply)), 0n, key);
@@ -271,7 +269,7 @@ export function createRedisKeyValue(options: RedisKeyValueOptions): RedisKeyValu
   const client = (): Promise<RedisCommandClient> => {
     if (closed) return Promise.reject(new IsowasmError('HOST_ERROR', 'the Redis key-value store was closed'));
     // a client that gave up reconnecting is replaced by a new one on the next call
-    if (own !== null && !(own as OwnClient).isOpen && !given) {
+    if (own && !own.isOpen) {
       own = null;
       connecting = null;
     }
@@ -297,9 +295,8 @@ export function createRedisKeyValue(options: RedisKeyValueOptions): RedisKeyValu
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      const c = own as OwnClient | null;
       // a client that gave up reconnecting is closed already
-      if (c?.isOpen) await c.close();
+      if (own?.isOpen) await own.close();
     },
   };
 }

@@ -23,7 +23,7 @@ after(stopAllRedis);
 testKeyValue('Redis', async () => {
   const prefix = `t${Date.now()}-${Math.random().toString(36).slice(2)}:`;
   const store = createRedisKeyValue({ url, prefix });
-  return { store, reopen: async () => createRedisKeyValue({ url, prefix }), cleanup: () => store.close() };
+  return { store, reopen: async () => createRedisKeyValue({ url, prefix }), cleanup: () => store.close(), repeatsKeys: true };
 });
 
 describe('createRedisKeyValue', () => {

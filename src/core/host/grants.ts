@@ -51,6 +51,7 @@ export interface Grants {
 export interface GrantPlatform {
   readonly name: string;
   directoryVolume?(hostPath: string, options: { readOnly: boolean }): Volume;
+  /** The store of a key-value file; the same store for the same file, so that grants of one path share it. */
   keyValueFile?(hostPath: string): KeyValueStore;
 }
 
@@ -118,20 +119,13 @@ function keyValueFromGrant(grant: unknown, platform: GrantPlatform): KeyValueBuc
     resolved[k] = v;
   }
   const stores = new Map<string, KeyValueStore>();
-  // one store per path, so that '*' and a named bucket granted the same file share it
-  const files = new Map<string, KeyValueStore>();
   for (const [name, s] of Object.entries(buckets)) {
     const at = `capabilities.kv.buckets[${JSON.stringify(name)}]`;
     if (typeof s === 'string') {
       if (!platform.keyValueFile) {
         throw new IsowasmError('UNSUPPORTED', `${at} names the file ${JSON.stringify(s)}, but the ${platform.name} platform has no key-value files: grant a store object instead (createMemoryKeyValue(), or createIndexedDbKeyValue(name) in browsers)`);
       }
-      let store = files.get(s);
-      if (!store) {
-        store = platform.keyValueFile(s);
-        files.set(s, store);
-      }
-      stores.set(name, store);
+      stores.set(name, platform.keyValueFile(s));
     } else if (isKeyValueStore(s)) stores.set(name, s);
     else throw new TypeError(`${at} must be a KeyValueStore (createMemoryKeyValue(), createSqliteKeyValue(), createRedisKeyValue(), createIndexedDbKeyValue(), or your own) or a SQLite file path`);
   }
