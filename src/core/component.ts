@@ -211,9 +211,12 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   /** Use `loadComponent` or `Component.compile`. */
   /** the variant the compiled modules are (`rewrittenFor`; the plain one otherwise) */
   readonly #rewrittenFor: string;
+  /** the core modules were handed in compiled (`modules`): nothing here can rewrite them */
+  readonly #precompiled: boolean;
 
-  private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array, platform: Platform | null, rewrittenFor: string) {
+  private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array, platform: Platform | null, rewrittenFor: string, precompiled: boolean) {
     this.#rewrittenFor = rewrittenFor;
+    this.#precompiled = precompiled;
     this.#model = model;
     this.#link = link;
     this.#bytes = bytes;
@@ -240,8 +243,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const moduleSizes = new Map<number, number>();
     const signatures = new WeakMap<WebAssembly.Module, CoreSignatures | null>();
     if (options.rewrittenFor !== undefined && options.modules === undefined) throw new TypeError('Component.compile(bytes, options): options.rewrittenFor describes options.modules, which are missing');
-    const rewritten = variantKey(variantOf(resolveLimits(options.rewrittenFor)));
-    const given = options.modules === undefined ? null : await precompiledModules(model.allModules, options.modules, variantOf(resolveLimits(options.rewrittenFor)).metered);
+    const bakedFor = variantOf(resolveLimits(options.rewrittenFor));
+    const given = options.modules === undefined ? null : await precompiledModules(model.allModules, options.modules, bakedFor.metered);
     await Promise.all(model.allModules.map(async (m) => {
       const handed = given?.get(m.id);
       if (handed) {
@@ -263,7 +266,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
         throw new IsowasmError('INVALID_BINARY', `core module ${m.id} of the component does not compile: ${(e as Error).message}`, { cause: e });
       }
     }));
-    return new Component<E, I>(model, { modules, moduleSizes, signatures }, bytes, options.platform ?? null, rewritten);
+    return new Component<E, I>(model, { modules, moduleSizes, signatures }, bytes, options.platform ?? null, variantKey(bakedFor), given !== null);
   }
 
   /** What the component imports, with WIT-like signatures. */
@@ -307,6 +310,9 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   #variantLink(variant: ModuleVariant): Promise<LinkContext> {
     const key = variantKey(variant);
     if (key === this.#rewrittenFor) return Promise.resolve(this.#link);
+    if (this.#precompiled) {
+      return Promise.reject(new IsowasmError('UNSUPPORTED', `the component's core modules were given pre-compiled (${this.#rewrittenFor === PLAIN_KEY ? 'as they are' : 'for other limits'}), so limits.memoryBytes, tableElements, fuel and timeoutMs can't rewrite them; compile the component from its full bytes, or bundle it again with these limits (isowasm bundle --fuel/--timeout/--max-memory)`));
+    }
     let link = this.#variants.get(key);
     if (!link) {
       link = (async () => {
@@ -316,9 +322,6 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
         await Promise.all(this.#model.allModules.map(async (m) => {
           const original = this.#link.modules.get(m.id)!;
           const where = `core module ${m.id} of the component`;
-          if (m.bytes.length === 0 || this.#rewrittenFor !== PLAIN_KEY) {
-            throw new IsowasmError('UNSUPPORTED', `${where} was given pre-compiled (${this.#rewrittenFor === PLAIN_KEY ? 'as it is' : 'for other limits'}), so limits.memoryBytes, tableElements, fuel and timeoutMs can't rewrite it; compile the component from its full bytes, or bundle it again with these limits (isowasm bundle --fuel/--timeout/--max-memory)`);
-          }
           const bytes = rewriteModule(m.bytes, variant, where);
           moduleSizes.set(m.id, bytes.length);
           if (bytes === m.bytes) {
@@ -366,9 +369,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const limits = resolveLimits(options.limits);
     const wanted = variantOf(limits);
     const metered = wanted.metered;
-    const variant = variantKey(wanted) === PLAIN_KEY && this.#rewrittenFor === PLAIN_KEY ? this.#link : await this.#variantLink(wanted);
-    // each instance its own meter: the modules refill from it, its calls start its deadline
-    const base: LinkContext = metered ? { ...variant, meter: new Meter(limits.fuel ?? Infinity, limits.timeoutMs ?? Infinity) } : variant;
+    const variant = await this.#variantLink(wanted);
     const platform = options.platform ?? this.#platform;
     const wasi = options.wasi ?? platform?.wasi ?? null;
     // the grants are checked and resolved here, once; asynchronous adapters (fetch, IndexedDB) make the instance asynchronous
@@ -384,12 +385,15 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
       // the host's side stays in this thread, where its waits may return promises
       const imports = this.#withWasi(given, wasi, grants, options, true, afterCall);
       try {
-        const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: base, imports, afterCall, platform: chosen.platform, limits });
+        // the worker meters its own guest (worker/guest.ts)
+        const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: variant, imports, afterCall, platform: chosen.platform, limits });
         return { exports: w.exports as E, strategy: 'worker', terminate: w.terminate };
       } catch (e) {
         throw asIsowasmError(e);
       }
     }
+    // each instance its own meter: the modules refill from it, its calls start its deadline
+    const base: LinkContext = metered ? { ...variant, meter: new Meter(limits.fuel ?? Infinity, limits.timeoutMs ?? Infinity) } : variant;
     const suspends = chosen.strategy === 'jspi' && !!asyncSpec;
     const imports = this.#withWasi(given, wasi, grants, options, suspends, afterCall);
     const suspended = suspends ? new SuspendedCalls() : null;

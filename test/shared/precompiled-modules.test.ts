@@ -87,6 +87,9 @@ describe('pre-compiled core modules', () => {
     equal(g.add(40, 2), 42);
     await rejects(Promise.resolve().then(() => g.forever()), { code: 'OUT_OF_FUEL' });
     await rejects(loaded.instantiate(), { code: 'UNSUPPORTED', message: /bundle it again with these limits/ });
+    // modules handed in as they are can't take limits that rewrite them: refused, not silently ignored
+    const plain = await Component.compile(component, { modules: await compileAll(modules) });
+    await rejects(plain.instantiate({ limits: { memoryBytes: 4 * 65536 } }), { code: 'UNSUPPORTED', message: /given pre-compiled \(as they are\)/ });
     // metered modules without rewrittenFor: their extra import makes them another module's
     await loadFailed(Component.compile(component, { modules: await compileAll(metered) }), /does not have the function imports and exports/);
   });

@@ -10,11 +10,6 @@ export class SuspendedCalls {
   #aborts = new Set<(reason: unknown) => void>();
   #ended: AbiTrap | null = null;
 
-  /** Calls suspended now. */
-  get size(): number {
-    return this.#aborts.size;
-  }
-
   /** `p`, unless the instance ends first: then a trap. */
   wait<T>(p: PromiseLike<T>): Promise<T> {
     if (this.#ended) return Promise.reject(this.#ended);

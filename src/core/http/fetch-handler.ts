@@ -5,9 +5,9 @@
  * Everything a guest does wrong ends as a short 500 and an `onError` report, and the handler keeps
  * serving; an instance whose request failed is never used again.
  */
-import { IsowasmError } from '../errors.js';
+import { IsowasmError, trapError } from '../errors.js';
 import type { Capabilities } from '../host/capabilities.js';
-import type { InstanceLimits } from '../limits.js';
+import { type InstanceLimits, resolveLimits } from '../limits.js';
 import { HttpFailure } from '../wasi/http/errors.js';
 import { type OutgoingResponse, newResponseOutparam, outgoingResponseParts } from '../wasi/http/types.js';
 import type { BodyPipe } from '../wasi/http/body.js';
@@ -132,8 +132,9 @@ function plain(status: number, text: string, headers: Record<string, string> = {
 /** Any failure as the IsowasmError onError receives. */
 function asIsowasmError(e: unknown): IsowasmError {
   if (e instanceof IsowasmError) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) return new IsowasmError('TRAP', `guest trapped: ${message}`, { cause: e });
+  // a wasi error value (a guest's error-code, say) as its data rather than [object Object]
+  const message = e instanceof Error ? e.message : typeof e === 'object' && e !== null ? JSON.stringify(e, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) : String(e);
+  if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) return trapError(message, e);
   return new IsowasmError('HOST_ERROR', `serving the request failed: ${message}`, { cause: e });
 }
 
@@ -240,11 +241,8 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
   };
 
   const instanceLimits: RequestLimits = options.limits ?? {};
-  const timeoutMs = instanceLimits.timeoutMs;
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
-    throw new TypeError(`createFetchHandler: limits.timeoutMs must be a positive number of milliseconds (or Infinity), got ${String(timeoutMs)}`);
-  }
-  const deadlineMs = timeoutMs ?? Infinity;
+  // checked as instantiate checks them, now rather than at the first request
+  const deadlineMs = resolveLimits(instanceLimits).timeoutMs ?? Infinity;
   const maxResponse = options.maxResponseBodyBytes ?? Infinity;
   if (!(maxResponse >= 0)) throw new TypeError('createFetchHandler: maxResponseBodyBytes must be 0 or more');
 
@@ -299,8 +297,8 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
       const acquiring = pool.acquire();
       const got = await Promise.race([acquiring, deadline.passed]);
       if (got === TIMED_OUT) {
-        // the instance still comes: unused, it goes back to the pool
-        acquiring.then((s) => pool.release(s, true), () => {});
+        // the instance still comes: unused, it goes back to the pool as a fresh one
+        acquiring.then((s) => pool.giveBack(s), () => {});
         finished();
         report(timeoutError(request, 'got no instance'), request);
         return plain(504, 'Gateway Timeout');

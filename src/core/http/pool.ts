@@ -153,6 +153,17 @@ export class InstancePool {
     this.#end(slot);
   }
 
+  /** Returns an instance no request used (its request gave up waiting): to a waiter, or ready as a fresh spare. */
+  giveBack(slot: Slot): void {
+    if (slot.uses > 0 || this.#closed) {
+      this.release(slot, true);
+      return;
+    }
+    const waiter = this.#waiting.shift();
+    if (waiter) waiter(slot);
+    else this.#ready.push(slot);
+  }
+
   /** Makes spares in a later task, once the response in hand has gone on its way. */
   #refillLater(): void {
     if (this.#warm === 0) return;

@@ -56,11 +56,6 @@ export class BodyPipe {
     return this.#state;
   }
 
-  /** Bytes the writer has written so far. */
-  get bytesWritten(): bigint {
-    return this.#written;
-  }
-
   get failure(): HttpFailure | null {
     return this.#failure;
   }
