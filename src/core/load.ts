@@ -1,5 +1,6 @@
 import { Component, type CompileOptions } from './component.js';
 import { IsowasmError } from './errors.js';
+import { concat } from './bytes.js';
 import { checkIntegrity } from './integrity.js';
 
 /** Where a component's bytes come from. */
@@ -70,13 +71,7 @@ async function readResponse(response: Response, options: LoadOptions): Promise<U
     received += value.length;
     onProgress(received, total);
   }
-  const out = new Uint8Array(received);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concat(chunks, received);
 }
 
 /**

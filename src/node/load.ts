@@ -43,7 +43,10 @@ export async function readComponentBytes(source: ComponentSource, options: LoadO
 
 async function readFileBytes(path: string): Promise<Uint8Array> {
   try {
-    return await readFile(path);
+    const b = await readFile(path);
+    // a plain view: a Buffer's slice() shares its memory (a copy that isn't one), and its
+    // subarray() costs more on the parser's hot path
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
     throw new IsowasmError('LOAD_FAILED', `could not read the component file ${path}: ${(e as Error).message}`, { cause: e });
   }

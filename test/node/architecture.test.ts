@@ -39,18 +39,18 @@ function room(f: string): string {
 }
 
 /**
- * Which rooms each room may import (its own always). `errors`, `dispose`, `limits` and `weak` are leaves
+ * Which rooms each room may import (its own always). `errors`, `bytes`, `dispose`, `limits` and `weak` are leaves
  * every core room may use; `core/link/names` is a string helper host policy shares.
  */
 const ALLOWED: Record<string, readonly string[]> = {
-  'core/binary': ['core/errors', 'core/dispose', 'core/limits'],
-  'core/abi': ['core/errors', 'core/dispose', 'core/limits', 'core/weak', 'core/binary', 'core/meter'],
-  'core/link': ['core/errors', 'core/dispose', 'core/limits', 'core/binary', 'core/abi', 'core/meter'],
-  'core/host': ['core/errors', 'core/dispose', 'core/link/names'],
-  'core/wasi': ['core/errors', 'core/dispose', 'core/host'],
-  'core/http': ['core/errors', 'core/dispose', 'core/limits', 'core/host', 'core/wasi'],
+  'core/binary': ['core/errors', 'core/bytes', 'core/dispose', 'core/limits'],
+  'core/abi': ['core/errors', 'core/bytes', 'core/dispose', 'core/limits', 'core/weak', 'core/binary', 'core/meter'],
+  'core/link': ['core/errors', 'core/bytes', 'core/dispose', 'core/limits', 'core/binary', 'core/abi', 'core/meter'],
+  'core/host': ['core/errors', 'core/bytes', 'core/dispose', 'core/link/names'],
+  'core/wasi': ['core/errors', 'core/bytes', 'core/dispose', 'core/host'],
+  'core/http': ['core/errors', 'core/bytes', 'core/dispose', 'core/limits', 'core/host', 'core/wasi'],
   'core/offload': ['core/errors', 'core/limits', 'core/host'],
-  'core/worker': ['core/errors', 'core/dispose', 'core/limits', 'core/weak', 'core/binary', 'core/abi', 'core/link', 'core/meter'],
+  'core/worker': ['core/errors', 'core/bytes', 'core/dispose', 'core/limits', 'core/weak', 'core/binary', 'core/abi', 'core/link', 'core/meter'],
   'core/meter': ['core/errors', 'core/binary'],
   core: ['core'],
   node: ['core', 'node'],

@@ -12,6 +12,8 @@
  */
 import { IsowasmError } from '../errors.js';
 import { Reader } from './_reader.js';
+import { lebBytes } from './_caps.js';
+import { concat } from '../bytes.js';
 
 /** The custom section of a stripped core module: 32 bytes of SHA-256, then the original size (u32 LEB128). */
 export const STRIPPED_SECTION = 'isowasm:stripped';
@@ -75,33 +77,8 @@ export function strippedModule(bytes: Uint8Array): StrippedModule | null {
   return null;
 }
 
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
 function section(id: number, payload: Uint8Array): Uint8Array {
-  const head = [id, ...leb(payload.length)];
-  const out = new Uint8Array(head.length + payload.length);
-  out.set(head, 0);
-  out.set(payload, head.length);
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat([new Uint8Array([id, ...lebBytes(BigInt(payload.length))]), payload]);
 }
 
 /**
@@ -122,7 +99,7 @@ function stubOf(bytes: Uint8Array, key: string): Uint8Array {
   }
   const name = encoder.encode(STRIPPED_SECTION);
   const digest = key.match(/../g)!.map((h) => parseInt(h, 16));
-  kept.push(section(0, new Uint8Array([...leb(name.length), ...name, ...digest, ...leb(bytes.length)])));
+  kept.push(section(0, new Uint8Array([...lebBytes(BigInt(name.length)), ...name, ...digest, ...lebBytes(BigInt(bytes.length))])));
   return concat(kept);
 }
 

@@ -6,7 +6,7 @@
  * `SYNC_BODY_LIMIT`), and the response body the guest writes collects until its call returns.
  * Outgoing HTTP from the guest needs the host to wait, so it is refused where it is granted.
  */
-import { concat } from '../wasi/http/body.js';
+import { concat } from '../bytes.js';
 
 /** The longest request body a synchronous instance gets when `maxRequestBodyBytes` is not set: 16 MiB. */
 export const SYNC_BODY_LIMIT = 16 * 2 ** 20;

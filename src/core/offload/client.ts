@@ -127,7 +127,8 @@ export async function connectRunner<E>(spawn: Spawn, bytes: Uint8Array, options:
       link = l;
       try {
         // each worker gets its own copy: a terminated worker may still hold the last one
-        return { link: l, shape: unwrap(await l.runner.start(bytes.slice(), instanceOptions)) };
+        // (Uint8Array's slice copies even when `bytes` is a Node Buffer, whose own slice would share)
+        return { link: l, shape: unwrap(await l.runner.start(Uint8Array.prototype.slice.call(bytes), instanceOptions)) };
       } catch (e) {
         if (link === l) drop();
         throw e;

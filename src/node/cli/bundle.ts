@@ -15,7 +15,8 @@ import { stripCoreModules } from '../../core/binary/precompiled.js';
 import { IsowasmError } from '../../core/errors.js';
 import { parseComponent } from '../../core/binary/parse-component.js';
 import { type CommandLine, UsageError } from './command-line.js';
-import { instanceLimits } from './limits.js';
+import { instanceLimits, sizeOf } from './limits.js';
+import { readComponentBytes } from '../load.js';
 import type { InstanceLimits } from '../../core/limits.js';
 import { rewriteModule, variantOf } from '../../core/meter/variant.js';
 import { version } from './version.js';
@@ -114,13 +115,7 @@ function bakedFrom(line: CommandLine): Baked {
     if (eq <= 0) throw new UsageError(`--config takes K=V, not ${JSON.stringify(v)}`, 'bundle');
     config[v.slice(0, eq)] = v.slice(eq + 1);
   }
-  const body = line.options.get('--max-body')?.at(-1);
-  let maxRequestBodyBytes: number | null = null;
-  if (body !== undefined) {
-    const m = /^(\d+)(B|KB|MB|GB)?$/i.exec(body);
-    if (!m) throw new UsageError(`--max-body ${body} is not a size (1048576, 512KB, 10MB)`, 'bundle');
-    maxRequestBodyBytes = Number(m[1]) * 1024 ** ['B', 'KB', 'MB', 'GB'].indexOf((m[2] ?? 'B').toUpperCase());
-  }
+  const maxRequestBodyBytes = sizeOf(line.options.get('--max-body')?.at(-1), '--max-body', 'bundle') ?? null;
   return { env, envFromBinding, config, allowHttp: [...get('--allow-http')], maxRequestBodyBytes, limits: instanceLimits(line) ?? null };
 }
 
@@ -231,12 +226,7 @@ export async function bundle(line: CommandLine): Promise<string> {
   const file = line.file;
   const out = resolve(line.options.get('--out')?.at(-1) ?? `${basename(file).replace(/\.wasm$/, '')}.workerd`);
 
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (e) {
-    throw new IsowasmError('LOAD_FAILED', `could not read ${file}: ${(e as Error).message}`, { cause: e });
-  }
+  const bytes = await readComponentBytes(file);
   const model = parseComponent(bytes);
   if (!model.exports.some((e) => e.name === 'wasi:http/incoming-handler' || e.name.startsWith('wasi:http/incoming-handler@'))) {
     throw new IsowasmError('LINK_ERROR', `${file} exports no wasi:http/incoming-handler (it exports ${model.exports.map((e) => e.name).join(', ') || 'nothing'}), so a worker can't serve requests with it`);

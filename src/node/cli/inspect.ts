@@ -1,7 +1,7 @@
 /** `isowasm inspect`: a component's imports, exports and the capabilities it would need, with the flags that grant them. */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { type CapabilityNeed, IsowasmError, type ItemDescription } from '../../core/index.js';
+import type { CapabilityNeed, ItemDescription } from '../../core/index.js';
+import { readComponentBytes } from '../load.js';
 import { capabilityNeeds, integrityOf, loadComponent } from '../index.js';
 import { type CommandLine, UsageError } from './command-line.js';
 
@@ -35,12 +35,7 @@ function grantLine(n: CapabilityNeed): string {
 /** The text `isowasm inspect` prints. */
 export async function inspect(line: CommandLine): Promise<string> {
   if (line.rest.length > 0) throw new UsageError(`isowasm inspect takes one component file; ${line.rest.join(' ')} ${line.rest.length === 1 ? 'is' : 'are'} extra`, 'inspect');
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(line.file);
-  } catch (e) {
-    throw new IsowasmError('LOAD_FAILED', `could not read the component file ${line.file}: ${(e as Error).message}`, { cause: e });
-  }
+  const bytes = await readComponentBytes(line.file);
   const c = await loadComponent(bytes);
   // what loadComponent(url, { integrity }) takes
   const out = [`component ${basename(line.file)}`, `integrity: ${await integrityOf(bytes)}`];

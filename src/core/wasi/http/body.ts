@@ -4,6 +4,7 @@
  * fetch or Response, or the whole body at once), and a `StreamSource` lets the guest read a
  * `ReadableStream` (a response or request body) as the chunks arrive.
  */
+import { concat } from '../../bytes.js';
 import { type HttpErrorCode, HttpFailure, errorCodeOf, tagIoError } from './errors.js';
 import type { Fields } from './fields.js';
 import { InputStream, type InputSource, OutputStream } from '../io.js';
@@ -223,17 +224,6 @@ export class BodyPipe {
   }
 }
 
-/** `chunks` (of `total` bytes in all) as one array; a single chunk is returned as it is. */
-export function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 /**
  * `wasi:io` output stream over a pipe; stream errors carry their HTTP error-code for `http-error-code`.
