@@ -66,6 +66,9 @@ describe('limits.tableElements', () => {
     equal(capped.grow(8), 2);
     equal(capped.size(), 10);
     equal(capped.grow(1), -1);
+    // a table with a lower declared maximum (and an initializer) keeps it
+    equal(capped.growU(4), -1);
+    equal(capped.growU(3), 2);
     equal((await component.instantiate()).exports.grow(1000), 2);
   });
 

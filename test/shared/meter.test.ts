@@ -47,6 +47,8 @@ describe('limits.fuel and limits.timeoutMs', () => {
     // bytes: its entry (it loops and calls realloc, which does neither), and 1,001 arrivals at the loop header
     equal(inst.fuelConsumed, 1 + 1001);
     g.echo('hello');
+    // echo neither loops nor calls: nothing more
+    equal(inst.fuelConsumed, 1 + 1001);
     const after = inst.fuelConsumed;
     const again = await (await load()).instantiate({ limits: { fuel: 1e9 } });
     const h = again.exports as unknown as Guest;

@@ -308,23 +308,11 @@ export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, o
   const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
     (plan.result === null || isScalar(plan.result));
   const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
-  if (fast) {
-    const scalar = liftScalar(plan, core, opts.postReturn, inst, label, ft.params.map((p) => p.name));
-    const meter = inst.meter;
-    if (!meter) return labelled(scalar, label);
-    // a metered instance's call starts and ends the meter's deadline around the fast path
-    return labelled(function metered(...args: unknown[]): unknown {
-      meter.enter();
-      try {
-        return (scalar as (...a: unknown[]) => unknown)(...args);
-      } finally {
-        meter.leave();
-      }
-    }, label);
-  }
+  if (fast) return labelled(liftScalar(plan, core, opts.postReturn, inst, label, ft.params.map((p) => p.name)), label);
   const parts = liftParts(ft, opts, inst, label);
   const cx = parts.cx;
 
+  const meter = inst.meter;
   return labelled(function lifted(...args: unknown[]): unknown {
     if (inst.poisoned) throw poisonedError(inst);
     if (!inst.mayEnter) throw reentranceError(inst, label.name);
@@ -334,7 +322,6 @@ export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, o
     try {
       const flat = parts.lowerArgs(args);
       let r: unknown;
-      const meter = inst.meter;
       meter?.enter();
       try {
         r = core(...flat);
@@ -367,6 +354,7 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
   const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
   const parts = liftParts(ft, opts, inst, label);
   const cx = parts.cx;
+  const meter = inst.meter;
   return labelled(async function liftedAsync(...args: unknown[]): Promise<unknown> {
     const prev = inst.queue;
     let release!: () => void;
@@ -382,7 +370,6 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
         const flat = parts.lowerArgs(args);
         let r: unknown;
         try {
-          const meter = inst.meter;
           meter?.enter();
           try {
             r = await run(...flat);
@@ -411,6 +398,8 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
   const ps = plan.params as ScalarCodec[];
   const rc = plan.result as ScalarCodec | null;
   const n = ps.length;
+  // a metered instance's call starts and ends its meter's deadline (readonly: read once here)
+  const meter = inst.meter;
   const finish = (r: unknown): unknown => {
     let value: unknown;
     try {
@@ -434,6 +423,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
   };
   const call = (...a: unknown[]): unknown => {
     inst.mayEnter = false;
+    meter?.enter();
     let r: unknown;
     try {
       r = core(...a);
@@ -441,6 +431,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
       throw poisonAt(inst, e, label);
     } finally {
       inst.mayEnter = true;
+      meter?.leave();
     }
     return finish(r);
   };
@@ -453,8 +444,9 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
         let x: number | bigint;
         try { x = p0.toCore(a); } catch (e) { throw argumentError(e, label.name, pnames[0]!); }
         inst.mayEnter = false;
+        meter?.enter();
         let r: unknown;
-        try { r = core(x); } catch (e) { throw poisonAt(inst, e, label); } finally { inst.mayEnter = true; }
+        try { r = core(x); } catch (e) { throw poisonAt(inst, e, label); } finally { inst.mayEnter = true; meter?.leave(); }
         return finish(r);
       };
     }
@@ -468,8 +460,9 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
         try { x = p0.toCore(a); } catch (e) { throw argumentError(e, label.name, pnames[0]!); }
         try { y = p1.toCore(b); } catch (e) { throw argumentError(e, label.name, pnames[1]!); }
         inst.mayEnter = false;
+        meter?.enter();
         let r: unknown;
-        try { r = core(x, y); } catch (e) { throw poisonAt(inst, e, label); } finally { inst.mayEnter = true; }
+        try { r = core(x, y); } catch (e) { throw poisonAt(inst, e, label); } finally { inst.mayEnter = true; meter?.leave(); }
         return finish(r);
       };
     }

@@ -44,6 +44,13 @@ class Out {
     this.bytes.set(b, this.length);
     this.length += b.length;
   }
+  /** Puts `b` at `at`, moving what follows. */
+  insert(at: number, b: Uint8Array): void {
+    this.#room(b.length);
+    this.bytes.copyWithin(at + b.length, at, this.length);
+    this.bytes.set(b, at);
+    this.length += b.length;
+  }
   /** `src[start..end)`. */
   range(src: Uint8Array, start: number, end: number): void {
     if (end <= start) return;
@@ -347,21 +354,6 @@ function checkpoint(refill: number, fuel: number): Uint8Array {
   return o.done().slice();
 }
 
-/** Whether the code from `body.pos` on has a loop or a call of any kind (the reader is left where it was). */
-function loopsOrCalls(body: Reader): boolean {
-  const at = body.pos;
-  try {
-    while (!body.done) {
-      const op = readInstr(body);
-      // loop, call, call_indirect, return_call(_indirect), call_ref, return_call_ref
-      if (op === 0x03 || (op >= 0x10 && op <= 0x15)) return true;
-    }
-    return false;
-  } finally {
-    body.pos = at;
-  }
-}
-
 function codeSection(content: Uint8Array, shift: (f: number) => number, refill: number, fuel: number): Out {
   const r = new Reader(content);
   const o = new Out(Math.ceil(content.length * 1.1) + 1024);
@@ -383,12 +375,15 @@ function codeSection(content: Uint8Array, shift: (f: number) => number, refill: 
       valType(body);
     }
     f.range(src, localsStart, body.pos);
+    const entry = f.length;
     // a function that neither loops nor calls runs straight through, bounded by its size: its
-    // entry spends nothing (most small functions of a real guest), which keeps calls cheap
-    if (loopsOrCalls(body)) f.raw(spend);
+    // entry spends nothing (most small functions of a real guest), which keeps calls cheap;
+    // whether it does is known once its code has been read, so the entry's spend goes in last
+    let spends = false;
     let run = body.pos;
     while (!body.done) {
       const op = readInstr(body);
+      if (op === 0x03 || (op >= 0x10 && op <= 0x15)) spends = true;
       if (last.funcAt >= 0) {
         f.range(src, run, last.funcAt);
         f.u32(shift(last.func));
@@ -401,6 +396,7 @@ function codeSection(content: Uint8Array, shift: (f: number) => number, refill: 
       }
     }
     f.range(src, run, body.pos);
+    if (spends) f.insert(entry, spend);
     o.u32(f.length);
     o.range(f.bytes, 0, f.length);
   }
