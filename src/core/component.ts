@@ -20,6 +20,9 @@ import { METER_MODULE, METER_REFILL } from './meter/instrument.js';
 import { Meter } from './meter/meter.js';
 import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
 import { type InstanceLimits, resolveLimits } from './limits.js';
+import { resettableModule } from './reset/rewrite.js';
+import { SwappableImports } from './reset/swap.js';
+import { ResetTracker } from './reset/tracker.js';
 
 /**
  * Options of `Component.instantiate`. `I` types `imports` (default: any object); the `Imports`
@@ -103,6 +106,24 @@ export interface InstantiateOptions<I = Record<string, unknown>> {
    * ```
    */
   readonly limits?: InstanceLimits;
+  /**
+   * Makes `instance.reset()` available: it puts the instance back as it was right after
+   * instantiation (every memory, mutable global and table of its core modules, its handle
+   * tables, and the WASI host's state), at a fraction of the cost of a new instance. The core
+   * modules are rewritten once per component so their non-exported state can be reached, and
+   * each instance keeps a copy of its memories. A component whose state a reset can't undo
+   * (`table.grow`, `data.drop`, a 64-bit or shared memory, a core module the host supplies) is
+   * refused with `UNSUPPORTED`; so is the `'worker'` strategy.
+   *
+   * @example
+   * ```ts
+   * const instance = await component.instantiate({ resettable: true });
+   * instance.exports.handle(requestA);
+   * await instance.reset(); // nothing of requestA is left
+   * instance.exports.handle(requestB);
+   * ```
+   */
+  readonly resettable?: boolean;
 }
 
 /**
@@ -172,6 +193,23 @@ export interface Instance<E = Record<string, any>> {
    * the instance's exports).
    */
   terminate(): Promise<void>;
+  /**
+   * Puts the instance back as it was right after instantiation, as if it were a new one: its
+   * memories (contents and size), mutable globals, tables, handle tables and WASI host state.
+   * The exports stay the same objects; resource objects JS got before the reset stop working
+   * (a `TypeError` says so). It also revives an instance that trapped or ran out of fuel or
+   * time. Only for instances made with `resettable: true` (else `UNSUPPORTED`); refused with
+   * `REENTRANCE` while a call is in progress and with `INSTANCE_POISONED` after `terminate()`.
+   *
+   * @example
+   * ```ts
+   * const instance = await component.instantiate({ resettable: true });
+   * instance.exports.counter.increment();
+   * await instance.reset();
+   * instance.exports.counter.get(); // as a fresh instance answers
+   * ```
+   */
+  reset(): Promise<void>;
   /**
    * The fuel the instance spent so far (with `limits.fuel` or `limits.timeoutMs`: one unit per
    * loop iteration and per call of a function that loops or calls, the same in every engine; 0
@@ -281,25 +319,33 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
 
   /**
    * Adds the WASI interfaces the component imports and `imports` lacks, served from the grants
-   * (resolved once, in `instantiate`).
+   * (resolved once, in `instantiate`). For a resettable instance they are linked through
+   * trampolines (`swap` makes the WASI host's state anew).
    */
-  #withWasi(imports: Record<string, unknown>, wasi: WasiPlatform | null, grants: Grants | null, options: InstantiateOptions<I>, async: boolean, afterCall: (() => Promise<void> | void)[]): Record<string, unknown> {
+  #withWasi(imports: Record<string, unknown>, wasi: WasiPlatform | null, grants: Grants | null, options: InstantiateOptions<I>, async: boolean, afterCall: (() => Promise<void> | void)[], resettable = false): { imports: Record<string, unknown>; swap: SwappableImports | null } {
     const wanted = this.#model.imports.filter((i) => i.name.startsWith('wasi:') && findImportKey(imports, i.name) === null);
-    if (wanted.length === 0) return imports;
+    if (wanted.length === 0) return { imports, swap: null };
     if (!wasi) {
       if (options.capabilities) {
         throw new IsowasmError('LINK_ERROR', 'capabilities were granted but no WASI implementation serves them: load the component with loadComponent of \'isowasm\', \'isowasm/node\' or \'isowasm/browser\' (not \'isowasm/core\'), or pass options.platform');
       }
-      return imports;
+      return { imports, swap: null };
     }
     const onDenied = options.onCapabilityDenied ?? ((e: IsowasmError) => console.warn(`isowasm: ${e.message}`));
     const packages = new Set(wanted.map((i) => i.name.replace(/\/.*$/, '')));
-    const served = wasi.host.createImports(wasi, grants ?? wasi.host.resolveGrants({}, wasi), {
-      onDenied, async, afterCall: (h) => { afterCall.push(h); },
-      ...(options.onOutgoingError ? { onHttpFailure: options.onOutgoingError } : {}),
-      imports: (pkg) => packages.has(pkg),
-    });
-    return { ...served, ...imports };
+    const resolved = grants ?? wasi.host.resolveGrants({}, wasi);
+    const make = (): Record<string, unknown> => {
+      // the hooks of the WASI host made last (a reset makes it anew)
+      afterCall.length = 0;
+      return wasi.host.createImports(wasi, resolved, {
+        onDenied, async, afterCall: (h) => { afterCall.push(h); },
+        ...(options.onOutgoingError ? { onHttpFailure: options.onOutgoingError } : {}),
+        imports: (pkg) => packages.has(pkg),
+      });
+    };
+    if (!resettable) return { imports: { ...make(), ...imports }, swap: null };
+    const swap = new SwappableImports(make);
+    return { imports: { ...swap.imports, ...imports }, swap };
   }
 
   /**
@@ -307,9 +353,12 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
    * code metered): compiled once per component and variant. Modules handed in already rewritten
    * for it (`rewrittenFor`) are used as they are.
    */
-  #variantLink(variant: ModuleVariant): Promise<LinkContext> {
-    const key = variantKey(variant);
+  #variantLink(variant: ModuleVariant, resettable: boolean): Promise<LinkContext> {
+    const key = `${variantKey(variant)}${resettable ? ':resettable' : ''}`;
     if (key === this.#rewrittenFor) return Promise.resolve(this.#link);
+    if (this.#precompiled && resettable) {
+      return Promise.reject(new IsowasmError('UNSUPPORTED', 'the component\'s core modules were given pre-compiled, so they can\'t be rewritten for resettable instances; compile the component from its full bytes, or instantiate it without resettable'));
+    }
     if (this.#precompiled) {
       return Promise.reject(new IsowasmError('UNSUPPORTED', `the component's core modules were given pre-compiled (${this.#rewrittenFor === PLAIN_KEY ? 'as they are' : 'for other limits'}), so limits.memoryBytes, tableElements, fuel and timeoutMs can't rewrite them; compile the component from its full bytes, or bundle it again with these limits (isowasm bundle --fuel/--timeout/--max-memory)`));
     }
@@ -322,7 +371,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
         await Promise.all(this.#model.allModules.map(async (m) => {
           const original = this.#link.modules.get(m.id)!;
           const where = `core module ${m.id} of the component`;
-          const bytes = rewriteModule(m.bytes, variant, where);
+          const limited = rewriteModule(m.bytes, variant, where);
+          const bytes = resettable ? resettableModule(limited, where) : limited;
           moduleSizes.set(m.id, bytes.length);
           if (bytes === m.bytes) {
             modules.set(m.id, original);
@@ -369,7 +419,9 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const limits = resolveLimits(options.limits);
     const wanted = variantOf(limits);
     const metered = wanted.metered;
-    const variant = await this.#variantLink(wanted);
+    if (options.resettable !== undefined && typeof options.resettable !== 'boolean') throw new TypeError('instantiate(): options.resettable must be a boolean');
+    const resettable = options.resettable === true;
+    const variant = await this.#variantLink(wanted, resettable);
     const platform = options.platform ?? this.#platform;
     const wasi = options.wasi ?? platform?.wasi ?? null;
     // the grants are checked and resolved here, once; asynchronous adapters (fetch, IndexedDB) make the instance asynchronous
@@ -382,12 +434,13 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const chosen = chooseStrategy(options.strategy, !!asyncSpec, needsAsync, platform?.workers ?? null);
     const afterCall: (() => Promise<void> | void)[] = [];
     if (chosen.strategy === 'worker') {
+      if (resettable) throw new IsowasmError('UNSUPPORTED', 'resettable instances run in this thread (strategy \'jspi\' or \'sync\'); the \'worker\' strategy can\'t reset its instance yet: leave out resettable, or choose another strategy');
       // the host's side stays in this thread, where its waits may return promises
-      const imports = this.#withWasi(given, wasi, grants, options, true, afterCall);
+      const { imports } = this.#withWasi(given, wasi, grants, options, true, afterCall);
       try {
         // the worker meters its own guest (worker/guest.ts)
         const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: variant, imports, afterCall, platform: chosen.platform, limits });
-        return { exports: w.exports as E, strategy: 'worker', terminate: w.terminate };
+        return { exports: w.exports as E, strategy: 'worker', terminate: w.terminate, reset: notResettable };
       } catch (e) {
         throw asIsowasmError(e);
       }
@@ -395,9 +448,10 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     // each instance its own meter: the modules refill from it, its calls start its deadline
     const base: LinkContext = metered ? { ...variant, meter: new Meter(limits.fuel ?? Infinity, limits.timeoutMs ?? Infinity) } : variant;
     const suspends = chosen.strategy === 'jspi' && !!asyncSpec;
-    const imports = this.#withWasi(given, wasi, grants, options, suspends, afterCall);
+    const { imports, swap } = this.#withWasi(given, wasi, grants, options, suspends, afterCall, resettable);
     const suspended = suspends ? new SuspendedCalls() : null;
-    const link: LinkContext = { ...base, ...(suspended && chosen.strategy === 'jspi' ? { jspi: chosen.jspi, afterCall, suspended } : {}), limits };
+    const tracker = resettable ? new ResetTracker(variant.modules.values()) : null;
+    const link: LinkContext = { ...base, ...(suspended && chosen.strategy === 'jspi' ? { jspi: chosen.jspi, afterCall, suspended } : {}), ...(tracker ? { reset: tracker } : {}), limits };
     const host = new HostImports(this.#model, imports, importSelector(asyncSpec));
     const refuse = chosen.strategy === 'sync' ? chosen.refuse : null;
     const inst = new Instantiation(this.#model, refuse ? refusingPromises(host, refuse) : host, null, link, 'component');
@@ -414,13 +468,27 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
       }
       const state = inst.state;
       const meter = link.meter;
+      tracker?.snapshot();
+      meter?.mark();
+      let terminated = false;
       return {
         exports: jsExports(items, exportSelector(suspends ? asyncSpec : undefined)) as E,
         strategy: chosen.strategy,
         get fuelConsumed() {
           return meter?.consumed ?? 0;
         },
+        reset: !tracker ? notResettable : async () => {
+          if (terminated) throw new IsowasmError('INSTANCE_POISONED', 'instance.reset(): the instance was terminated; make a new one');
+          if ((suspended?.pending ?? 0) > 0 || tracker.states.some((s) => !s.mayEnter)) {
+            throw new IsowasmError('REENTRANCE', 'instance.reset() was called while a call into the instance is in progress; reset it after the call settles');
+          }
+          // the WASI host's state anew first: if it can't be, nothing was changed
+          swap?.swap();
+          tracker.restore();
+          meter?.rewind();
+        },
         terminate: async () => {
+          terminated = true;
           state.poisoned ??= new IsowasmError('INSTANCE_POISONED', 'the instance was terminated');
           // a call suspended in a host import traps now, so its stack unwinds and nothing lands in it later
           suspended?.endAll('the instance was terminated while the guest waited for the host');
@@ -471,6 +539,11 @@ async function precompiledModules(all: readonly { bytes: Uint8Array; id: number 
     throw new IsowasmError('LOAD_FAILED', `options.modules has ${extra.length} module(s) this component does not contain (${extra.map((k) => `'${k}'`).join(', ')}): they belong to another component or another build of it; hand in the modules written with this component (run isowasm bundle again)`);
   }
   return out;
+}
+
+/** `reset()` of an instance that was not made resettable. */
+async function notResettable(): Promise<never> {
+  throw new IsowasmError('UNSUPPORTED', 'instance.reset(): the instance was not made resettable; instantiate it with resettable: true');
 }
 
 /** Unexpected internal errors while linking come from binaries we could not fully validate. */

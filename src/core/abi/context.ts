@@ -31,6 +31,8 @@ export interface InstanceState {
   readonly suspended: SuspendedCalls | null;
   /** with limits.fuel or limits.timeoutMs: what stops the guest */
   readonly meter: Meter | null;
+  /** how many times the instance was reset: resource objects of an earlier epoch are stale */
+  epoch: number;
 }
 
 /** Wrapper objects handed to the host for borrows; they stop working when the call returns. */

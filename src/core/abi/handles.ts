@@ -56,6 +56,12 @@ export class HandleTable {
     return h;
   }
 
+  /** Empties the table, as a new one (a reset instance). */
+  clear(): void {
+    this.array.length = 1;
+    this.free.length = 0;
+  }
+
   /** Number of live handles (for leak checks). */
   get size(): number {
     return this.array.length - 1 - this.free.length;

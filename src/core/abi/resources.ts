@@ -16,6 +16,7 @@ export { symbolDispose };
 const REP = Symbol('isowasm.rep');
 const STATE = Symbol('isowasm.state');
 const TYPE = Symbol('isowasm.resource');
+const EPOCH = Symbol('isowasm.epoch');
 
 /** 0 owned by JS, 1 borrowed for the duration of a call, 2 moved into a component, 3 dropped */
 type WrapperState = 0 | 1 | 2 | 3;
@@ -24,10 +25,24 @@ interface Wrapper {
   [REP]: number;
   [STATE]: WrapperState;
   [TYPE]: ResourceType;
+  /** the defining instance's epoch when the object was made (a reset makes it stale) */
+  [EPOCH]: number;
 }
 
-const finalizer = finalizationRegistry<{ rt: ResourceType; rep: number; token: object }>((held) => {
+/** The epoch of the instance that defines `rt` (0 for host resources). */
+function epochOf(rt: ResourceType): number {
+  return (rt.impl as InstanceState | null)?.epoch ?? 0;
+}
+
+/** Whether the instance was reset since `w` was made: its rep names nothing any more. */
+function stale(w: Wrapper): boolean {
+  return w[EPOCH] !== epochOf(w[TYPE]);
+}
+
+const finalizer = finalizationRegistry<{ rt: ResourceType; rep: number; epoch: number; token: object }>((held) => {
   // an owned guest resource the host forgot to dispose of: run its destructor, as jco does
+  // (unless its instance was reset since: the resource is gone with the state it lived in)
+  if (held.epoch !== epochOf(held.rt)) return;
   try {
     held.rt.dtor?.(held.rep);
   } catch {
@@ -75,7 +90,8 @@ function newWrapper(rt: ResourceType, rep: number, state: WrapperState): Wrapper
   w[REP] = rep;
   w[STATE] = state;
   w[TYPE] = rt;
-  if (state === 0 && rt.dtor) finalizer.register(w, { rt, rep, token: w }, w);
+  w[EPOCH] = epochOf(rt);
+  if (state === 0 && rt.dtor) finalizer.register(w, { rt, rep, epoch: w[EPOCH], token: w }, w);
   return w;
 }
 
@@ -83,9 +99,12 @@ function ownedWrapper(rt: ResourceType, rep: number): Wrapper {
   const moved = movedIn.get(rt)?.get(rep)?.deref();
   if (moved && moved[STATE] === 2) {
     movedIn.get(rt)!.delete(rep);
-    moved[STATE] = 0;
-    if (rt.dtor) finalizer.register(moved, { rt, rep, token: moved }, moved);
-    return moved;
+    // one moved in before a reset is not the resource this rep names now
+    if (!stale(moved)) {
+      moved[STATE] = 0;
+      if (rt.dtor) finalizer.register(moved, { rt, rep, epoch: moved[EPOCH], token: moved }, moved);
+      return moved;
+    }
   }
   return newWrapper(rt, rep, 0);
 }
@@ -101,6 +120,9 @@ function wrapperRep(v: unknown, rt: ResourceType, moving: boolean): number {
   const s = v[STATE];
   if (s === 2 || s === 3) {
     throw new TypeError(`this ${resourceClass(rt).name} was ${s === 2 ? 'moved into the component' : 'dropped'} and can't be used any more`);
+  }
+  if (stale(v)) {
+    throw new TypeError(`this ${resourceClass(rt).name} belongs to the instance as it was before instance.reset(), and can't be used any more`);
   }
   if (moving) {
     if (s !== 0) throw new TypeError(`a borrowed ${resourceClass(rt).name} can't be passed as an owned handle`);
@@ -165,7 +187,7 @@ export function unlowerHandles(inst: InstanceState, indices: readonly number[]):
     if (w && w[STATE] === 2) {
       byRep!.delete(rep);
       w[STATE] = 0;
-      if (h.rt.dtor) finalizer.register(w, { rt: h.rt, rep, token: w }, w);
+      if (h.rt.dtor) finalizer.register(w, { rt: h.rt, rep, epoch: w[EPOCH], token: w }, w);
     }
   }
 }
@@ -247,6 +269,8 @@ export function disposeWrapper(w: unknown): void {
   if (w[STATE] !== 0) return;
   w[STATE] = 3;
   finalizer.unregister(w);
+  // the instance was reset since: the resource went with the state it lived in
+  if (stale(w)) return;
   destroy(w[TYPE], w[REP]);
 }
 

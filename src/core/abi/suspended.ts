@@ -23,6 +23,16 @@ export class SuspendedCalls {
     });
   }
 
+  /** How many host calls are suspended now. */
+  get pending(): number {
+    return this.#aborts.size;
+  }
+
+  /** Whether `endAll` ended the instance. */
+  get ended(): boolean {
+    return this.#ended !== null;
+  }
+
   /** Ends every suspended call (and every later one) with a trap saying `why`. */
   endAll(why: string): void {
     this.#ended ??= new AbiTrap(why);

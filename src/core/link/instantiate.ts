@@ -9,6 +9,8 @@ import type { Jspi } from '../abi/jspi.js';
 import type { SuspendedCalls } from '../abi/suspended.js';
 import { METER_FUEL, METER_MODULE } from '../meter/instrument.js';
 import type { Meter } from '../meter/meter.js';
+import { RESET_MODULE } from '../reset/rewrite.js';
+import type { ResetTracker } from '../reset/tracker.js';
 import { HandleTable } from '../abi/handles.js';
 import { resourceDrop, resourceNew, resourceRep } from '../abi/resources.js';
 import { ResourceType, witFuncText } from '../abi/types.js';
@@ -38,6 +40,8 @@ export interface LinkContext {
   readonly suspended?: SuspendedCalls;
   /** with limits.fuel or limits.timeoutMs: the meter the (instrumented) core modules refill from */
   readonly meter?: Meter;
+  /** a resettable instance: what collects the state a reset restores */
+  readonly reset?: ResetTracker;
 }
 
 /** Core signatures of the JS functions the linker makes (canon lower and the built-ins). */
@@ -89,7 +93,8 @@ export class Instantiation {
     private readonly budget: Budget = newBudget(model.limits),
     private readonly nesting = 0,
   ) {
-    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}`, queue: null, suspends: false, limits: link.limits ?? DEFAULT_LIMITS, suspended: link.suspended ?? null, meter: link.meter ?? null };
+    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}`, queue: null, suspends: false, limits: link.limits ?? DEFAULT_LIMITS, suspended: link.suspended ?? null, meter: link.meter ?? null, epoch: 0 };
+    link.reset?.addState(this.state);
     this.env = new TypeEnv(model, outer?.env ?? null, (e, i) => this.bindType(e, i));
   }
 
@@ -129,6 +134,10 @@ export class Instantiation {
     const meter = this.link.meter;
     // instrumented modules ask the meter for fuel (extra namespaces are ignored by the others)
     if (meter) imports[METER_MODULE] = { refill: () => meter.refill() } as unknown as CoreExports;
+    // resettable modules size and grow the memories they import through their virtual size
+    const reset = this.link.reset;
+    const resetImports = reset?.importsFor(module, imports, `core module ${moduleIndex} of ${this.state.label}`);
+    if (resetImports) imports[RESET_MODULE] = resetImports;
     const sigs = this.link.signatures.get(module);
     if (sigs) {
       // V8 checks wasm functions passed as imports; the JS functions we make it does not
@@ -149,6 +158,7 @@ export class Instantiation {
         : new WebAssembly.Instance(module, imports as WebAssembly.Imports);
       const fuel = (inst.exports as Record<string, unknown>)[METER_FUEL];
       if (meter && fuel instanceof WebAssembly.Global) meter.track(fuel);
+      reset?.addInstance(inst.exports as CoreExports);
       return inst.exports as CoreExports;
     } catch (e) {
       if (e instanceof IsowasmError) throw e;

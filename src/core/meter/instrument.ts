@@ -19,8 +19,8 @@ export const METER_FUEL = 'isowasm:fuel';
 
 const enum S { Custom = 0, Type = 1, Import = 2, Function = 3, Table = 4, Memory = 5, Global = 6, Export = 7, Start = 8, Element = 9, Code = 10, Data = 11, DataCount = 12, Tag = 13 }
 
-/** A growable byte buffer. */
-class Out {
+/** A growable byte buffer (the reset rewrite writes with it too). */
+export class Out {
   bytes: Uint8Array;
   length = 0;
   /** `capacity`: a guess of the final size, so that large outputs are not copied as they grow */
@@ -76,14 +76,15 @@ class Out {
   }
 }
 
-interface Section {
+export interface Section {
   readonly id: number;
   readonly start: number;
   readonly content: Uint8Array;
   readonly contentStart: number;
 }
 
-function sections(bytes: Uint8Array): Section[] {
+/** A module's sections, in order (the header is not checked: the module compiled already). */
+export function sections(bytes: Uint8Array): Section[] {
   const r = new Reader(bytes);
   r.pos = 8;
   const out: Section[] = [];
@@ -97,7 +98,7 @@ function sections(bytes: Uint8Array): Section[] {
   return out;
 }
 
-function customName(s: Section): string {
+export function customName(s: Section): string {
   return new Reader(s.content).name();
 }
 
@@ -109,7 +110,7 @@ function limits(r: Reader): void {
 }
 
 /** Copies one instruction sequence up to its closing `end` (a constant expression), shifting function indices. */
-function constExpr(r: Reader, out: Out, shift: (f: number) => number): void {
+export function constExpr(r: Reader, out: Out, shift: (f: number) => number): void {
   let depth = 0;
   for (;;) {
     const start = r.pos;
@@ -308,7 +309,8 @@ function exportSection(content: Uint8Array | null, shift: (f: number) => number,
   return o;
 }
 
-function elementSection(content: Uint8Array, shift: (f: number) => number): Out {
+/** The element section with its function indices shifted. */
+export function elementSection(content: Uint8Array, shift: (f: number) => number): Out {
   const r = new Reader(content);
   const o = new Out();
   const n = r.u32();

@@ -68,6 +68,22 @@ export class Meter {
     if (--this.#active === 0) this.#deadline = Infinity;
   }
 
+  /** What had been handed out when the instance was made (a reset comes back to it). */
+  #atStart = 0;
+
+  /** Remembers the state right after instantiation (a resettable instance). */
+  mark(): void {
+    this.#atStart = this.#given;
+  }
+
+  /** Back to the state `mark` saw (the fuel globals are restored with the guest's other globals). */
+  rewind(): void {
+    this.#given = this.#atStart;
+    this.stopped = null;
+    this.#active = 0;
+    this.#deadline = Infinity;
+  }
+
   /** Fuel spent so far: what was handed out, less what the guests still hold. */
   get consumed(): number {
     let held = 0;
