@@ -12,8 +12,9 @@ import { formatNs, formatStat, printTable } from './_measure.js';
 import { freshCases } from './fresh.js';
 import { instantiateCases } from './instantiate.js';
 import { componentCases } from './components.js';
+import { resetCases } from './reset.js';
 
-const groups: Record<string, () => Promise<Row[]>> = { calls: callCases, instantiate: instantiateCases, fresh: freshCases, components: componentCases };
+const groups: Record<string, () => Promise<Row[]>> = { calls: callCases, instantiate: instantiateCases, fresh: freshCases, components: componentCases, reset: resetCases };
 
 function ratio(r: Row): string {
   if (!r.isowasm || !r.jco) return '—';

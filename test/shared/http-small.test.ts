@@ -82,6 +82,27 @@ describe('createFetchHandler: a hand-written WAT handler', () => {
     }
   });
 
+  it('reset: one instance serves request after request, and each request finds it as new (the count is always 1)', async () => {
+    const reset = createFetchHandler(component, { instances: { reset: true, max: 1 }, onError: (e) => { errors.push(e); } });
+    try {
+      const seen: string[] = [];
+      for (let i = 0; i < 5; i++) seen.push((await get(reset, '/count'))[1]);
+      deepEqual(seen, ['1\n', '1\n', '1\n', '1\n', '1\n']);
+      // the same instance all along: it was reset, not made anew
+      equal(reset.instances, 1);
+      // a long path grows the guest's memory; the next request finds it as new again
+      const long = `/path/${'y'.repeat(200_000)}`;
+      deepEqual(await get(reset, long), [200, `${long}\n`]);
+      deepEqual(await get(reset, '/count'), [200, '1\n']);
+      const many = await Promise.all(Array.from({ length: 20 }, () => get(reset, '/count')));
+      ok(many.every(([status, text]) => status === 200 && text === '1\n'), JSON.stringify(many));
+      equal(reset.instances, 1);
+      equal(errors.length, 0, errors.map((e) => e.message).join('; '));
+    } finally {
+      await reset.close();
+    }
+  });
+
   it('many requests at once, pooled with several instances: every one answered', async () => {
     const pooled = createFetchHandler(component, { instances: { reuse: Infinity, max: 4 } });
     try {

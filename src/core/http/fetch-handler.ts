@@ -260,13 +260,29 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
   };
   /** the last outgoing request of each instance's current request that failed on the way, for 502 */
   const upstream = new WeakMap<PooledInstance, { failure: IsowasmError | null }>();
+  /** with `instances.reset`: whether instances are made resettable (until the component refuses) */
+  let resettable = options.instances?.reset === true;
+  const resettables = new WeakSet<PooledInstance>();
   const create = async (): Promise<PooledInstance> => {
     const seen: { failure: IsowasmError | null } = { failure: null };
-    const instance = await component.instantiate({ ...instanceOptions, onOutgoingError: (e: IsowasmError) => { seen.failure = e; } });
+    const made = { ...instanceOptions, onOutgoingError: (e: IsowasmError) => { seen.failure = e; } };
+    let instance: PooledInstance;
+    if (resettable) {
+      try {
+        instance = await component.instantiate({ ...made, resettable: true });
+        resettables.add(instance);
+      } catch (e) {
+        if (!(e instanceof IsowasmError && e.code === 'UNSUPPORTED')) throw e;
+        // the component (or the strategy) can't be reset: a fresh instance per request, said once
+        resettable = false;
+        console.warn(`isowasm: instances.reset: ${e.message}; each request gets a fresh instance instead`);
+        instance = await component.instantiate(made);
+      }
+    } else instance = await component.instantiate(made);
     upstream.set(instance, seen);
     return instance;
   };
-  const pool = new InstancePool(create, options.instances ?? {}, maxConcurrent);
+  const pool = new InstancePool(create, options.instances ?? {}, maxConcurrent, (i) => resettables.has(i));
   let inFlight = 0;
   let closed = false;
   const idle: (() => void)[] = [];

@@ -1,14 +1,18 @@
 /**
  * The instances that serve requests. By default each request gets a fresh instance (the
  * isolation Spin gives WASI 0.2 handlers, and what componentize-js fetch-event guests need: they
- * answer one request per instance); `reuse` lets one instance serve several requests in turn,
- * kept idle for `idleMs` between them. An instance whose request failed is never reused.
+ * answer one request per instance); `reset` gives each request a pristine instance at a fraction
+ * of the cost, by resetting the one that served the request before; `reuse` lets one instance
+ * serve several requests in turn, kept idle for `idleMs` between them. An instance whose request
+ * failed is never reused.
  */
 
 /** What the pool needs of an instance. */
 export interface PooledInstance {
   readonly exports: Record<string, any>;
   terminate(): Promise<void>;
+  /** puts the instance back as it was made (`instance.reset()`; only for resettable instances) */
+  reset?(): Promise<void>;
 }
 
 /**
@@ -20,7 +24,19 @@ export interface PooledInstance {
  * ```
  */
 export interface InstancePolicy {
-  /** How many requests one instance serves before it is dropped (default 1: a fresh instance per request; `Infinity`: no bound). */
+  /**
+   * Each request gets an instance as it was right after instantiation, as with a fresh one, but
+   * the instance that served a request is reset (`instance.reset()`) and kept, which costs a
+   * fraction of a new instance (default false). Where the component can't be reset (see
+   * `InstantiateOptions.resettable`; the `'worker'` strategy) each request gets a fresh instance,
+   * and `onError` is told why once. An instance whose request failed is ended, not reset.
+   */
+  readonly reset?: boolean;
+  /**
+   * How many requests one instance serves before it is dropped (default 1: a fresh instance per
+   * request, or with `reset`, Infinity; `Infinity`: no bound). Without `reset`, the requests an
+   * instance serves in turn see each other's state.
+   */
   readonly reuse?: number;
   /** Requests one instance takes at once. WASI 0.2 handlers run one request to its end, so 1 (the default) is the only value today. */
   readonly concurrency?: number;
@@ -70,6 +86,8 @@ export class InstancePool {
   readonly #idleMs: number;
   readonly #max: number;
   readonly #warm: number;
+  /** with `reset`: whether an instance can be reset (null: instances are not reset) */
+  readonly #resettable: ((instance: PooledInstance) => boolean) | null;
   #idle: Slot[] = [];
   /** fresh instances made ahead of requests */
   #ready: Slot[] = [];
@@ -83,9 +101,15 @@ export class InstancePool {
   #waiting: ((slot: Slot | null) => void)[] = [];
   #closed = false;
 
-  constructor(create: () => Promise<PooledInstance>, policy: InstancePolicy, defaultMax: number) {
+  /**
+   * @param resettable with `policy.reset`: whether an instance `create` made can be reset (the
+   * others serve one request each)
+   */
+  constructor(create: () => Promise<PooledInstance>, policy: InstancePolicy, defaultMax: number, resettable: ((instance: PooledInstance) => boolean) | null = null) {
     this.#create = create;
-    this.#reuse = policy.reuse === undefined ? 1 : positive(policy.reuse, 'instances.reuse', true);
+    if (policy.reset !== undefined && typeof policy.reset !== 'boolean') throw new TypeError('createFetchHandler: instances.reset must be a boolean');
+    this.#resettable = policy.reset === true ? resettable ?? ((i) => typeof i.reset === 'function') : null;
+    this.#reuse = policy.reuse === undefined ? (this.#resettable ? Infinity : 1) : positive(policy.reuse, 'instances.reuse', true);
     this.#idleMs = policy.idleMs === undefined ? 30_000 : positive(policy.idleMs, 'instances.idleMs', false);
     this.#max = policy.max === undefined ? defaultMax : positive(policy.max, 'instances.max', true);
     this.#warm = policy.warm === undefined ? 0 : policy.warm === 0 ? 0 : positive(policy.warm, 'instances.warm', true);
@@ -134,23 +158,43 @@ export class InstancePool {
     slot.uses++;
     this.#refillLater();
     if (healthy && !this.#closed && slot.uses < this.#reuse) {
-      const waiter = this.#waiting.shift();
-      if (waiter) {
-        waiter(slot);
+      if (this.#resettable) {
+        if (!this.#resettable(slot.instance)) {
+          // no reset for this one: a fresh instance per request, as without reset
+          this.#end(slot);
+          return;
+        }
+        // pristine again before anyone gets it; one whose reset fails (it was terminated) is ended,
+        // and the next request gets a fresh instance
+        slot.instance.reset!().then(() => this.#keep(slot), () => this.#end(slot));
         return;
       }
-      slot.timer = setTimeout(() => {
-        const at = this.#idle.indexOf(slot);
-        if (at >= 0) {
-          this.#idle.splice(at, 1);
-          this.#end(slot);
-        }
-      }, this.#idleMs);
-      unref(slot.timer);
-      this.#idle.push(slot);
+      this.#keep(slot);
       return;
     }
     this.#end(slot);
+  }
+
+  /** Keeps an instance for the next request: to the longest waiter, or idle for `idleMs`. */
+  #keep(slot: Slot): void {
+    if (this.#closed) {
+      this.#end(slot);
+      return;
+    }
+    const waiter = this.#waiting.shift();
+    if (waiter) {
+      waiter(slot);
+      return;
+    }
+    slot.timer = setTimeout(() => {
+      const at = this.#idle.indexOf(slot);
+      if (at >= 0) {
+        this.#idle.splice(at, 1);
+        this.#end(slot);
+      }
+    }, this.#idleMs);
+    unref(slot.timer);
+    this.#idle.push(slot);
   }
 
   /** Returns an instance no request used (its request gave up waiting): to a waiter, or ready as a fresh spare. */
