@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, startServe } from '../harness/cli.js';
-import { equal, ok, rejects } from '../harness/assert.js';
+import { deepEqual, equal, ok, rejects } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -473,6 +473,28 @@ describe('isowasm serve', () => {
     const bad = cli(['serve', '--instances', 'bogus=1', server]);
     equal(bad.code, 2);
     ok(bad.err.includes('reuse=N'), bad.err);
+  });
+
+  it('each request gets a pristine instance: by default the last one reset; --instances reuse=N shares one instance\'s state, fresh makes new ones', async () => {
+    const small = 'build/fixtures/http-small.wasm';
+    const counts = async (args: string[]): Promise<string[]> => {
+      const { url, child } = await startServe(['--port', '0', ...args, small]);
+      try {
+        const seen: string[] = [];
+        for (let i = 0; i < 3; i++) seen.push(await (await fetch(new URL('/count', url))).text());
+        return seen;
+      } finally {
+        const done = exited(child);
+        child.kill('SIGINT');
+        equal(await done, 0);
+      }
+    };
+    deepEqual(await counts([]), ['1\n', '1\n', '1\n']);
+    deepEqual(await counts(['--instances', 'fresh,warm=0']), ['1\n', '1\n', '1\n']);
+    deepEqual(await counts(['--instances', 'reuse=10,max=1']), ['1\n', '2\n', '3\n']);
+    const bad = cli(['serve', '--instances', 'reset,reuse=3', small]);
+    equal(bad.code, 2);
+    ok(bad.err.includes('choose one of reset, fresh and reuse=N'), bad.err);
   });
 
   it('--timeout, --max-response-body, --max-memory and --access-log: 504 for a stalled request, a cut body, one log line per request on stdout', async () => {

@@ -56,7 +56,7 @@ export const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionSpec[]
     { name: '--port', value: 'N', help: 'the port on 127.0.0.1 (0 picks a free one)' },
     ...GRANT_OPTIONS,
     IMPORTS_OPTION,
-    { name: '--instances', value: 'reuse=N,max=N,warm=N,idle=30s', help: 'instance policy: requests per instance (default 1: a fresh one per request), instances at most, spares kept ready (default 1), idle time' },
+    { name: '--instances', value: 'reset|fresh|reuse=N,max=N,warm=N,idle=30s', help: 'instance policy: each request gets a pristine instance, the last one reset (reset, the default) or a new one (fresh), or N requests share one (reuse=N); instances at most, spares kept ready (default 1), idle time' },
     { name: '--max-body', value: 'SIZE', help: 'the longest request body (10MB, 512KB); longer ones get 413' },
     { name: '--max-response-body', value: 'SIZE', help: 'the longest response body a guest may send; past it the response is cut and the instance dropped' },
     { name: '--timeout', value: 'DURATION', help: 'the deadline of each request (10s, 500ms); past it 504 and the instance is ended, whether the guest waits on the host or loops in its own code' },

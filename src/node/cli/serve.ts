@@ -30,17 +30,34 @@ function address(line: CommandLine): { hostname: string; port: number } {
   return { hostname, port };
 }
 
-/** `--instances reuse=8,max=64,warm=1,idle=30s` -> the handler's instance policy. */
-function instancePolicy(text: string | undefined): InstancePolicy | undefined {
-  if (text === undefined) return undefined;
-  const policy: Record<string, number> = {};
-  for (const part of text.split(',')) {
-    const m = /^(reuse|max|warm|idle)=(\d+(?:\.\d+)?)(ms|s)?$/.exec(part.trim());
-    if (!m) throw new UsageError(`--instances ${text}: each part is reuse=N, max=N, warm=N or idle=DURATION (30s, 500ms), got ${part}`, 'serve');
+/**
+ * `--instances reset,max=64,warm=1,idle=30s` -> the handler's instance policy. Each request gets
+ * a pristine instance: by default the one that served the last request, reset (`reset`), or a
+ * new one (`fresh`); `reuse=N` lets N requests in turn share one instance's state instead.
+ */
+function instancePolicy(text: string | undefined): InstancePolicy {
+  const policy: Record<string, number | boolean> = {};
+  let mode: 'reset' | 'fresh' | 'reuse' | null = null;
+  const pick = (m: 'reset' | 'fresh' | 'reuse'): void => {
+    if (mode !== null && mode !== m) throw new UsageError(`--instances ${text}: choose one of reset, fresh and reuse=N`, 'serve');
+    mode = m;
+  };
+  for (const part of text === undefined ? [] : text.split(',')) {
+    const word = part.trim();
+    if (word === 'reset' || word === 'fresh') {
+      pick(word);
+      continue;
+    }
+    const m = /^(reuse|max|warm|idle)=(\d+(?:\.\d+)?)(ms|s)?$/.exec(word);
+    if (!m) throw new UsageError(`--instances ${text}: each part is reset, fresh, reuse=N, max=N, warm=N or idle=DURATION (30s, 500ms), got ${part}`, 'serve');
     const n = Number(m[2]) * (m[3] === 's' ? 1000 : 1);
     if (m[1] === 'idle') policy.idleMs = m[3] === undefined ? n * 1000 : n;
-    else policy[m[1]!] = n;
+    else {
+      if (m[1] === 'reuse') pick('reuse');
+      policy[m[1]!] = n;
+    }
   }
+  if (mode === null || mode === 'reset') policy.reset = true;
   return policy;
 }
 
@@ -62,7 +79,7 @@ export async function serve(line: CommandLine): Promise<number> {
     capabilities: grantsFrom(line, [line.file]),
     onCapabilityDenied: reportDenial,
     ...(imports ? { imports } : {}),
-    ...(instances ? { instances } : {}),
+    instances,
     ...(maxRequestBodyBytes !== undefined ? { maxRequestBodyBytes } : {}),
     ...(maxResponseBodyBytes !== undefined ? { maxResponseBodyBytes } : {}),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
