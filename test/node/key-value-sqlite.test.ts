@@ -77,7 +77,8 @@ describe('createSqliteKeyValue', () => {
     createSqliteKeyValue(file).close();
     const store = fileURLToPath(new URL('../../src/node/key-values.js', import.meta.url));
     const script = `import { createSqliteKeyValue } from ${JSON.stringify(store)};
-      const b = createSqliteKeyValue(process.argv[1]).open('race');
+      // a long busy timeout: on a loaded machine 4 writers with fsync can wait longer than the default
+      const b = createSqliteKeyValue(process.argv[1], { busyTimeoutMs: 60000 }).open('race');
       for (let i = 0; i < 250; i++) b.increment('hits', 1n);
       let swapped = 0;
       while (swapped < 25) { const cur = b.get('log'); if (b.compareAndSwap('log', cur, new TextEncoder().encode((cur ? new TextDecoder().decode(cur) : '') + 'x')).swapped) swapped++; }`;

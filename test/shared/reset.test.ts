@@ -249,6 +249,31 @@ describe('instance.reset()', () => {
     equal(inst.fuelConsumed, start + 1 + 1001);
   });
 
+  it('with JSPI: refused while a call waits for the host (REENTRANCE), done once it settled; the worker strategy refuses resettable', async () => {
+    const { loadComponent } = await platform();
+    const component = await loadComponent(await readFixture('strategy-echo'));
+    let release: (() => void) | null = null;
+    const inst = await component.instantiate({
+      strategy: 'jspi',
+      async: true,
+      resettable: true,
+      imports: {
+        fetch: (n: number) => new Promise<Uint8Array>((resolve) => { release = () => resolve(new Uint8Array(n).fill(2)); }),
+        tick: (i: number) => i + 1,
+      },
+    });
+    const g = inst.exports as unknown as { fetchSum(n: number): Promise<number>; ticks(n: number): Promise<number> };
+    const pending = g.fetchSum(3);
+    for (let i = 0; i < 50 && release === null; i++) await new Promise((r) => setTimeout(r, 1));
+    ok(release !== null, 'the guest asked the host');
+    await rejects(inst.reset(), { code: 'REENTRANCE' });
+    release!();
+    equal(await pending, 6);
+    await inst.reset();
+    equal(await g.ticks(5), 5);
+    await rejects(component.instantiate({ strategy: 'worker', resettable: true, imports: { fetch: () => new Uint8Array(0), tick: (i: number) => i } }), { code: 'UNSUPPORTED' });
+  });
+
   it('many resets keep the instance as it was: 200 rounds of state and the memory size stay bounded', async () => {
     const component = await stateful();
     const inst: Instance = await component.instantiate({ resettable: true });
