@@ -5,7 +5,8 @@
  *
  *   - plain node:http answering "hello\n" (the anchor every ratio is taken against)
  *   - test/fixtures/http-small (an 8 KB WAT handler), through isowasm's `serve`: a fresh instance
- *     per request (serve's default, one kept warm) and pooled
+ *     per request (serve's default, one kept warm), reset per request (instances.reset: as
+ *     isolated as fresh) and pooled
  *   - test/fixtures/http-handler (a 14 MB incomingHandler-style JS guest) the same two ways
  *   - test/fixtures/http-server (a 14 MB fetch-event JS guest: one request per instance, so fresh only)
  *   - `jco serve` of each of these components: its default (one instance serves every request,
@@ -69,17 +70,22 @@ interface Contender {
 // this only add memory (8 of the 14 MB JS guest ran slower than 1 or 2 in a trial)
 const POOL = { reuse: 1000, max: 2 } as const;
 const FRESH = {} as const; // serve's default: a fresh instance per request, one kept warm
+// a pristine instance per request too, by resetting the last one (isowasm serve's default)
+const RESET = { reset: true, max: 2 } as const;
 
 const contenders: readonly Contender[] = [
   { name: 'node:http', group: 'anchor', server: { child: { kind: 'node' } }, path: '/', expect: HELLO },
   { name: 'small WAT, isowasm fresh', group: 'small', server: { child: { kind: 'isowasm', fixture: 'http-small', instances: FRESH } }, path: '/', expect: HELLO, counts: 'fresh' },
   { name: 'small WAT, isowasm pooled', group: 'small', server: { child: { kind: 'isowasm', fixture: 'http-small', instances: POOL } }, path: '/', expect: HELLO, counts: 'pooled', versus: 'small WAT, jco serve' },
+  { name: 'small WAT, isowasm reset', group: 'small', server: { child: { kind: 'isowasm', fixture: 'http-small', instances: RESET } }, path: '/', expect: HELLO, counts: 'fresh' },
   { name: 'small WAT, jco serve', group: 'small', server: { jco: { fixture: 'http-small', flags: [] } }, path: '/', expect: HELLO },
   { name: 'JS handler, isowasm fresh', group: 'js-handler', server: { child: { kind: 'isowasm', fixture: 'http-handler', instances: FRESH } }, path: '/hello', expect: HELLO, counts: 'fresh', versus: 'JS handler, jco serve --isolate-requests instance' },
   { name: 'JS handler, isowasm pooled', group: 'js-handler', server: { child: { kind: 'isowasm', fixture: 'http-handler', instances: POOL } }, path: '/hello', expect: HELLO, counts: 'pooled', versus: 'JS handler, jco serve' },
+  { name: 'JS handler, isowasm reset', group: 'js-handler', server: { child: { kind: 'isowasm', fixture: 'http-handler', instances: RESET } }, path: '/hello', expect: HELLO, counts: 'fresh', versus: 'JS handler, jco serve --isolate-requests instance' },
   { name: 'JS handler, jco serve', group: 'js-handler', server: { jco: { fixture: 'http-handler', flags: [] } }, path: '/hello', expect: HELLO },
   { name: 'JS handler, jco serve --isolate-requests instance', group: 'js-handler', server: { jco: { fixture: 'http-handler', flags: ['--isolate-requests', 'instance'] } }, path: '/hello', expect: HELLO },
   { name: 'JS fetch-event, isowasm fresh', group: 'js-fetch-event', server: { child: { kind: 'isowasm', fixture: 'http-server', instances: FRESH } }, path: '/count', expect: '1', versus: 'JS fetch-event, jco serve --isolate-requests instance' },
+  { name: 'JS fetch-event, isowasm reset', group: 'js-fetch-event', server: { child: { kind: 'isowasm', fixture: 'http-server', instances: RESET } }, path: '/count', expect: '1', versus: 'JS fetch-event, jco serve --isolate-requests instance' },
   { name: 'JS fetch-event, jco serve --isolate-requests instance', group: 'js-fetch-event', server: { jco: { fixture: 'http-server', flags: ['--isolate-requests', 'instance'] } }, path: '/count', expect: '1' },
 ];
 
@@ -267,12 +273,15 @@ async function main(): Promise<void> {
   };
   judge('small guest pooled ≥ 50 % of node:http', at50('small WAT, isowasm pooled'), node50, 0.5);
   judge('small guest fresh ≥ 25 % of node:http', at50('small WAT, isowasm fresh'), node50, 0.25);
+  judge('small guest reset (isolated as fresh) ≥ 25 % of node:http', at50('small WAT, isowasm reset'), node50, 0.25);
   judge('JS handler pooled ≥ 5x jco serve (one shared instance), p99 ≤ 100 ms', at50('JS handler, isowasm pooled'), at50('JS handler, jco serve'), 5, 100);
   judge('JS handler fresh ≥ 5x jco serve --isolate-requests instance, p99 ≤ 100 ms', at50('JS handler, isowasm fresh'), at50('JS handler, jco serve --isolate-requests instance'), 5, 100);
+  judge('JS handler reset (isolated as fresh) ≥ 5x jco serve --isolate-requests instance, p99 ≤ 100 ms', at50('JS handler, isowasm reset'), at50('JS handler, jco serve --isolate-requests instance'), 5, 100);
   judge('JS fetch-event fresh ≥ 5x jco serve --isolate-requests instance, p99 ≤ 100 ms', at50('JS fetch-event, isowasm fresh'), at50('JS fetch-event, jco serve --isolate-requests instance'), 5, 100);
+  judge('JS fetch-event reset ≥ 5x jco serve --isolate-requests instance, p99 ≤ 100 ms', at50('JS fetch-event, isowasm reset'), at50('JS fetch-event, jco serve --isolate-requests instance'), 5, 100);
   console.log('\nDESIGN.md section 9 targets, at 50 connections:\n');
   printTable(['target', 'measured', ''], verdicts);
-  console.log(`\npooled: instances ${JSON.stringify(POOL)}; fresh: a fresh instance per request with one kept warm (serve's default).`);
+  console.log(`\npooled: instances ${JSON.stringify(POOL)}; fresh: a fresh instance per request with one kept warm (serve's default); reset: ${JSON.stringify(RESET)}, the instance that served a request reset for the next (isowasm serve's default).`);
   console.log('jco serve without --isolate-requests runs one instance for every request; the fetch-event guest answers only its first there (StarlingMonkey), so it is measured isolated only.');
   if (failures.length) console.log(`\nnot measured:\n${failures.map((f) => `  ${f}`).join('\n')}`);
 }
