@@ -113,7 +113,7 @@ export interface InstantiateOptions<I = Record<string, unknown>> {
    * modules are rewritten once per component so their non-exported state can be reached, and
    * each instance keeps a copy of its memories. A component whose state a reset can't undo
    * (`table.grow`, `data.drop`, a 64-bit or shared memory, a core module the host supplies) is
-   * refused with `UNSUPPORTED`; so is the `'worker'` strategy.
+   * refused with `UNSUPPORTED`.
    *
    * @example
    * ```ts
@@ -434,13 +434,26 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const chosen = chooseStrategy(options.strategy, !!asyncSpec, needsAsync, platform?.workers ?? null);
     const afterCall: (() => Promise<void> | void)[] = [];
     if (chosen.strategy === 'worker') {
-      if (resettable) throw new IsowasmError('UNSUPPORTED', 'resettable instances run in this thread (strategy \'jspi\' or \'sync\'); the \'worker\' strategy can\'t reset its instance yet: leave out resettable, or choose another strategy');
       // the host's side stays in this thread, where its waits may return promises
-      const { imports } = this.#withWasi(given, wasi, grants, options, true, afterCall);
+      const { imports, swap } = this.#withWasi(given, wasi, grants, options, true, afterCall, resettable);
       try {
-        // the worker meters its own guest (worker/guest.ts)
-        const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: variant, imports, afterCall, platform: chosen.platform, limits });
-        return { exports: w.exports as E, strategy: 'worker', terminate: w.terminate, reset: notResettable };
+        // the worker meters its own guest (worker/guest.ts), and snapshots and restores it
+        const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: variant, imports, afterCall, platform: chosen.platform, limits, resettable });
+        let ended = false;
+        const reset = w.reset;
+        return {
+          exports: w.exports as E,
+          strategy: 'worker',
+          terminate: () => {
+            ended = true;
+            return w.terminate();
+          },
+          reset: !reset ? notResettable : async () => {
+            if (ended) throw new IsowasmError('INSTANCE_POISONED', 'instance.reset(): the instance was terminated; make a new one');
+            // the WASI host's state anew once no call can see it change, then the guest's
+            await reset(() => swap?.swap());
+          },
+        };
       } catch (e) {
         throw asIsowasmError(e);
       }

@@ -50,7 +50,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'core/wasi': ['core/errors', 'core/bytes', 'core/dispose', 'core/host'],
   'core/http': ['core/errors', 'core/bytes', 'core/dispose', 'core/limits', 'core/host', 'core/wasi'],
   'core/offload': ['core/errors', 'core/limits', 'core/host'],
-  'core/worker': ['core/errors', 'core/bytes', 'core/dispose', 'core/limits', 'core/weak', 'core/binary', 'core/abi', 'core/link', 'core/meter'],
+  'core/worker': ['core/errors', 'core/bytes', 'core/dispose', 'core/limits', 'core/weak', 'core/binary', 'core/abi', 'core/link', 'core/meter', 'core/reset'],
   'core/meter': ['core/errors', 'core/binary'],
   'core/reset': ['core/errors', 'core/binary', 'core/meter', 'core/abi'],
   core: ['core'],

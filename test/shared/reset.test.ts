@@ -249,7 +249,7 @@ describe('instance.reset()', () => {
     equal(inst.fuelConsumed, start + 1 + 1001);
   });
 
-  it('with JSPI: refused while a call waits for the host (REENTRANCE), done once it settled; the worker strategy refuses resettable', async () => {
+  it('with JSPI: refused while a call waits for the host (REENTRANCE), done once it settled', async () => {
     const { loadComponent } = await platform();
     const component = await loadComponent(await readFixture('strategy-echo'));
     let release: (() => void) | null = null;
@@ -271,7 +271,48 @@ describe('instance.reset()', () => {
     equal(await pending, 6);
     await inst.reset();
     equal(await g.ticks(5), 5);
-    await rejects(component.instantiate({ strategy: 'worker', resettable: true, imports: { fetch: () => new Uint8Array(0), tick: (i: number) => i } }), { code: 'UNSUPPORTED' });
+  });
+
+  it('the worker strategy: the guest is restored in its worker, the WASI host here; refused while a call is in progress', async () => {
+    const component = await stateful();
+    const inst = await component.instantiate({ strategy: 'worker', resettable: true });
+    equal(inst.strategy, 'worker');
+    const g = inst.exports as unknown as { [K in keyof Stateful]: (...a: Parameters<Stateful[K]>) => Promise<ReturnType<Stateful[K]>> };
+    await g.store(99);
+    equal(await g.bump(), 1);
+    equal(await g.grow(), 1);
+    await g.flip();
+    equal(await g.newHandle(), 1);
+    const busy = g.bump();
+    await rejects(inst.reset(), { code: 'REENTRANCE' });
+    equal(await busy, 2);
+    await inst.reset();
+    deepEqual([await g.load(), await g.pages(), await g.adapterPages(), await g.readLast(), await g.which()], [0, 1, 1, 0, 1]);
+    equal(await g.bump(), 1);
+    equal(await g.newHandle(), 1);
+    await g.trap().catch(() => {});
+    await rejects(g.load(), { code: 'INSTANCE_POISONED' });
+    await inst.reset();
+    equal(await g.load(), 0);
+
+    const { loadComponent } = await platform();
+    const cli = await loadComponent(await readFixture('c-cli'));
+    let out: Uint8Array[] = [];
+    const text = (chunks: Uint8Array[]) => new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+    const run = await cli.instantiate({
+      strategy: 'worker',
+      resettable: true,
+      capabilities: { args: ['prog', '0', 'echo'], stdio: { stdout: (b) => out.push(b.slice()), stderr: null, stdin: 'from stdin\n' } },
+    });
+    await run.exports['wasi:cli/run'].run();
+    const first = text(out);
+    ok(first.endsWith('from stdin\n'), first);
+    out = [];
+    await run.reset();
+    await run.exports['wasi:cli/run'].run();
+    equal(text(out), first);
+    await run.terminate();
+    await rejects(run.reset(), { code: 'INSTANCE_POISONED' });
   });
 
   it('many resets keep the instance as it was: 200 rounds of state and the memory size stay bounded', async () => {

@@ -19,6 +19,8 @@ import {
   type ToWorker, errorIn, errorOut, isGuestToken, isHostToken, isPlainObject,
 } from './protocol.js';
 import { Meter } from '../meter/meter.js';
+import { ResetTracker } from '../reset/tracker.js';
+import { IsowasmError } from '../errors.js';
 import { ReplySlot } from './wire.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -60,6 +62,9 @@ class GuestSide {
   readonly #guestClassIndex = new Map<unknown, number>();
   readonly #described = new Set<number>();
   readonly #fns: AnyFn[] = [];
+  /** a resettable instance: its snapshot, and its meter (which a reset rewinds) */
+  #tracker: ResetTracker | null = null;
+  #meter: Meter | null = null;
 
   constructor(port: ParentPort, sab: SharedArrayBuffer) {
     this.#port = port;
@@ -87,7 +92,8 @@ class GuestSide {
       const host = new HostImports(model, this.#imports(m.imports));
       // the modules the parent sent are metered when the limits ask for it: the meter lives here, beside the guest
       const meter = m.limits.fuel !== null || m.limits.timeoutMs !== null ? new Meter(m.limits.fuel ?? Infinity, m.limits.timeoutMs ?? Infinity) : undefined;
-      const inst = new Instantiation(model, host, null, { modules, moduleSizes, signatures, limits: m.limits, ...(meter ? { meter } : {}) }, 'component');
+      const tracker = m.resettable ? new ResetTracker(modules.values()) : null;
+      const inst = new Instantiation(model, host, null, { modules, moduleSizes, signatures, limits: m.limits, ...(meter ? { meter } : {}), ...(tracker ? { reset: tracker } : {}) }, 'component');
       host.bind(inst);
       host.checkAll();
       meter?.enter();
@@ -98,6 +104,10 @@ class GuestSide {
         meter?.leave();
       }
       const exports = jsExports(items);
+      tracker?.snapshot();
+      meter?.mark();
+      this.#tracker = tracker;
+      this.#meter = meter ?? null;
       this.#post({ t: 'ready', exports: this.#describe(exports, new Map(), new Map()) });
     } catch (e) {
       this.#post({ t: 'failed', error: errorOut(e, (v) => this.#out(v)) });
@@ -270,6 +280,12 @@ class GuestSide {
       case 'fn': return this.#fns[op.fn]!(...args);
       case 'new': return new this.#guestClasses[op.c]!(...args);
       case 'static': return (this.#guestClasses[op.c]![op.name] as AnyFn)(...args);
+      case 'reset': {
+        if (!this.#tracker) throw new IsowasmError('INTERNAL', 'a reset reached a worker whose instance is not resettable');
+        this.#tracker.restore();
+        this.#meter?.rewind();
+        return undefined;
+      }
       case 'method': {
         const self = this.#in(op.self);
         const rt = wrapperType(self);

@@ -47,7 +47,7 @@ export async function instantiateInWorker(a: WorkerInstantiation): Promise<Worke
   // structured clone copies a view's whole buffer: send only the component's bytes
   const bytes = a.bytes.byteLength === a.bytes.buffer.byteLength ? a.bytes : a.bytes.slice();
   // the worker parses the bytes again, under the same loader limits
-  const node = await bridge.start({ t: 'init', bytes, loaderLimits: a.model.limits, modules: [...a.link.modules], sab: bridge.slot.buffer, imports, limits: a.limits ?? DEFAULT_LIMITS });
+  const node = await bridge.start({ t: 'init', bytes, loaderLimits: a.model.limits, modules: [...a.link.modules], sab: bridge.slot.buffer, imports, limits: a.limits ?? DEFAULT_LIMITS, resettable: a.resettable === true });
   const life = {};
   bridge.live(life);
   orphans.register(life, bridge, bridge);
@@ -57,6 +57,15 @@ export async function instantiateInWorker(a: WorkerInstantiation): Promise<Worke
     terminate: async () => {
       bridge.terminate(new IsowasmError('INSTANCE_POISONED', 'the instance was terminated; create a new instance to continue'));
     },
+    ...(a.resettable ? {
+      reset: (before: () => void): Promise<void> => {
+        if (bridge.busy) {
+          return Promise.reject(new IsowasmError('REENTRANCE', 'instance.reset() was called while a call into the instance is in progress; reset it after the call settles'));
+        }
+        before();
+        return bridge.call({ k: 'reset', args: [] }).then(() => undefined);
+      },
+    } : {}),
   };
 }
 
@@ -257,6 +266,14 @@ class ParentBridge {
     });
   }
 
+  /** calls made and not settled yet (queued, sent or running) */
+  #calls = 0;
+
+  /** Whether a call into the instance is queued, on its way or running. */
+  get busy(): boolean {
+    return this.#calls > 0;
+  }
+
   /** How long a call may take before the worker is terminated (null: no limit). */
   backstopMs: number | null = null;
 
@@ -266,7 +283,10 @@ class ParentBridge {
       return Promise.reject(new IsowasmError('REENTRANCE', 'a host function called into the instance while the instance was calling that host function; a component instance can\'t be re-entered (call it after the current call returns)'));
     }
     const p = this.#queue.then(() => this.#send(op));
-    this.#queue = p.then(() => undefined, () => undefined);
+    this.#calls++;
+    // counted down before the caller hears of the result (this reaction comes first)
+    const settled = (): void => { this.#calls--; };
+    this.#queue = p.then(settled, settled);
     return p;
   }
 

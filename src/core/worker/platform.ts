@@ -75,10 +75,17 @@ export interface WorkerInstantiation {
   readonly platform: WorkerPlatform;
   /** the instance's limits: the worker lifts and lowers, so it applies them */
   readonly limits?: AbiLimits;
+  /** the worker snapshots the instance, and `reset` restores it (`link` has the resettable modules) */
+  readonly resettable?: boolean;
 }
 
 /** An instance running in a worker, as the parent thread holds it. */
 export interface WorkerInstance {
   readonly exports: Record<string, unknown>;
   terminate(): Promise<void>;
+  /**
+   * Restores the instance in the worker (a resettable one); refused with `REENTRANCE` while a
+   * call is in progress. `before` runs once it is sure to happen, before the next call can start.
+   */
+  reset?(before: () => void): Promise<void>;
 }

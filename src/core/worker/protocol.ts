@@ -64,10 +64,12 @@ export type CallOp =
   | { readonly k: 'fn'; readonly fn: number; readonly args: unknown[] }
   | { readonly k: 'new'; readonly c: number; readonly args: unknown[] }
   | { readonly k: 'static'; readonly c: number; readonly name: string; readonly args: unknown[] }
-  | { readonly k: 'method'; readonly name: string; readonly self: unknown; readonly args: unknown[] };
+  | { readonly k: 'method'; readonly name: string; readonly self: unknown; readonly args: unknown[] }
+  /** restore a resettable instance (`instance.reset()`) */
+  | { readonly k: 'reset'; readonly args: unknown[] };
 
 export type ToWorker =
-  | { readonly t: 'init'; readonly bytes: Uint8Array; readonly loaderLimits: LoaderLimits; readonly modules: readonly (readonly [number, WebAssembly.Module])[]; readonly sab: SharedArrayBuffer; readonly imports: readonly ImportShape[]; readonly limits: AbiLimits }
+  | { readonly t: 'init'; readonly bytes: Uint8Array; readonly loaderLimits: LoaderLimits; readonly modules: readonly (readonly [number, WebAssembly.Module])[]; readonly sab: SharedArrayBuffer; readonly imports: readonly ImportShape[]; readonly limits: AbiLimits; readonly resettable: boolean }
   | { readonly t: 'call'; readonly seq: number; readonly op: CallOp }
   /** the parent disposed of a guest resource object (`obj[Symbol.dispose]()`) */
   | { readonly t: 'dispose'; readonly self: unknown }
