@@ -28,7 +28,7 @@ export interface InstancePolicy {
    * Each request gets an instance as it was right after instantiation, as with a fresh one, but
    * the instance that served a request is reset (`instance.reset()`) and kept, which costs a
    * fraction of a new instance (default false). Where the component can't be reset (see
-   * `InstantiateOptions.resettable`; the `'worker'` strategy) each request gets a fresh instance,
+   * `InstantiateOptions.resettable`) each request gets a fresh instance,
    * and `onError` is told why once. An instance whose request failed is ended, not reset.
    */
   readonly reset?: boolean;
