@@ -29,7 +29,7 @@ export interface InstancePolicy {
    * the instance that served a request is reset (`instance.reset()`) and kept, which costs a
    * fraction of a new instance (default false). Where the component can't be reset (see
    * `InstantiateOptions.resettable`) each request gets a fresh instance,
-   * and `onError` is told why once. An instance whose request failed is ended, not reset.
+   * and a warning (console.warn) says why, once. An instance whose request failed is ended, not reset.
    */
   readonly reset?: boolean;
   /**
