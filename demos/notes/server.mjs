@@ -34,7 +34,7 @@ export async function startNotesServer({ port = 0, dataDir = join(here, 'data'),
   const kv = createSqliteKeyValue(join(dataDir, 'kv.sqlite'));
   const handle = createFetchHandler(await loadComponent(wasm), {
     capabilities: { kv: { buckets: { notes: kv } } },
-    instances: { warm: 1 },
+    instances: { warm: 1, reset: true }, // a pristine instance per request: the last one, reset
     limits: { timeoutMs: 10_000, memoryBytes: 256 * 2 ** 20 },
     maxRequestBodyBytes: 1 << 20,
     onError: (error, request) => console.error(`notes: ${request.url}: ${error.code ?? ''} ${error.message}`),

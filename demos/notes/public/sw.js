@@ -16,7 +16,7 @@ const device = serveFromServiceWorker({
   component: '/notes.wasm',
   routes: () => false, // every /api request goes through the policy below
   capabilities: { kv: { buckets: { notes: createIndexedDbKeyValue('isowasm-notes') } } },
-  instances: { warm: 1 },
+  instances: { warm: 1, reset: true }, // a pristine instance per request: the last one, reset
   limits: { timeoutMs: 10_000 }, // a request that hangs must not hold the queue below for good
 });
 
