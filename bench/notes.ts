@@ -93,7 +93,7 @@ try {
       rows.push([label, who, `${quantile(xs, 0.5).toFixed(2)} ms`, `${quantile(xs, 0.99).toFixed(2)} ms`, String(xs.length)]);
     }
   }
-  console.log(`\nAPI latency seen by the page (sequential requests, ${ROUNDS} interleaved rounds of ${PER_ROUND}; a fresh instance of the notes guest per request, one made ahead):\n`);
+  console.log(`\nAPI latency seen by the page (sequential requests, ${ROUNDS} interleaved rounds of ${PER_ROUND}; a pristine instance of the notes guest per request: the last one, reset):\n`);
   printTable(['request', 'answered by', 'median', 'p99', 'n'], rows);
   await withSw.close();
   await direct.close();
