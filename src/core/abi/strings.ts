@@ -4,6 +4,7 @@
  */
 import { AbiTrap } from '../errors.js';
 import { type Cx, MAX_BYTE_LENGTH } from './context.js';
+import { transcoder } from './transcode.js';
 
 const encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -27,10 +28,12 @@ export function checkString(s: unknown): string {
 }
 
 function checkWellFormed(s: string): void {
-  if (!isWellFormed(s)) {
-    const at = s.search(loneSurrogate);
-    throw new TypeError(`string has a lone surrogate at index ${at}; component strings must be valid Unicode (use String.prototype.toWellFormed())`);
-  }
+  if (!isWellFormed(s)) throw surrogateError(s);
+}
+
+function surrogateError(s: string): TypeError {
+  const at = s.search(loneSurrogate);
+  return new TypeError(`string has a lone surrogate at index ${at}; component strings must be valid Unicode (use String.prototype.toWellFormed())`);
 }
 
 /**
@@ -42,8 +45,9 @@ export function lowerString(cx: Cx, value: unknown): number {
   switch (cx.encoding) {
     // UTF-8 checks well-formedness itself, cheaply, from what the encoder produced
     case 'utf8': return lowerUtf8(cx, value);
-    case 'utf16': return lowerUtf16(cx, checkString(value));
-    default: return lowerLatin1OrUtf16(cx, checkString(value));
+    // the transcoder checks for lone surrogates as it copies, the JS paths first
+    case 'utf16': return lowerUtf16(cx, value);
+    default: return lowerLatin1OrUtf16(cx, value);
   }
 }
 
@@ -71,6 +75,21 @@ function utf8Length(s: string): number {
 const SCRATCH_LIMIT = 1 << 22;
 let scratch = new Uint8Array(4096);
 
+/** Strings up to this many code units may go through the transcoder (its memory keeps 3 bytes each). */
+const TRANSCODE_LIMIT = 1 << 20;
+
+/**
+ * True when a sample of `s`'s code units has one above 0xff, so V8 (and likely any engine) stores
+ * `s` with two bytes per unit. TextEncoder copies one-byte strings to UTF-8 in bulk, far faster
+ * than any per-unit loop; two-byte strings it converts a unit at a time, about twice as slowly as
+ * the transcoder (and checking them for lone surrogates costs as much again). A wrong guess only
+ * costs time.
+ */
+function looksTwoByte(s: string, n: number): boolean {
+  for (let k = 0; k < 8; k++) if (s.charCodeAt((k * n) >>> 3) > 0xff) return true;
+  return s.charCodeAt(n - 1) > 0xff;
+}
+
 function lowerUtf8(cx: Cx, s: string): number {
   const n = s.length;
   if (n <= 32) {
@@ -88,12 +107,22 @@ function lowerUtf8(cx: Cx, s: string): number {
   // a code unit takes one UTF-8 byte at least: a string the budget can't take is not encoded
   cx.lowering(n);
   let bytes: Uint8Array;
-  if (3 * n <= SCRATCH_LIMIT) {
-    if (scratch.length < 3 * n) scratch = new Uint8Array(Math.max(3 * n, scratch.length * 2));
-    bytes = scratch.subarray(0, encoder.encodeInto(s, scratch).written);
-  } else bytes = encoder.encode(s);
-  // TextEncoder turns a lone surrogate into U+FFFD (EF BF BD): only then is a full check needed
-  if (bytes.indexOf(0xef) !== -1) checkWellFormed(s);
+  const t = n <= TRANSCODE_LIMIT && looksTwoByte(s, n) ? transcoder() : null;
+  if (t) {
+    t.reserve(3 * n);
+    const len = t.utf8(s);
+    if (len < 0) throw surrogateError(s);
+    bytes = t.bytes().subarray(0, len);
+  } else {
+    if (3 * n <= SCRATCH_LIMIT) {
+      if (scratch.length < 3 * n) scratch = new Uint8Array(Math.max(3 * n, scratch.length * 2));
+      bytes = scratch.subarray(0, encoder.encodeInto(s, scratch).written);
+    } else bytes = encoder.encode(s);
+    // One byte per unit: ASCII, no surrogates. Otherwise isWellFormed, which is instant on
+    // one-byte strings and, on two-byte ones, as fast as looking for U+FFFD (EF BF BD, what
+    // TextEncoder makes of a lone surrogate) in the bytes (measured).
+    if (bytes.length !== n) checkWellFormed(s);
+  }
   if (bytes.length > MAX_BYTE_LENGTH) throw new TypeError(`string of ${bytes.length} UTF-8 bytes is too long to pass`);
   cx.lowering(bytes.length - n);
   const ptr = cx.allocate(1, bytes.length);
@@ -102,10 +131,24 @@ function lowerUtf8(cx: Cx, s: string): number {
   return ptr;
 }
 
+/** Above this many code units, UTF-16 and latin1 go through the transcoder (when there is one). */
+const TRANSCODE_UTF16_MIN = 32;
+
 function lowerUtf16(cx: Cx, s: string): number {
   const n = s.length;
   if (2 * n > MAX_BYTE_LENGTH) throw new TypeError(`string of ${n} code units is too long to pass`);
+  const t = n > TRANSCODE_UTF16_MIN && n <= TRANSCODE_LIMIT ? transcoder() : null;
+  if (!t) checkWellFormed(s);
   cx.lowering(2 * n);
+  if (t) {
+    // one pass copies the code units and checks for lone surrogates
+    t.reserve(2 * n);
+    if (t.utf16(s) < 0) throw surrogateError(s);
+    const ptr = cx.allocate(2, 2 * n);
+    cx.u8().set(t.bytes().subarray(0, 2 * n), ptr);
+    loweredLength = n;
+    return ptr;
+  }
   const ptr = cx.allocate(2, 2 * n);
   const u16 = new Uint16Array(cx.u8().buffer, ptr, n);
   for (let i = 0; i < n; i++) u16[i] = s.charCodeAt(i);
@@ -116,6 +159,27 @@ function lowerUtf16(cx: Cx, s: string): number {
 function lowerLatin1OrUtf16(cx: Cx, s: string): number {
   const n = s.length;
   if (2 * n > MAX_BYTE_LENGTH) throw new TypeError(`string of ${n} code units is too long to pass`);
+  const t = n > TRANSCODE_UTF16_MIN && n <= TRANSCODE_LIMIT ? transcoder() : null;
+  if (t) {
+    // a code unit takes one byte at least: charged before the transcoder copies them
+    cx.lowering(n);
+    t.reserve(2 * n);
+    const all = t.utf16(s);
+    if (all < 0) throw surrogateError(s);
+    if (all <= 0xff) {
+      t.latin1(n);
+      const ptr = cx.allocate(2, n);
+      cx.u8().set(t.bytes().subarray(0, n), ptr);
+      loweredLength = n;
+      return ptr;
+    }
+    cx.lowering(n);
+    const ptr = cx.allocate(2, 2 * n);
+    cx.u8().set(t.bytes().subarray(0, 2 * n), ptr);
+    loweredLength = (n | UTF16_TAG) >>> 0;
+    return ptr;
+  }
+  checkWellFormed(s);
   let latin1 = true;
   for (let i = 0; i < n; i++) {
     if (s.charCodeAt(i) > 0xff) {
