@@ -353,13 +353,28 @@ describe('strings.ts: every way of lowering and lifting', () => {
         throws(() => liftString(h.cx, 64, len), { instanceOf: AbiTrap, message: /UTF-16/ });
       }
     }
-    for (const n of [1, 31, 32, 33, 4095, 4096, 4097, 10_000]) {
+    const lift = (bytes: Uint8Array): void => {
+      const n = bytes.length;
       const h = harness('latin1+utf16');
-      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 7 + 0x80) & 0xff);
+      if (n + 64 > h.memory.buffer.byteLength) h.memory.grow(Math.ceil((n + 64) / 65536));
       new Uint8Array(h.memory.buffer).set(bytes, 64);
       const s = liftString(h.cx, 64, n);
       equal(s.length, n);
       for (let i = 0; i < n; i++) if (s.charCodeAt(i) !== bytes[i]) equal(s.charCodeAt(i), bytes[i], `latin1 byte ${i} of ${n}`);
+    };
+    // up to 32 bytes JS decodes them; then the transcoder, which sends ASCII to TextDecoder
+    for (const n of [1, 31, 32, 33, 34, 40, 4095, 4096, 4097, 10_000, TRANSCODE_LIMIT, TRANSCODE_LIMIT + 1]) {
+      lift(Uint8Array.from({ length: n }, (_, i) => (i * 7 + 0x80) & 0xff));
+      const ascii = Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0x7f);
+      lift(ascii);
+      // one byte above 0x7f, where the ASCII check reads 8 bytes at a time and where it reads the rest one by one
+      for (const at of new Set([0, 7, 8, 9, n - 9, n - 8, n - 1].filter((i) => i >= 0 && i < n))) {
+        for (const b of [0x80, 0x9f, 0xff]) {
+          const one = ascii.slice();
+          one[at] = b;
+          lift(one);
+        }
+      }
     }
   });
 });

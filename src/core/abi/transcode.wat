@@ -1,11 +1,16 @@
 ;; The string transcoder of strings.ts (the bytes in transcode.ts are this module, compiled; the
 ;; Node test transcode-module.test.ts checks they still match). It reads a JS string's code units
-;; through the JS String Builtins (`wasm:js-string`), which V8 runs several times faster than a JS
-;; loop of charCodeAt, and faster than TextEncoder.encodeInto on two-byte strings.
+;; and makes strings through the JS String Builtins (`wasm:js-string`), which V8 runs several
+;; times faster than a JS loop of charCodeAt (or String.fromCharCode), and faster than
+;; TextEncoder.encodeInto on two-byte strings.
 (module
   (import "wasm:js-string" "length" (func $length (param externref) (result i32)))
   (import "wasm:js-string" "charCodeAt" (func $charCodeAt (param externref i32) (result i32)))
+  (type $units (array (mut i16)))
+  (import "wasm:js-string" "fromCharCodeArray" (func $fromCharCodeArray (param (ref null $units) i32 i32) (result (ref extern))))
   (memory (export "memory") 1)
+  ;; the code units of the last string made, reused (it only grows)
+  (global $units (mut (ref null $units)) (ref.null $units))
 
   ;; Writes the UTF-8 of string $s at address 0 (memory must hold 3 bytes per code unit) and
   ;; returns its length, or -1 if $s has a lone surrogate.
@@ -88,4 +93,37 @@
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (i32.store8 (local.get $i) (i32.load16_u (i32.shl (local.get $i) (i32.const 1))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next)))))
+        (br $next))))
+
+  ;; 1 if the $n bytes at address 0 are all ASCII, 0 if not
+  (func (export "ascii") (param $n i32) (result i32)
+    (local $i i32) (local $any i64)
+    (block $done
+      (loop $next
+        (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (local.set $any (i64.or (local.get $any) (i64.load (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $next)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $any (i64.or (local.get $any) (i64.load8_u (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (i64.eqz (i64.and (local.get $any) (i64.const 0x8080808080808080))))
+
+  ;; The string of the $n latin1 bytes at address 0.
+  (func (export "fromLatin1") (param $n i32) (result externref)
+    (local $i i32) (local $a (ref null $units))
+    (local.set $a (global.get $units))
+    (if (if (result i32) (ref.is_null (local.get $a)) (then (i32.const 1)) (else (i32.lt_u (array.len (local.get $a)) (local.get $n))))
+      (then
+        (local.set $a (array.new_default $units (local.get $n)))
+        (global.set $units (local.get $a))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (array.set $units (local.get $a) (local.get $i) (i32.load8_u (local.get $i)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (call $fromCharCodeArray (local.get $a) (i32.const 0) (local.get $n))))
