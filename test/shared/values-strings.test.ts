@@ -345,6 +345,25 @@ describe('strings.ts: every way of lowering and lifting', () => {
     }
   });
 
+  it('a real U+FFFD from the guest is kept; with it, invalid bytes still trap', () => {
+    // (the replacing decoder's output is searched for U+FFFD; one sends the bytes to the fatal decoder)
+    const fffd = [0xef, 0xbf, 0xbd];
+    for (const prefix of [0, 23, 24, 25, 100]) {
+      const a = new Array<number>(prefix).fill(0x61);
+      const lift = (bytes: number[]): string => {
+        const h = harness('utf8');
+        new Uint8Array(h.memory.buffer).set(bytes, 64);
+        return liftString(h.cx, 64, bytes.length);
+      };
+      equal(lift([...a, ...fffd]), `${'a'.repeat(prefix)}\ufffd`);
+      equal(lift([...fffd, ...a, 0xc3, 0xa9, ...fffd]), `\ufffd${'a'.repeat(prefix)}é\ufffd`);
+      for (const bad of [[0xff], [0xed, 0xa0, 0x80], [0xef, 0xbf]]) {
+        throws(() => lift([...fffd, ...a, ...bad]), { instanceOf: AbiTrap, message: /not valid UTF-8/ });
+        throws(() => lift([...a, ...bad, ...fffd]), { instanceOf: AbiTrap, message: /not valid UTF-8/ });
+      }
+    }
+  });
+
   it('UTF-16 with a lone surrogate from the guest traps; latin1 bytes 0x80-0xff are U+0080-U+00FF at every length', () => {
     for (const [e, len] of [['utf16', 3], ['latin1+utf16', (3 | UTF16_TAG) >>> 0]] as const) {
       for (const units of [[0x61, 0xd800, 0x61], [0x61, 0x62, 0xdc00], [0xd83d, 0xd83d, 0xde00]]) {
