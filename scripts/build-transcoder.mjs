@@ -1,4 +1,4 @@
-// Compiles src/core/abi/transcode.wat and writes its bytes (as hex, without custom sections)
+// Compiles src/core/abi/transcode.wat and writes its bytes (base64, without custom sections)
 // into src/core/abi/transcode.ts, between the BEGIN/END markers. Run it after editing the WAT:
 //   node scripts/build-transcoder.mjs          (writes)
 //   node scripts/build-transcoder.mjs --check  (exits 1 if transcode.ts is stale)
@@ -10,7 +10,7 @@ const wat = fileURLToPath(new URL('../src/core/abi/transcode.wat', import.meta.u
 const ts = fileURLToPath(new URL('../src/core/abi/transcode.ts', import.meta.url));
 
 /** The module's bytes without custom sections (names): they only add size. */
-export async function transcoderHex() {
+export async function transcoderBase64() {
   const bytes = await parse(readFileSync(wat, 'utf8'));
   const out = [...bytes.subarray(0, 8)];
   let at = 8;
@@ -28,14 +28,14 @@ export async function transcoderHex() {
     if (id !== 0) out.push(...bytes.subarray(at, p + size));
     at = p + size;
   }
-  return Buffer.from(out).toString('hex');
+  return Buffer.from(out).toString('base64');
 }
 
 const source = readFileSync(ts, 'utf8');
 const marked = /(\/\/ BEGIN transcoder bytes\n)[^]*?(\n *\/\/ END transcoder bytes)/;
 if (!marked.test(source)) throw new Error(`${ts} has no BEGIN/END transcoder bytes markers`);
-const hex = await transcoderHex();
-const lines = hex.match(/.{1,96}/g).map((l) => `  '${l}'`).join(' +\n');
+const b64 = await transcoderBase64();
+const lines = b64.match(/.{1,96}/g).map((l) => `  '${l}'`).join(' +\n');
 const next = source.replace(marked, `$1${lines};$2`);
 if (process.argv.includes('--check')) {
   if (next !== source) {
@@ -44,5 +44,5 @@ if (process.argv.includes('--check')) {
   }
 } else if (next !== source) {
   writeFileSync(ts, next);
-  console.log(`transcode.ts: ${hex.length / 2} bytes`);
+  console.log(`transcode.ts: ${Buffer.from(b64, 'base64').length} bytes`);
 }
