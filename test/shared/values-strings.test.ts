@@ -131,8 +131,8 @@ for (const [fixture, encoding, withJco] of FIXTURES) {
 // strings.ts directly: each way of lowering and lifting a string, at the lengths and contents
 // where it changes, with a recording realloc and budgets
 
-/** The ways strings.ts lowers a string, and what takes which (see lowerUtf8 and lowerUtf16). */
-const SHORT = 32; // up to this, UTF-8 is written by a JS loop
+/** Where strings.ts changes paths (see lowerUtf8, lowerUtf16 and sampleMax there). */
+const SHORT = 32; // up to this, strings are written by JS loops
 const TRANSCODE_LIMIT = 1 << 20; // up to this, the transcoder takes two-byte strings
 
 interface Harness {
@@ -200,8 +200,9 @@ describe('strings.ts: every way of lowering and lifting', () => {
     }
   });
 
-  it('round trips whichever code units the two-byte sampler sees (one above 0xff: the transcoder)', () => {
-    // the sampler reads units (k * n) >>> 3 for k < 8, and the last one: 0, 12, 25, ..., 87, 99
+  it('round trips whichever code units the sampler sees (one above 0xff: the transcoder; all ASCII: TextEncoder first)', () => {
+    // the sampler reads units (k * n) >>> 3 for k < 8, and the last one: 0, 12, 25, ..., 87, 99;
+    // a character it misses sends an ASCII attempt (utf16, latin1) back to the transcoder
     for (const e of ENCODINGS) {
       for (const at of [0, 1, 11, 12, 13, 50, 51, 86, 87, 97, 98]) {
         for (const c of ['é', 'Ā', '€', '😀']) {
