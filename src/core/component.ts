@@ -433,7 +433,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const metered = wanted.metered;
     if (options.resettable !== undefined && typeof options.resettable !== 'boolean') throw new TypeError('instantiate(): options.resettable must be a boolean');
     const resettable = options.resettable === true;
-    const variant = await this.#variantLink(wanted, resettable);
+    // the modules as they are (the usual case) need no wait
+    const variant = !resettable && variantKey(wanted) === this.#rewrittenFor ? this.#link : await this.#variantLink(wanted, resettable);
     const platform = options.platform ?? this.#platform;
     const wasi = options.wasi ?? platform?.wasi ?? null;
     // the grants are checked and resolved here, once; asynchronous adapters (fetch, IndexedDB) make the instance asynchronous

@@ -191,16 +191,16 @@ export class HostImports {
    * first use (a component lowers a few of the functions of the interfaces it imports).
    */
   private adaptFunc(name: string, typeOf: () => FuncType, get: (key: string) => unknown, label: string, report: boolean, iface: string | null): FuncItem {
-    const f = parseFuncName(name);
+    const f = funcNames(name);
     let make: ((type: FuncType) => ComponentCall) | null = null;
     let target: unknown = null;
     if (f.kind === 'plain') {
-      const fn = get(camelCase(f.member)) ?? get(f.member);
+      const fn = get(f.camelMember) ?? get(f.member);
       target = fn;
       if (typeof fn === 'function') make = (type) => adaptHostFunction(fn as AnyFn, type);
       else if (report) this.problems.push(fn === undefined ? label : `${label}: expected a function, got ${describe(fn)}`);
     } else {
-      const clsName = pascalCase(f.resource);
+      const clsName = f.className;
       const cls = get(clsName) ?? get(f.resource);
       const klass = (typeof cls === 'object' && cls !== null && typeof (cls as { default?: unknown }).default === 'function')
         ? (cls as { default: unknown }).default
@@ -213,7 +213,7 @@ export class HostImports {
         make = (type) => adaptHostFunction((...a: unknown[]) => new C(...a), type);
       } else if (f.kind === 'static') {
         // looked up at call time, like methods: hosts that never see the call need not define it
-        const m = camelCase(f.member);
+        const m = f.camelMember;
         target = (klass as unknown as Record<string, unknown>)[m];
         make = (type) => adaptHostFunction((...a: unknown[]) => {
           const fn = (klass as unknown as Record<string, unknown>)[m];
@@ -221,7 +221,7 @@ export class HostImports {
           return (fn as AnyFn).apply(klass, a);
         }, type);
       } else {
-        const m = camelCase(f.member);
+        const m = f.camelMember;
         // methods are looked up on the object at call time: hosts may define them per instance
         target = (klass as { prototype?: Record<string, unknown> }).prototype?.[m];
         make = (type) => adaptHostFunction((self: unknown, ...a: unknown[]) => {
@@ -237,6 +237,29 @@ export class HostImports {
     const missing = (): ComponentCall => () => { throw new IsowasmError('MISSING_IMPORTS', `the host did not provide ${label}`); };
     return new HostFunc(typeOf, make ?? missing, this.isAsync(iface, name, target));
   }
+}
+
+/** A function name as the host's conventions spell it. */
+interface FuncNames extends ReturnType<typeof parseFuncName> {
+  readonly camelMember: string;
+  readonly className: string;
+}
+
+/**
+ * Spellings by import name, shared by every instance (each instance looks up every function of
+ * the interfaces it imports); bounded, since the names come from binaries.
+ */
+const namesCache = new Map<string, FuncNames>();
+const MAX_CACHED_NAMES = 20_000;
+
+function funcNames(name: string): FuncNames {
+  let n = namesCache.get(name);
+  if (!n) {
+    const f = parseFuncName(name);
+    n = { ...f, camelMember: camelCase(f.member), className: f.kind === 'plain' ? '' : pascalCase(f.resource) };
+    if (namesCache.size < MAX_CACHED_NAMES) namesCache.set(name, n);
+  }
+  return n;
 }
 
 /** A type of a host import's interface, made when the linker first reads it. */
