@@ -9,6 +9,7 @@ import { loadComponent } from '../src/core/index.js';
 import { conformancePath } from '../test/harness/conformance-dir.js';
 import { stubWasi } from '../test/harness/wasi-stub.js';
 import { importJco, jcoModules, root, type Row } from './_common.js';
+import { coreFloor } from './_floor.js';
 import { measureAsync, measureSync, median, runProcess, type Stat } from './_measure.js';
 
 interface Guest {
@@ -57,13 +58,17 @@ async function instantiateRows(g: Guest): Promise<Row[]> {
     for (let i = 0; i < 3; i++) runs.push((await runProcess([`${root}build/bench/first-child.js`, side, g.which], root)).report.ms! * 1e6);
     first[side] = { median: median(runs), min: Math.min(...runs), max: Math.max(...runs), batches: runs.length, opsPerBatch: 1 };
   }
+  const floor = await coreFloor(bytes);
+  floor();
   const again = await measureAsync({
     isowasm: () => component.instantiate({ imports: g.imports() }),
     jco: () => jcoInstantiate(get(cached), g.imports()),
+    floor: async () => floor(),
   }, { warmupMs: 100, batchMs: 60, batches: 7 });
   return [
     { name: `${g.label}: bytes -> instance, fresh process`, isowasm: first.isowasm!, jco: first.jco!, target: '', targetNs: null, note: 'median of 3 fresh processes; jco: compiling its transpiled core modules, then instantiate (its transpile step comes on top)' },
-    { name: `${g.label}: instantiate again`, isowasm: again.isowasm!, jco: again.jco!, target: '', targetNs: null },
+    { name: `${g.label}: instantiate again`, isowasm: again.isowasm!, jco: again.jco!, target: '', targetNs: null, note: 'both with a new import object per instance (g.imports())' },
+    { name: `  floor: its core modules alone`, isowasm: again.floor!, jco: null, target: '', targetNs: null, note: 'the component\'s core modules instantiated in its order with new WebAssembly.Instance, wired to each other\'s exports as the component wires them, with a plain JS function where it passes a lowered import or a resource built-in (no canonical ABI, no WASI host, no JS exports): see bench/_floor.ts' },
   ];
 }
 

@@ -276,7 +276,16 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
    */
   static async compile<E = Record<string, any>, I = Record<string, unknown>>(bytes: Uint8Array, options: CompileOptions = {}): Promise<Component<E, I>> {
     if (typeof options !== 'object' || options === null) throw new TypeError('Component.compile(bytes, options): options must be an object');
-    const model = parseComponent(bytes, options.limits);
+    // each core module starts compiling as soon as the parser has its bytes: the engine compiles
+    // on its background threads while this thread parses the rest and reads signatures. Settled
+    // as values, so a module that fails while the parse fails too leaves no unhandled rejection
+    // (the parse's error is the one reported).
+    const early = new Map<number, Promise<WebAssembly.Module | { failed: unknown }>>();
+    const onModule = options.modules !== undefined ? undefined : (m: { readonly bytes: Uint8Array; readonly id: number }): void => {
+      if (strippedModule(m.bytes)) return;
+      early.set(m.id, WebAssembly.compile(m.bytes as Uint8Array<ArrayBuffer>).catch((e: unknown) => ({ failed: e })));
+    };
+    const model = parseComponent(bytes, options.limits, onModule);
     const modules = new Map<number, WebAssembly.Module>();
     const moduleSizes = new Map<number, number>();
     const signatures = new WeakMap<WebAssembly.Module, CoreSignatures | null>();
@@ -295,14 +304,17 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
       if (given === null && strippedModule(m.bytes)) {
         throw new IsowasmError('LOAD_FAILED', 'the component\'s core modules were stripped (isowasm bundle wrote it): load it with options.modules, the compiled core-<key>.wasm files the bundle wrote beside it, or load the original component');
       }
-      try {
-        const compiled = await WebAssembly.compile(m.bytes as Uint8Array<ArrayBuffer>);
-        modules.set(m.id, compiled);
-        moduleSizes.set(m.id, m.bytes.length);
-        signatures.set(compiled, readCoreSignatures(m.bytes));
-      } catch (e) {
+      const compiling = early.get(m.id) ?? WebAssembly.compile(m.bytes as Uint8Array<ArrayBuffer>).catch((e: unknown) => ({ failed: e }));
+      // read while the module compiles
+      const sigs = readCoreSignatures(m.bytes);
+      const compiled = await compiling;
+      if (!(compiled instanceof WebAssembly.Module)) {
+        const e = compiled.failed;
         throw new IsowasmError('INVALID_BINARY', `core module ${m.id} of the component does not compile: ${(e as Error).message}`, { cause: e });
       }
+      modules.set(m.id, compiled);
+      moduleSizes.set(m.id, m.bytes.length);
+      signatures.set(compiled, sigs);
     }));
     return new Component<E, I>(model, { modules, moduleSizes, signatures }, bytes, options.platform ?? null, variantKey(bakedFor), given !== null);
   }
@@ -421,7 +433,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const metered = wanted.metered;
     if (options.resettable !== undefined && typeof options.resettable !== 'boolean') throw new TypeError('instantiate(): options.resettable must be a boolean');
     const resettable = options.resettable === true;
-    const variant = await this.#variantLink(wanted, resettable);
+    // the modules as they are (the usual case) need no wait
+    const variant = !resettable && variantKey(wanted) === this.#rewrittenFor ? this.#link : await this.#variantLink(wanted, resettable);
     const platform = options.platform ?? this.#platform;
     const wasi = options.wasi ?? platform?.wasi ?? null;
     // the grants are checked and resolved here, once; asynchronous adapters (fetch, IndexedDB) make the instance asynchronous

@@ -5,6 +5,7 @@
  * the platform lacks fails with an error that names what is missing.
  */
 import { isThenable, jspi, type Jspi } from './abi/jspi.js';
+import type { ComponentCall } from './abi/functions.js';
 import { IsowasmError } from './errors.js';
 import type { ArgSource } from './link/instantiate.js';
 import type { Item } from './link/items.js';
@@ -84,11 +85,15 @@ export function refusingPromises(source: ArgSource, refuse: (name: string) => Is
   const cache = new Map<string, Item | undefined>();
   const wrap = (item: Item, path: string): Item => {
     if (item.sort === 'func') {
-      const call = item.call;
+      // the item's type and call are read when first needed: a host function makes them then
+      let call: ComponentCall | undefined;
       return {
-        ...item,
+        sort: 'func',
+        get type() { return item.type; },
+        ...(item.async !== undefined ? { async: item.async } : {}),
+        ...(item.callAsync !== undefined ? { callAsync: item.callAsync } : {}),
         call: (...args: unknown[]) => {
-          const r = call(...args);
+          const r = (call ??= item.call)(...args);
           if (!isThenable(r)) return r;
           // nobody will wait for it: keep its rejection from being reported as unhandled
           Promise.resolve(r).catch(() => {});

@@ -425,6 +425,15 @@ describe('hostile binaries: structure', () => {
     ok(e.cause instanceof Error, 'the engine\'s error is kept as the cause');
   });
 
+  it('core modules compile while the parse goes on: a parse error after them is the error reported, and a module that fails after a good parse still fails', async () => {
+    // the module starts compiling (and fails) before the parser reaches the bad section
+    const broken = section(SECTION.coreModule, [...MODULE_PREAMBLE, 0x01, 0x05, 0xde, 0xad, 0xbe, 0xef, 0x00]);
+    await invalid(component(broken, section(SECTION.canon, vec([[0x55]]))), /unknown canon opcode 0x55/);
+    await invalid(component(section(SECTION.coreModule, [...answerModule()]), section(SECTION.canon, vec([[0x55]]))), /unknown canon opcode 0x55/);
+    // a good module first, then one that does not compile: the second one's error, by its index
+    await refused(component(section(SECTION.coreModule, [...answerModule()]), broken), 'INVALID_BINARY', /core module 1 of the component does not compile/);
+  });
+
   it('unknown type constructors, sorts, and canon opcodes', async () => {
     await invalid(answerComponent({ types: [funcType([], VAL.u32), [0x10]] }), /unknown type constructor 0x10/);
     await invalid(component(section(SECTION.canon, vec([[0x55]]))), /unknown canon opcode 0x55/);

@@ -216,16 +216,20 @@ interface FuncLabel {
   cx: Cx | null;
 }
 
-const labels = new WeakMap<ComponentCall, FuncLabel>();
+/**
+ * A lifted function's label, kept on the function itself: a WeakMap entry per lifted function of
+ * every instance costs far more (the collector must trace each entry), and instances are many.
+ */
+const LABEL = Symbol('isowasm.label');
 
 function labelled(call: ComponentCall, label: FuncLabel): ComponentCall {
-  labels.set(call, label);
+  (call as ComponentCall & { [LABEL]?: FuncLabel })[LABEL] = label;
   return call;
 }
 
 /** Names a lifted function after the export JS sees it under (the first one, if several). */
 export function nameForCallers(call: ComponentCall, name: string, asyncName: string): void {
-  const label = labels.get(call);
+  const label = (call as ComponentCall & { [LABEL]?: FuncLabel })[LABEL];
   if (!label || label.named) return;
   label.named = true;
   label.name = name;

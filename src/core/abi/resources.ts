@@ -50,11 +50,9 @@ const finalizer = finalizationRegistry<{ rt: ResourceType; rep: number; epoch: n
   }
 });
 
-const constructors = new WeakMap<ResourceType, (...args: unknown[]) => unknown>();
-
 /** Makes `new Class(...)` of a guest resource type call the component's exported constructor. */
 export function setResourceConstructor(rt: ResourceType, ctor: (...args: unknown[]) => unknown): void {
-  constructors.set(rt, ctor);
+  rt.jsConstructor = ctor;
 }
 
 /** Gives a guest resource type its JS class (created once; the exports add its methods). */
@@ -64,7 +62,7 @@ export function resourceClass(rt: ResourceType): new (...args: never[]) => objec
     const holder = {
       [name]: class {
         constructor(...args: unknown[]) {
-          const ctor = constructors.get(rt);
+          const ctor = rt.jsConstructor;
           if (!ctor) throw new TypeError(`the component exports no constructor for ${name}`);
           // the lifted constructor returns the new handle's object, an instance of this class
           return ctor(...args) as this;

@@ -58,6 +58,10 @@ export class ResourceType {
   coreDtor: ((rep: number) => void) | null = null;
   /** guest: the JS class whose instances stand for owned or borrowed handles of this type */
   jsClass: (new (...args: never[]) => object) | null = null;
+  /** guest: what `new jsClass(...)` calls, the component's exported constructor (if it has one) */
+  jsConstructor: ((...args: unknown[]) => unknown) | null = null;
+  /** guest: the exports named it already (the first name JS sees it under stays) */
+  exposed = false;
 
   constructor(kind: 'guest' | 'host', name: string, hostClass: ResourceType['hostClass'] = null) {
     this.kind = kind;

@@ -39,7 +39,9 @@ export function binaryKind(bytes: Uint8Array): 'component' | 'module' | 'unknown
  * Parses a component binary into a `ComponentModel`, checking every index, length and type
  * reference, and measuring the work it asks for against `limits` (see `LoaderLimits`): the
  * instances it makes across all nesting, and the size and depth of its types. Throws
- * `IsowasmError` (`INVALID_BINARY` or `UNSUPPORTED`) on bad input.
+ * `IsowasmError` (`INVALID_BINARY` or `UNSUPPORTED`) on bad input. `onModule` is told of each core
+ * module as soon as its bytes are read, before the rest is parsed (`Component.compile` starts
+ * compiling it there, on the engine's background threads, while the parse goes on).
  *
  * @example
  * ```ts
@@ -48,8 +50,8 @@ export function binaryKind(bytes: Uint8Array): 'component' | 'module' | 'unknown
  * console.log(model.imports.map((i) => i.name));
  * ```
  */
-export function parseComponent(bytes: Uint8Array, limits?: LoaderLimits): ComponentModel {
-  const state: ParseState = { nextModuleId: 0, limits: resolveLimits(limits) };
+export function parseComponent(bytes: Uint8Array, limits?: LoaderLimits, onModule?: (module: { readonly bytes: Uint8Array; readonly id: number }) => void): ComponentModel {
+  const state: ParseState = { nextModuleId: 0, limits: resolveLimits(limits), onModule: onModule ?? null };
   const all: { bytes: Uint8Array; id: number }[] = [];
   const model = parseComponentAt(new Reader(bytes), null, 0, state, all);
   model.allModules = all;
@@ -63,6 +65,8 @@ export function parseComponent(bytes: Uint8Array, limits?: LoaderLimits): Compon
 interface ParseState {
   nextModuleId: number;
   readonly limits: ResolvedLimits;
+  /** told of each core module as soon as its bytes are read (so compiling it overlaps the rest of the parse) */
+  readonly onModule: ((module: { readonly bytes: Uint8Array; readonly id: number }) => void) | null;
 }
 
 function countText(n: number): string {
@@ -770,6 +774,7 @@ class ComponentParser {
     const id = this.state.nextModuleId++;
     this.m.coreModules.push({ kind: 'defined', bytes, id });
     this.all.push({ bytes, id });
+    this.state.onModule?.({ bytes, id });
   }
 
   private coreInstance(r: Reader): void {

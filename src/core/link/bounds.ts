@@ -65,11 +65,13 @@ export function countCoreInstance(b: Budget): void {
 /** Exports by name; an instance's own exports are another such map. */
 export type ExportTree = ReadonlyMap<string, { readonly sort: string; readonly exports?: ExportTree }>;
 
-const treeInfos = new WeakMap<object, TypeInfo>();
+/** A tree's measure, kept on its map (cheaper than a WeakMap entry per instance's exports). */
+const TREE_INFO = Symbol('isowasm.treeInfo');
+type Measured = { [TREE_INFO]?: TypeInfo };
 
 /** The size and depth of an export tree, each shared instance counted as often as it appears. */
 function treeInfo(tree: ExportTree, limits: ResolvedLimits, depth: number): TypeInfo {
-  const known = treeInfos.get(tree);
+  const known = (tree as Measured)[TREE_INFO];
   if (known) return known;
   if (depth > limits.maxTypeDepth) {
     throw limitError('maxTypeDepth', limits.maxTypeDepth, `instances are nested in one another's exports more than ${limits.maxTypeDepth} levels deep`);
@@ -77,7 +79,7 @@ function treeInfo(tree: ExportTree, limits: ResolvedLimits, depth: number): Type
   const parts: TypeInfo[] = [];
   for (const item of tree.values()) parts.push(item.sort === 'instance' && item.exports ? treeInfo(item.exports, limits, depth + 1) : LEAF);
   const info = combine(parts);
-  treeInfos.set(tree, info);
+  (tree as Measured)[TREE_INFO] = info;
   return info;
 }
 

@@ -51,15 +51,13 @@ function exportClass(out: Record<string, unknown>, name: string, t: unknown): vo
   if (cls) out[pascalCase(name)] = cls;
 }
 
-const exposed = new WeakSet<ResourceType>();
-
 /**
  * Names a guest resource type after the first export JS sees it under (inner components of the
  * usual layout name it `import-type-x`; JS should see `X`). Later aliases keep the first name.
  */
 function expose(rt: ResourceType, name: string): void {
-  if (rt.kind !== 'guest' || exposed.has(rt)) return;
-  exposed.add(rt);
+  if (rt.kind !== 'guest' || rt.exposed) return;
+  rt.exposed = true;
   rt.name = name;
   Object.defineProperty(resourceClass(rt), 'name', { value: pascalCase(name), configurable: true });
 }

@@ -10,9 +10,9 @@ import { type FuncType, ResourceType, camelCase, pascalCase } from '../abi/types
 import type { ComponentModel, DeclScope, ImportDef } from '../binary/model.js';
 import { IsowasmError } from '../errors.js';
 import type { Instantiation } from './instantiate.js';
-import type { FuncItem, InstanceItem, Item } from './items.js';
+import type { FuncItem, InstanceItem, Item, TypeItem } from './items.js';
 import { findImportKey, parseFuncName } from './names.js';
-import { type DeclType, TypeEnv } from './type-env.js';
+import { type DeclType, type RuntimeType, TypeEnv } from './type-env.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
 type Ctor = abstract new (...args: never[]) => unknown;
@@ -130,8 +130,8 @@ export class HostImports {
         return this.adaptInstance((value ?? {}) as Record<string, unknown>, decl, name, value !== undefined && typeof value === 'object' && value !== null);
       }
       case 'func': {
-        const type = this.env().func(t.type);
-        return this.adaptFunc(name, type, (n) => worldMember(this.imports, n, this.lookup.bind(this)), name, true, null);
+        const env = this.env();
+        return this.adaptFunc(name, () => env.func(t.type), (n) => worldMember(this.imports, n, this.lookup.bind(this)), name, true, null);
       }
       case 'type': {
         if (t.bound !== 'sub-resource') return { sort: 'type', type: this.env().get(t.bound.eq) };
@@ -163,14 +163,16 @@ export class HostImports {
     for (const e of scope.exports) {
       const t = e.type;
       switch (t.sort) {
-        case 'func': {
-          const type = env.func(t.type);
-          exports.set(e.name, this.adaptFunc(e.name, type, (n) => obj[n], `${path}#${e.name}`, present, path));
+        case 'func':
+          exports.set(e.name, this.adaptFunc(e.name, () => env.func(t.type), (n) => obj[n], `${path}#${e.name}`, present, path));
+          break;
+        case 'type': {
+          const index = typeIndexOf.get(e.name)!;
+          // a resource is the host's class, needed to bind later imports; a type equal to another
+          // (a record, an enum ...) is only made if something reads it
+          exports.set(e.name, t.bound === 'sub-resource' ? { sort: 'type', type: env.get(index) } : new LazyType(() => env.get(index)));
           break;
         }
-        case 'type':
-          exports.set(e.name, { sort: 'type', type: env.get(typeIndexOf.get(e.name)!) });
-          break;
         case 'instance': {
           const inner = obj[camelCase(e.name)] ?? obj[e.name];
           exports.set(e.name, this.adaptInstance((inner ?? {}) as Record<string, unknown>, env.decl(t.type, 'instance'), `${path}/${e.name}`, present));
@@ -183,18 +185,22 @@ export class HostImports {
     return { sort: 'instance', exports };
   }
 
-  /** Builds the function for an import from the host's conventions for its kind of name. */
-  private adaptFunc(name: string, type: FuncType, get: (key: string) => unknown, label: string, report: boolean, iface: string | null): FuncItem {
-    const f = parseFuncName(name);
-    let call: ComponentCall | null = null;
+  /**
+   * Finds the host's function for an import by the conventions of its kind of name, reporting a
+   * missing or wrong one; its component type, and the adapter that depends on it, are made on
+   * first use (a component lowers a few of the functions of the interfaces it imports).
+   */
+  private adaptFunc(name: string, typeOf: () => FuncType, get: (key: string) => unknown, label: string, report: boolean, iface: string | null): FuncItem {
+    const f = funcNames(name);
+    let make: ((type: FuncType) => ComponentCall) | null = null;
     let target: unknown = null;
     if (f.kind === 'plain') {
-      const fn = get(camelCase(f.member)) ?? get(f.member);
+      const fn = get(f.camelMember) ?? get(f.member);
       target = fn;
-      if (typeof fn === 'function') call = adaptHostFunction(fn as AnyFn, type);
+      if (typeof fn === 'function') make = (type) => adaptHostFunction(fn as AnyFn, type);
       else if (report) this.problems.push(fn === undefined ? label : `${label}: expected a function, got ${describe(fn)}`);
     } else {
-      const clsName = pascalCase(f.resource);
+      const clsName = f.className;
       const cls = get(clsName) ?? get(f.resource);
       const klass = (typeof cls === 'object' && cls !== null && typeof (cls as { default?: unknown }).default === 'function')
         ? (cls as { default: unknown }).default
@@ -204,21 +210,21 @@ export class HostImports {
       } else if (f.kind === 'constructor') {
         target = klass;
         const C = klass as new (...a: unknown[]) => unknown;
-        call = adaptHostFunction((...a: unknown[]) => new C(...a), type);
+        make = (type) => adaptHostFunction((...a: unknown[]) => new C(...a), type);
       } else if (f.kind === 'static') {
         // looked up at call time, like methods: hosts that never see the call need not define it
-        const m = camelCase(f.member);
+        const m = f.camelMember;
         target = (klass as unknown as Record<string, unknown>)[m];
-        call = adaptHostFunction((...a: unknown[]) => {
+        make = (type) => adaptHostFunction((...a: unknown[]) => {
           const fn = (klass as unknown as Record<string, unknown>)[m];
           if (typeof fn !== 'function') throw new TypeError(`class ${clsName} has no static method ${m}`);
           return (fn as AnyFn).apply(klass, a);
         }, type);
       } else {
-        const m = camelCase(f.member);
+        const m = f.camelMember;
         // methods are looked up on the object at call time: hosts may define them per instance
         target = (klass as { prototype?: Record<string, unknown> }).prototype?.[m];
-        call = adaptHostFunction((self: unknown, ...a: unknown[]) => {
+        make = (type) => adaptHostFunction((self: unknown, ...a: unknown[]) => {
           if ((typeof self !== 'object' && typeof self !== 'function') || self === null) {
             throw new TypeError(`${label}: expected a ${clsName} object as self, got ${describe(self)}`);
           }
@@ -228,11 +234,60 @@ export class HostImports {
         }, type);
       }
     }
-    return {
-      sort: 'func', type,
-      call: call ?? (() => { throw new IsowasmError('MISSING_IMPORTS', `the host did not provide ${label}`); }),
-      async: this.isAsync(iface, name, target),
-    };
+    const missing = (): ComponentCall => () => { throw new IsowasmError('MISSING_IMPORTS', `the host did not provide ${label}`); };
+    return new HostFunc(typeOf, make ?? missing, this.isAsync(iface, name, target));
+  }
+}
+
+/** A function name as the host's conventions spell it. */
+interface FuncNames extends ReturnType<typeof parseFuncName> {
+  readonly camelMember: string;
+  readonly className: string;
+}
+
+/**
+ * Spellings by import name, shared by every instance (each instance looks up every function of
+ * the interfaces it imports); bounded, since the names come from binaries.
+ */
+const namesCache = new Map<string, FuncNames>();
+const MAX_CACHED_NAMES = 20_000;
+
+function funcNames(name: string): FuncNames {
+  let n = namesCache.get(name);
+  if (!n) {
+    const f = parseFuncName(name);
+    n = { ...f, camelMember: camelCase(f.member), className: f.kind === 'plain' ? '' : pascalCase(f.resource) };
+    if (namesCache.size < MAX_CACHED_NAMES) namesCache.set(name, n);
+  }
+  return n;
+}
+
+/** A type of a host import's interface, made when the linker first reads it. */
+class LazyType implements TypeItem {
+  readonly sort = 'type';
+  #type: RuntimeType | null = null;
+
+  constructor(private readonly make: () => RuntimeType) {}
+
+  get type(): RuntimeType {
+    return (this.#type ??= this.make());
+  }
+}
+
+/** A host function whose type and adapter are made when the linker first reads them. */
+class HostFunc implements FuncItem {
+  readonly sort = 'func';
+  #type: FuncType | null = null;
+  #call: ComponentCall | null = null;
+
+  constructor(private readonly typeOf: () => FuncType, private readonly make: (type: FuncType) => ComponentCall, readonly async: boolean) {}
+
+  get type(): FuncType {
+    return (this.#type ??= this.typeOf());
+  }
+
+  get call(): ComponentCall {
+    return (this.#call ??= this.make(this.type));
   }
 }
 

@@ -44,8 +44,15 @@ export interface LinkContext {
   readonly reset?: ResetTracker;
 }
 
-/** Core signatures of the JS functions the linker makes (canon lower and the built-ins). */
-const jsSignatures = new WeakMap<object, string>();
+/**
+ * Core signatures of the JS functions the linker makes (canon lower and the built-ins), kept on
+ * each function: a WeakMap entry per function of every instance costs the collector far more.
+ */
+const JS_SIGNATURE = Symbol('isowasm.coreSignature');
+const jsSignatures = {
+  get: (f: object): string | undefined => (f as { [JS_SIGNATURE]?: string })[JS_SIGNATURE],
+  set: (f: object, signature: string): void => { (f as { [JS_SIGNATURE]?: string })[JS_SIGNATURE] = signature; },
+};
 
 /** Where an instantiation finds its imports by name. */
 export interface ArgSource {
