@@ -4,6 +4,25 @@
 // page with no bundler and no import map, and the package then has no runtime dependencies.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 
+// Named chunks, so what an import costs is one file and what loads on first use is another (a
+// CPU profile of `import('isowasm/core')` is nearly all V8 compiling the source it reaches):
+// 'core' is the loader every entry imports; 'linker' (the ABI and the linker) and 'rewriter'
+// (limits' module rewrites) are loaded by Component.compile / instantiate (src/core/lazy.ts);
+// 'types' is what describing a component's types takes (the linker, the declarations' writer
+// 'dts' and the WASI host's needs use it); anything else rollup groups by who imports it.
+const CHUNKS = [
+  ['rewriter', /\/core\/meter\/(decode|instrument|table-cap|variant)\.js$/],
+  ['dts', /\/core\/link\/(dts|ts-names|ts-types|same-shape)\.js$/],
+  ['types', /\/core\/abi\/types\.js$|\/core\/link\/(type-env|bounds|describe|names)\.js$/],
+  ['linker', /\/core\/(abi\/|link\/|meter\/meter\.js$|strategy\.js$|linker\.js$)/],
+  ['core', /\/core\/(errors|bytes|limits|lazy|component|load|integrity|index|dispose|weak)\.js$|\/core\/binary\/|\/core\/meter\/(names|variant-key)\.js$/],
+];
+
+function manualChunks(id) {
+  for (const [name, re] of CHUNKS) if (re.test(id)) return name;
+  return undefined;
+}
+
 export default {
   input: {
     'index.node': 'build/src/index.node.js',
@@ -19,7 +38,7 @@ export default {
     'run-worker.node': 'build/src/node/run-in-worker.js',
     'run-worker.browser': 'build/src/browser/run-in-worker.js',
   },
-  output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
+  output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true, manualChunks },
   // redis: an optional peer dependency of the Node build, loaded when a Redis store is made
   external: (id) => id.startsWith('node:') || id === 'redis',
   plugins: [nodeResolve({ browser: true })],

@@ -21,6 +21,6 @@ export {
 export { wasiHost } from '../core/wasi/index.js';
 export { capabilityNeeds } from '../core/host/needs.js';
 export { runInWorker } from './run-in-worker.js';
-export { transfer } from '../core/offload/client.js';
+export { transfer } from '../core/offload/transfer.js';
 export type { RunInWorkerOptions, WorkerInstance } from '../core/offload/client.js';
 export { serveFromServiceWorker, type Routes, type ServiceWorkerServeOptions, type ServiceWorkerServer } from './service-worker.js';

@@ -4,21 +4,17 @@ import { type CoreSignatures, readCoreSignatures } from './binary/core-signature
 import { coreModuleKey, strippedModule } from './binary/precompiled.js';
 import type { ComponentModel } from './binary/model.js';
 import { IsowasmError } from './errors.js';
-import { describeComponent, type ItemDescription } from './link/describe.js';
-import { type AsyncSpec, exportSelector, importSelector } from './link/async-options.js';
-import { jsExports } from './link/exports.js';
-import { HostImports } from './link/host-imports.js';
-import { findImportKey } from './link/names.js';
+import type { ItemDescription } from './link/describe.js';
+import type { AsyncSpec } from './link/async-options.js';
 import type { Capabilities } from './host/capabilities.js';
 import type { Grants } from './host/grants.js';
 import type { WasiPlatform } from './host/platform.js';
 import type { Platform } from './platform.js';
-import { Instantiation, type LinkContext } from './link/instantiate.js';
-import { SuspendedCalls } from './abi/suspended.js';
-import { type ModuleVariant, PLAIN_KEY, rewriteModule, variantKey, variantOf } from './meter/variant.js';
-import { METER_MODULE, METER_REFILL } from './meter/instrument.js';
-import { Meter } from './meter/meter.js';
-import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
+import type { Instantiation, LinkContext } from './link/instantiate.js';
+import { type ModuleVariant, PLAIN_KEY, variantKey, variantOf } from './meter/variant-key.js';
+import { METER_MODULE, METER_REFILL } from './meter/names.js';
+import type { Strategy, StrategyOption } from './strategy.js';
+import { type Linker, loadLinker, loadRewriter } from './lazy.js';
 import { type InstanceLimits, resolveLimits } from './limits.js';
 
 /**
@@ -213,8 +209,11 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   readonly #rewrittenFor: string;
   /** the core modules were handed in compiled (`modules`): nothing here can rewrite them */
   readonly #precompiled: boolean;
+  /** the linker, ABI and descriptions, loaded by `compile` (lazy.ts) */
+  readonly #linker: Linker;
 
-  private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array, platform: Platform | null, rewrittenFor: string, precompiled: boolean) {
+  private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array, platform: Platform | null, rewrittenFor: string, precompiled: boolean, linker: Linker) {
+    this.#linker = linker;
     this.#rewrittenFor = rewrittenFor;
     this.#precompiled = precompiled;
     this.#model = model;
@@ -239,13 +238,15 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   static async compile<E = Record<string, any>, I = Record<string, unknown>>(bytes: Uint8Array, options: CompileOptions = {}): Promise<Component<E, I>> {
     if (typeof options !== 'object' || options === null) throw new TypeError('Component.compile(bytes, options): options must be an object');
     const model = parseComponent(bytes, options.limits);
+    // loaded while the core modules compile; awaited with them below
+    const linker = loadLinker();
     const modules = new Map<number, WebAssembly.Module>();
     const moduleSizes = new Map<number, number>();
     const signatures = new WeakMap<WebAssembly.Module, CoreSignatures | null>();
     if (options.rewrittenFor !== undefined && options.modules === undefined) throw new TypeError('Component.compile(bytes, options): options.rewrittenFor describes options.modules, which are missing');
     const bakedFor = variantOf(resolveLimits(options.rewrittenFor));
     const given = options.modules === undefined ? null : await precompiledModules(model.allModules, options.modules, bakedFor.metered);
-    await Promise.all(model.allModules.map(async (m) => {
+    const [loaded] = await Promise.all([linker, ...model.allModules.map(async (m) => {
       const handed = given?.get(m.id);
       if (handed) {
         modules.set(m.id, handed.module);
@@ -265,8 +266,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
       } catch (e) {
         throw new IsowasmError('INVALID_BINARY', `core module ${m.id} of the component does not compile: ${(e as Error).message}`, { cause: e });
       }
-    }));
-    return new Component<E, I>(model, { modules, moduleSizes, signatures }, bytes, options.platform ?? null, variantKey(bakedFor), given !== null);
+    })]);
+    return new Component<E, I>(model, { modules, moduleSizes, signatures }, bytes, options.platform ?? null, variantKey(bakedFor), given !== null, loaded);
   }
 
   /** What the component imports, with WIT-like signatures. */
@@ -284,6 +285,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
    * (resolved once, in `instantiate`).
    */
   #withWasi(imports: Record<string, unknown>, wasi: WasiPlatform | null, grants: Grants | null, options: InstantiateOptions<I>, async: boolean, afterCall: (() => Promise<void> | void)[]): Record<string, unknown> {
+    const { findImportKey } = this.#linker;
     const wanted = this.#model.imports.filter((i) => i.name.startsWith('wasi:') && findImportKey(imports, i.name) === null);
     if (wanted.length === 0) return imports;
     if (!wasi) {
@@ -316,6 +318,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     let link = this.#variants.get(key);
     if (!link) {
       link = (async () => {
+        const { rewriteModule } = await loadRewriter();
         const modules = new Map<number, WebAssembly.Module>();
         const moduleSizes = new Map<number, number>();
         const signatures = this.#link.signatures;
@@ -347,7 +350,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   }
 
   #describe(): { imports: ItemDescription[]; exports: ItemDescription[] } {
-    this.#described ??= describeComponent(this.#model);
+    this.#described ??= this.#linker.describeComponent(this.#model);
     return this.#described;
   }
 
@@ -365,6 +368,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
    */
   async instantiate(options: InstantiateOptions<I> = {}): Promise<Instance<E>> {
     const given = (options.imports ?? {}) as Record<string, unknown>;
+    const { chooseStrategy, exportSelector, HostImports, importSelector, Instantiation, jsExports, Meter, refusingPromises, SuspendedCalls } = this.#linker;
     if (typeof given !== 'object' || given === null) throw new TypeError('instantiate(): options.imports must be an object');
     const limits = resolveLimits(options.limits);
     const wanted = variantOf(limits);
