@@ -238,15 +238,14 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   static async compile<E = Record<string, any>, I = Record<string, unknown>>(bytes: Uint8Array, options: CompileOptions = {}): Promise<Component<E, I>> {
     if (typeof options !== 'object' || options === null) throw new TypeError('Component.compile(bytes, options): options must be an object');
     const model = parseComponent(bytes, options.limits);
-    // loaded while the core modules compile; awaited with them below
-    const linker = loadLinker();
     const modules = new Map<number, WebAssembly.Module>();
     const moduleSizes = new Map<number, number>();
     const signatures = new WeakMap<WebAssembly.Module, CoreSignatures | null>();
     if (options.rewrittenFor !== undefined && options.modules === undefined) throw new TypeError('Component.compile(bytes, options): options.rewrittenFor describes options.modules, which are missing');
     const bakedFor = variantOf(resolveLimits(options.rewrittenFor));
     const given = options.modules === undefined ? null : await precompiledModules(model.allModules, options.modules, bakedFor.metered);
-    const [loaded] = await Promise.all([linker, ...model.allModules.map(async (m) => {
+    // the linker (lazy.ts) loads while the core modules compile
+    const [loaded] = await Promise.all([loadLinker(), ...model.allModules.map(async (m) => {
       const handed = given?.get(m.id);
       if (handed) {
         modules.set(m.id, handed.module);
