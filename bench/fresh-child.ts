@@ -1,8 +1,9 @@
 /**
  * Child of case 5, run in a fresh Node process:
- *   node fresh-child.js isowasm|isowasm-dist|jco|jco-transpile <adder.wasm>
+ *   node fresh-child.js isowasm|isowasm-dist|isowasm-node-dist|jco|jco-transpile <adder.wasm>
  * Reads the adder's bytes (isowasm: the component; jco: the core modules of its already-transpiled
- * bindings), imports the runtime (isowasm's core; jco's generated bindings), then times from
+ * bindings), imports the runtime (isowasm's core, or with isowasm-node-dist the whole `isowasm`
+ * entry for Node, dist/index.node.js; jco's generated bindings), then times from
  * having the bytes in memory to the first call's result. Prints `BENCH {json}` (ms).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,13 +15,13 @@ const which = process.argv[2];
 const adderPath = process.argv[3]!;
 const tStart = performance.now();
 
-if (which === 'isowasm' || which === 'isowasm-dist') {
+if (which === 'isowasm' || which === 'isowasm-dist' || which === 'isowasm-node-dist') {
   const bytes = readFileSync(adderPath);
   const tImport = performance.now();
   // isowasm as compiled by tsc (one ES module per source file), or the rollup bundle in dist/
   const { loadComponent } = which === 'isowasm'
     ? await import('../src/core/index.js')
-    : (await import(pathToFileURL(`${root}dist/core.js`).href)) as typeof import('../src/core/index.js');
+    : (await import(pathToFileURL(`${root}dist/${which === 'isowasm-dist' ? 'core' : 'index.node'}.js`).href)) as typeof import('../src/core/index.js');
   const t0 = performance.now();
   const component = await loadComponent(bytes);
   const { exports } = await component.instantiate({ imports: {} });
@@ -50,5 +51,5 @@ if (which === 'isowasm' || which === 'isowasm-dist') {
   if (!files['adder.js']) throw new Error('transpile produced no adder.js');
   console.log(`BENCH ${JSON.stringify({ importMs: t0 - tImport, transpileMs: t1 - t0, sinceProcessMs: t1 })}`);
 } else {
-  throw new Error('usage: fresh-child.js isowasm|isowasm-dist|jco|jco-transpile <adder.wasm>');
+  throw new Error('usage: fresh-child.js isowasm|isowasm-dist|isowasm-node-dist|jco|jco-transpile <adder.wasm>');
 }

@@ -5,7 +5,7 @@
 export { loadComponent, type BrowserLoadOptions, type CacheOutcome } from './load.js';
 export { browserPlatform } from './platform.js';
 export { browserWasi } from './wasi.js';
-export { browserWorkers } from './worker.js';
+export { browserWorkers } from './workers.js';
 export { createIndexedDbVolume, type IndexedDbVolume, type IndexedDbVolumeOptions } from './volumes.js';
 export { createIndexedDbKeyValue, type IndexedDbKeyValueStore } from './key-values.js';
 export { createMemoryVolume, type MemoryVolumeOptions } from '../core/host/volumes/memory.js';
@@ -20,7 +20,7 @@ export {
 } from '../core/host/key-value.js';
 export { wasiHost } from '../core/wasi/index.js';
 export { capabilityNeeds } from '../core/host/needs.js';
-export { runInWorker } from './run-in-worker.js';
-export { transfer } from '../core/offload/client.js';
+export { runInWorker } from './run-on-demand.js';
+export { transfer } from '../core/offload/transfer.js';
 export type { RunInWorkerOptions, WorkerInstance } from '../core/offload/client.js';
 export { serveFromServiceWorker, type Routes, type ServiceWorkerServeOptions, type ServiceWorkerServer } from './service-worker.js';

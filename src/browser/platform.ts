@@ -1,7 +1,7 @@
 /** The browser platform: isowasm's WASI host with browser adapters, and guests in module Workers. */
 import type { Platform } from '../core/platform.js';
 import { browserWasi } from './wasi.js';
-import { browserWorkers } from './worker.js';
+import { browserWorkers } from './workers.js';
 
 /**
  * What `loadComponent` of `isowasm` (in browsers) and `isowasm/browser` gives components: WASI

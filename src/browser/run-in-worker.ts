@@ -57,7 +57,6 @@ const spawn: Spawn = (onEnd): RunnerLink => {
  * ```
  */
 export async function runInWorker<E = Record<string, any>>(source: ComponentSource, options: RunInWorkerOptions = {}): Promise<WorkerInstance<E>> {
-  if (typeof Worker !== 'function') throw new TypeError('runInWorker needs Worker, which this context lacks (a Service Worker can\'t start Workers: instantiate the component in it directly)');
   const bytes = await readSource(source);
   if (options.integrity !== undefined) await checkIntegrity(bytes, options.integrity, describeSource(source));
   return connectRunner<E>(spawn, bytes, options);

@@ -11,6 +11,13 @@ import { integrityOf } from '../core/integrity.js';
 import type { InstancePolicy } from '../core/http/pool.js';
 import { cachedBytes } from './cache.js';
 import { loadComponent } from './load.js';
+import { provideLazyPieces } from '../core/lazy.js';
+import * as linker from '../core/linker.js';
+import * as rewriter from '../core/rewriter.js';
+
+// A Service Worker may not import() at run time: the pieces the core loads on first use
+// (core/lazy.ts) come in statically with this module instead.
+provideLazyPieces({ linker, rewriter });
 
 /** Which requests the component answers: path prefixes (`'/api/'`), a RegExp tested on the path, or a function. */
 export type Routes = readonly string[] | RegExp | ((url: URL, request: Request) => boolean);

@@ -4,10 +4,12 @@
  * `Atomics.wait` on a SharedArrayBuffer, so the page must be cross-origin isolated.
  * Pointing the Worker at this module's own URL keeps it working from build/ and from the dist/
  * bundle alike (rollup.config.mjs makes it an entry of its own, so its URL is stable).
+ * `browserWorkers` (workers.ts) imports this module when it first instantiates in a worker.
  */
 import { serveGuest } from '../core/worker/guest.js';
-import type { GuestWorker, WorkerPlatform } from '../core/worker/platform.js';
-import { instantiateInWorker } from '../core/worker/parent.js';
+import type { GuestWorker, GuestWorkerEvents } from '../core/worker/platform.js';
+
+export { instantiateInWorker } from '../core/worker/parent.js';
 
 const NAME = 'isowasm-guest';
 
@@ -17,42 +19,19 @@ interface WorkerScope {
   addEventListener(type: 'message', h: (e: MessageEvent) => void): void;
 }
 
-/**
- * Starts guests in module Workers; needs `crossOriginIsolated` (serve the page with
- * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`).
- *
- * @example
- * ```ts
- * import { loadComponent } from 'isowasm/core';
- * import { browserWorkers } from 'isowasm/browser';
- * const component = await loadComponent(url, { platform: { name: 'browser', workers: browserWorkers } }); // part of browserPlatform
- * const { exports } = await component.instantiate({ strategy: 'worker' });
- * ```
- */
-export const browserWorkers: WorkerPlatform = {
-  name: 'browser',
-  instantiate: instantiateInWorker,
-  missing() {
-    const g = globalThis as { Worker?: unknown; crossOriginIsolated?: boolean };
-    if (typeof g.Worker !== 'function') return 'Worker, which this context lacks';
-    if (g.crossOriginIsolated !== true || typeof SharedArrayBuffer !== 'function') {
-      return 'crossOriginIsolated (SharedArrayBuffer and Atomics.wait): serve the page with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
-    }
-    return null;
-  },
-  spawn(events): GuestWorker {
-    const url = new URL(import.meta.url);
-    const w = new Worker(url, { type: 'module', name: NAME });
-    w.onmessage = (e) => events.message(e.data);
-    w.onerror = (e) => {
-      e.preventDefault();
-      // a script that does not load reports a plain Event without a message
-      events.failed(new Error(e.message || `the worker script ${url.href} failed to load`));
-    };
-    w.onmessageerror = () => events.failed(new Error('a message from the worker could not be read'));
-    return { post: (m) => w.postMessage(m), hold: () => {}, terminate: () => w.terminate() };
-  },
-};
+/** Starts a worker serving the guest side (`browserWorkers.spawn`, workers.ts). */
+export function spawnGuestWorker(events: GuestWorkerEvents): GuestWorker {
+  const url = new URL(import.meta.url);
+  const w = new Worker(url, { type: 'module', name: NAME });
+  w.onmessage = (e) => events.message(e.data);
+  w.onerror = (e) => {
+    e.preventDefault();
+    // a script that does not load reports a plain Event without a message
+    events.failed(new Error(e.message || `the worker script ${url.href} failed to load`));
+  };
+  w.onmessageerror = () => events.failed(new Error('a message from the worker could not be read'));
+  return { post: (m) => w.postMessage(m), hold: () => {}, terminate: () => w.terminate() };
+}
 
 const scope = globalThis as unknown as Partial<WorkerScope> & { WorkerGlobalScope?: unknown; document?: unknown };
 if (typeof scope.WorkerGlobalScope === 'function' && scope.document === undefined && scope.name === NAME) {

@@ -4,25 +4,19 @@ import { type CoreSignatures, readCoreSignatures } from './binary/core-signature
 import { coreModuleKey, strippedModule } from './binary/precompiled.js';
 import type { ComponentModel } from './binary/model.js';
 import { IsowasmError } from './errors.js';
-import { describeComponent, type ItemDescription } from './link/describe.js';
-import { type AsyncSpec, exportSelector, importSelector } from './link/async-options.js';
-import { jsExports } from './link/exports.js';
-import { HostImports } from './link/host-imports.js';
-import { findImportKey } from './link/names.js';
+import type { ItemDescription } from './link/describe.js';
+import type { AsyncSpec } from './link/async-options.js';
 import type { Capabilities } from './host/capabilities.js';
 import type { Grants } from './host/grants.js';
 import type { WasiPlatform } from './host/platform.js';
 import type { Platform } from './platform.js';
-import { Instantiation, type LinkContext } from './link/instantiate.js';
-import { SuspendedCalls } from './abi/suspended.js';
-import { type ModuleVariant, PLAIN_KEY, rewriteModule, variantKey, variantOf } from './meter/variant.js';
-import { METER_MODULE, METER_REFILL } from './meter/instrument.js';
-import { Meter } from './meter/meter.js';
-import { chooseStrategy, refusingPromises, type Strategy, type StrategyOption } from './strategy.js';
+import type { Instantiation, LinkContext } from './link/instantiate.js';
+import { type ModuleVariant, PLAIN_KEY, variantKey, variantOf } from './meter/variant-key.js';
+import { METER_MODULE, METER_REFILL } from './meter/names.js';
+import type { Strategy, StrategyOption } from './strategy.js';
+import { type Linker, loadLinker, loadRewriter } from './lazy.js';
 import { type InstanceLimits, resolveLimits } from './limits.js';
-import { resettableModule } from './reset/rewrite.js';
-import { SwappableImports } from './reset/swap.js';
-import { ResetTracker } from './reset/tracker.js';
+import type { SwappableImports } from './reset/swap.js';
 
 /**
  * Options of `Component.instantiate`. `I` types `imports` (default: any object); the `Imports`
@@ -251,8 +245,11 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   readonly #rewrittenFor: string;
   /** the core modules were handed in compiled (`modules`): nothing here can rewrite them */
   readonly #precompiled: boolean;
+  /** the linker, ABI and descriptions, loaded by `compile` (lazy.ts) */
+  readonly #linker: Linker;
 
-  private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array, platform: Platform | null, rewrittenFor: string, precompiled: boolean) {
+  private constructor(model: ComponentModel, link: LinkContext, bytes: Uint8Array, platform: Platform | null, rewrittenFor: string, precompiled: boolean, linker: Linker) {
+    this.#linker = linker;
     this.#rewrittenFor = rewrittenFor;
     this.#precompiled = precompiled;
     this.#model = model;
@@ -292,7 +289,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     if (options.rewrittenFor !== undefined && options.modules === undefined) throw new TypeError('Component.compile(bytes, options): options.rewrittenFor describes options.modules, which are missing');
     const bakedFor = variantOf(resolveLimits(options.rewrittenFor));
     const given = options.modules === undefined ? null : await precompiledModules(model.allModules, options.modules, bakedFor.metered);
-    await Promise.all(model.allModules.map(async (m) => {
+    // the linker (lazy.ts) loads while the core modules compile
+    const [loaded] = await Promise.all([loadLinker(), ...model.allModules.map(async (m) => {
       const handed = given?.get(m.id);
       if (handed) {
         modules.set(m.id, handed.module);
@@ -315,8 +313,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
       modules.set(m.id, compiled);
       moduleSizes.set(m.id, m.bytes.length);
       signatures.set(compiled, sigs);
-    }));
-    return new Component<E, I>(model, { modules, moduleSizes, signatures }, bytes, options.platform ?? null, variantKey(bakedFor), given !== null);
+    })]);
+    return new Component<E, I>(model, { modules, moduleSizes, signatures }, bytes, options.platform ?? null, variantKey(bakedFor), given !== null, loaded);
   }
 
   /** What the component imports, with WIT-like signatures. */
@@ -335,6 +333,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
    * trampolines (`swap` makes the WASI host's state anew).
    */
   #withWasi(imports: Record<string, unknown>, wasi: WasiPlatform | null, grants: Grants | null, options: InstantiateOptions<I>, async: boolean, afterCall: (() => Promise<void> | void)[], resettable = false): { imports: Record<string, unknown>; swap: SwappableImports | null } {
+    const { findImportKey, SwappableImports } = this.#linker;
     const wanted = this.#model.imports.filter((i) => i.name.startsWith('wasi:') && findImportKey(imports, i.name) === null);
     if (wanted.length === 0) return { imports, swap: null };
     if (!wasi) {
@@ -377,6 +376,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     let link = this.#variants.get(key);
     if (!link) {
       link = (async () => {
+        const { rewriteModule, resettableModule } = await loadRewriter();
         const modules = new Map<number, WebAssembly.Module>();
         const moduleSizes = new Map<number, number>();
         const signatures = this.#link.signatures;
@@ -409,7 +409,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
   }
 
   #describe(): { imports: ItemDescription[]; exports: ItemDescription[] } {
-    this.#described ??= describeComponent(this.#model);
+    this.#described ??= this.#linker.describeComponent(this.#model);
     return this.#described;
   }
 
@@ -427,6 +427,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
    */
   async instantiate(options: InstantiateOptions<I> = {}): Promise<Instance<E>> {
     const given = (options.imports ?? {}) as Record<string, unknown>;
+    const { chooseStrategy, exportSelector, HostImports, importSelector, Instantiation, jsExports, Meter, refusingPromises, ResetTracker, SuspendedCalls } = this.#linker;
     if (typeof given !== 'object' || given === null) throw new TypeError('instantiate(): options.imports must be an object');
     const limits = resolveLimits(options.limits);
     const wanted = variantOf(limits);

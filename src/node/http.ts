@@ -3,7 +3,7 @@
  * Request and Response to ServerResponse, streaming both ways at the socket's pace, and `serve`
  * runs a `wasi:http/incoming-handler` component on its own server with a graceful shutdown.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -323,6 +323,9 @@ export async function serve(component: HttpComponent | ComponentSource, options:
   const listener = createRequestListener(handler);
   let draining = false;
   const open = new Set<ServerResponse>();
+  // node:http loads Node's fetch implementation (undici) with it: some 40 ms a program that
+  // never serves must not spend when it imports isowasm
+  const { createServer } = await import('node:http');
   const server = createServer({
     headersTimeout: headersTimeoutMs,
     requestTimeout: requestTimeoutMs,

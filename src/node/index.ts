@@ -5,7 +5,7 @@
 export { loadComponent } from './load.js';
 export { nodePlatform } from './platform.js';
 export { nodeWasi } from './wasi.js';
-export { nodeWorkers } from './worker.js';
+export { nodeWorkers } from './workers.js';
 export { createDirectoryVolume, type DirectoryVolumeOptions } from './volumes.js';
 export { createMemoryVolume, type MemoryVolumeOptions } from '../core/host/volumes/memory.js';
 export {
@@ -31,7 +31,7 @@ export {
   createRequestListener, serve, accessLogLine, type AccessLogEntry, type RequestHandler, type RequestListenerOptions, type ServeOptions, type Served,
 } from './http.js';
 export { createFetchHandler, type FetchHandler, type FetchHandlerOptions, type HttpComponent, type InstancePolicy, type RequestLimits } from '../core/http/index.js';
-export { runInWorker } from './run-in-worker.js';
-export { transfer } from '../core/offload/client.js';
+export { runInWorker } from './run-on-demand.js';
+export { transfer } from '../core/offload/transfer.js';
 export type { RunInWorkerOptions, WorkerInstance } from '../core/offload/client.js';
 export { readComponentBytes } from './load.js';

@@ -9,8 +9,7 @@
  * node:sqlite is loaded when the first store is made, so `isowasm/node` still loads on Node
  * versions without it (20, and 22 before 22.13, where it needs a flag).
  */
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { nodeBuiltin, nodeFs } from './builtins.js';
 import { dirname, resolve } from 'node:path';
 import { IsowasmError } from '../core/errors.js';
 import { addToCounter, counterBytes, type KeyPage, type SwapResult, sameBytes } from '../core/host/key-value.js';
@@ -35,7 +34,7 @@ let sqlite: SqliteModule | null = null;
 function loadSqlite(): SqliteModule {
   if (sqlite) return sqlite;
   try {
-    sqlite = createRequire(import.meta.url)('node:sqlite') as SqliteModule;
+    sqlite = nodeBuiltin<SqliteModule>('node:sqlite');
     return sqlite;
   } catch (e) {
     throw new IsowasmError(
@@ -184,7 +183,7 @@ export function createSqliteKeyValue(path: string, options: SqliteKeyValueOption
   if (!Number.isSafeInteger(busy) || busy < 0) throw new TypeError('createSqliteKeyValue: busyTimeoutMs must be a non-negative integer');
   const { DatabaseSync } = loadSqlite();
   const abs = resolve(path);
-  mkdirSync(dirname(abs), { recursive: true });
+  nodeFs().mkdirSync(dirname(abs), { recursive: true });
   const db = new DatabaseSync(abs);
   try {
     db.exec(`PRAGMA busy_timeout = ${busy}`);

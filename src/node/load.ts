@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Component, type ComponentSource, IsowasmError, type LoadOptions, loadComponent as loadCore, readSource } from '../core/index.js';
 import { checkIntegrity } from '../core/integrity.js';
@@ -43,6 +42,8 @@ export async function readComponentBytes(source: ComponentSource, options: LoadO
 
 async function readFileBytes(path: string): Promise<Uint8Array> {
   try {
+    // imported here: node:fs/promises costs milliseconds at import time (see builtins.ts)
+    const { readFile } = await import('node:fs/promises');
     const b = await readFile(path);
     // a plain view: a Buffer's slice() shares its memory (a copy that isn't one), and its
     // subarray() costs more on the parser's hot path

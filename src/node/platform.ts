@@ -1,7 +1,7 @@
 /** The Node platform: isowasm's WASI host with Node's adapters, and guests in `worker_threads`. */
 import type { Platform } from '../core/platform.js';
 import { nodeWasi } from './wasi.js';
-import { nodeWorkers } from './worker.js';
+import { nodeWorkers } from './workers.js';
 
 /**
  * What `loadComponent` of `isowasm` and `isowasm/node` gives components: WASI grants served

@@ -3,9 +3,8 @@
  * over node:dns. It does raw I/O only; the WASI state machines and the allow-list are in
  * src/core/host/wasi/sockets*.ts, which call it for allowed addresses only.
  */
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { type Socket as UdpSocket, createSocket } from 'node:dgram';
-import { type AddressInfo, type LookupFunction, Server, Socket } from 'node:net';
+import type { Socket as UdpSocket } from 'node:dgram';
+import type { AddressInfo, LookupFunction, Socket } from 'node:net';
 import type { SocketAddress } from '../core/host/socket-address.js';
 import type { Datagram, SocketBackend, SocketErrorCode, TcpBinding, TcpConnection, UdpBinding } from '../core/host/socket-backend.js';
 import { canonicalIp } from '../core/host/socket-policy.js';
@@ -154,7 +153,17 @@ function connectionOf(socket: Socket): TcpConnection {
   };
 }
 
-function tcpConnect(options: { remote: SocketAddress; local?: SocketAddress; keepAlive?: { enabled: boolean; idleMs: number } }): Promise<TcpConnection> {
+/**
+ * node:net, node:dgram and node:dns, imported by the first socket call (every backend call is
+ * asynchronous): importing them costs milliseconds most programs never need to spend.
+ */
+let modules: Promise<[typeof import('node:net'), typeof import('node:dgram'), typeof import('node:dns/promises')]> | null = null;
+function nodeModules(): Promise<[typeof import('node:net'), typeof import('node:dgram'), typeof import('node:dns/promises')]> {
+  return (modules ??= Promise.all([import('node:net'), import('node:dgram'), import('node:dns/promises')]));
+}
+
+async function tcpConnect(options: { remote: SocketAddress; local?: SocketAddress; keepAlive?: { enabled: boolean; idleMs: number } }): Promise<TcpConnection> {
+  const [{ Socket }] = await nodeModules();
   return new Promise((resolve, reject) => {
     const socket = new Socket({ allowHalfOpen: true });
     const onError = (e: Error): void => {
@@ -175,7 +184,8 @@ function tcpConnect(options: { remote: SocketAddress; local?: SocketAddress; kee
   });
 }
 
-function tcpBind(options: { local: SocketAddress; backlog: number }): Promise<TcpBinding> {
+async function tcpBind(options: { local: SocketAddress; backlog: number }): Promise<TcpBinding> {
+  const [{ Server }] = await nodeModules();
   return new Promise((resolve, reject) => {
     const server = new Server({ pauseOnConnect: true, allowHalfOpen: true });
     const queue: Socket[] = [];
@@ -228,7 +238,8 @@ function tcpBind(options: { local: SocketAddress; backlog: number }): Promise<Tc
   });
 }
 
-function udpBind(options: { local: SocketAddress }): Promise<UdpBinding> {
+async function udpBind(options: { local: SocketAddress }): Promise<UdpBinding> {
+  const [, { createSocket }] = await nodeModules();
   return new Promise((resolve, reject) => {
     const socket: UdpSocket = createSocket({ type: options.local.family === 'ipv6' ? 'udp6' : 'udp4', ipv6Only: options.local.family === 'ipv6' });
     const queue: Datagram[] = [];
@@ -264,6 +275,7 @@ function udpBind(options: { local: SocketAddress }): Promise<UdpBinding> {
 }
 
 async function lookup(name: string): Promise<string[]> {
+  const [, , { lookup: dnsLookup }] = await nodeModules();
   try {
     const all = await dnsLookup(name, { all: true, order: 'verbatim' });
     return all.map((a) => a.address);

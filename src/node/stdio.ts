@@ -1,5 +1,5 @@
 /** The Node process's own stdin as a WASI input source (what `isowasm run` gives its guest). */
-import { readSync } from 'node:fs';
+import { nodeFs } from './builtins.js';
 
 /**
  * Reads the process's stdin synchronously, a chunk per call (null at the end), so a
@@ -11,6 +11,7 @@ import { readSync } from 'node:fs';
  * ```
  */
 export function processStdin(): () => Uint8Array | null {
+  const { readSync } = nodeFs();
   const buf = new Uint8Array(65536);
   let done = false;
   return () => {

@@ -1,4 +1,3 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { IsowasmError, type LoaderLimits } from '../core/index.js';
 import { componentTypes } from '../core/link/dts.js';
@@ -25,6 +24,8 @@ export interface WriteTypesOptions {
  * ```
  */
 export async function writeComponentTypes(file: string, outDir?: string, options: WriteTypesOptions = {}): Promise<string> {
+  // imported here: node:fs/promises costs milliseconds at import time (see builtins.ts)
+  const { mkdir, readFile, writeFile } = await import('node:fs/promises');
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);

@@ -36,22 +36,26 @@
  * Either way, keep untrusted host processes away from directories granted to guests, and host
  * programs from following links in directories guests write (see src/core/wasi/filesystem/paths.ts).
  */
-import {
-  type BigIntStats, closeSync, constants, fstatSync, fsyncSync, ftruncateSync, futimesSync, lstatSync, lutimesSync,
-  mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, renameSync, rmdirSync,
-  symlinkSync, unlinkSync, writeSync,
-} from 'node:fs';
+import type { BigIntStats } from 'node:fs';
+import { nodeFs } from './builtins.js';
 import { resolve as resolvePath, sep } from 'node:path';
 import {
   type FilesystemErrorCode, type Volume, type VolumeDirEntry, type VolumeEntryType, VolumeError,
   type VolumePath, type VolumeStat, type VolumeTimeUpdate, type VolumeWalk,
 } from '../core/host/volume.js';
 
-const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
-const O_DIRECTORY = constants.O_DIRECTORY ?? 0;
-// opening a FIFO that was swapped in for a file must not block the thread
-const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
-const DIR_FLAGS = constants.O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK;
+let cachedFlags: { readonly noFollow: number; readonly nonBlock: number; readonly dir: number } | null = null;
+/** open(2) flags, read from node:fs when a volume first opens something */
+function openFlags(): { readonly noFollow: number; readonly nonBlock: number; readonly dir: number } {
+  if (!cachedFlags) {
+    const { constants } = nodeFs();
+    const noFollow = constants.O_NOFOLLOW ?? 0;
+    // opening a FIFO that was swapped in for a file must not block the thread
+    const nonBlock = constants.O_NONBLOCK ?? 0;
+    cachedFlags = { noFollow, nonBlock, dir: constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | noFollow | nonBlock };
+  }
+  return cachedFlags;
+}
 const PROC_FD = '/proc/self/fd/';
 
 const ERRNO: Readonly<Record<string, FilesystemErrorCode>> = {
@@ -101,7 +105,7 @@ function idOf(st: BigIntStats): string {
 }
 
 function lstatOrNull(p: string): BigIntStats | null {
-  return lstatSync(p, { bigint: true, throwIfNoEntry: false }) ?? null;
+  return nodeFs().lstatSync(p, { bigint: true, throwIfNoEntry: false }) ?? null;
 }
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
@@ -123,12 +127,12 @@ function procFdWorks(root: string): boolean {
   if (process.platform !== 'linux') return false;
   let fd = -1;
   try {
-    fd = openSync(root, DIR_FLAGS);
-    return readlinkSync(PROC_FD + fd) === root && idOf(lstatSync(`${PROC_FD}${fd}/.`, { bigint: true })) === idOf(fstatSync(fd, { bigint: true }));
+    fd = nodeFs().openSync(root, openFlags().dir);
+    return nodeFs().readlinkSync(PROC_FD + fd) === root && idOf(nodeFs().lstatSync(`${PROC_FD}${fd}/.`, { bigint: true })) === idOf(nodeFs().fstatSync(fd, { bigint: true }));
   } catch {
     return false;
   } finally {
-    if (fd >= 0) closeSync(fd);
+    if (fd >= 0) nodeFs().closeSync(fd);
   }
 }
 
@@ -216,17 +220,17 @@ class DirectoryVolume implements Volume {
     const expected = this.#host(dir);
     let fd: number;
     try {
-      fd = openSync(expected, DIR_FLAGS);
+      fd = nodeFs().openSync(expected, openFlags().dir);
     } catch (e) {
       // O_NOFOLLOW|O_DIRECTORY on a link: say why it is refused
       if ((errno(e) === 'ENOTDIR' || errno(e) === 'ELOOP') && lstatOrNull(expected)?.isSymbolicLink()) throw confined(THROUGH_LINK);
       throw e;
     }
     try {
-      if (!this.#same(readlinkSync(PROC_FD + fd), expected)) throw confined(THROUGH_LINK);
+      if (!this.#same(nodeFs().readlinkSync(PROC_FD + fd), expected)) throw confined(THROUGH_LINK);
       return fd;
     } catch (e) {
-      closeSync(fd);
+      nodeFs().closeSync(fd);
       throw e;
     }
   }
@@ -237,7 +241,7 @@ class DirectoryVolume implements Volume {
   #checkDir(dir: VolumePath): void {
     if (dir.length === 0) return;
     const expected = this.#host(dir);
-    if (!this.#same(realpathSync.native(expected), expected)) throw confined(THROUGH_LINK);
+    if (!this.#same(nodeFs().realpathSync.native(expected), expected)) throw confined(THROUGH_LINK);
   }
 
   /**
@@ -253,7 +257,7 @@ class DirectoryVolume implements Volume {
     if (parent.length === 0) return { path: this.#host(path), close: () => {} };
     if (this.#proc) {
       const fd = this.#openDir(parent);
-      return { path: `${PROC_FD}${fd}/${name}`, close: () => closeSync(fd) };
+      return { path: `${PROC_FD}${fd}/${name}`, close: () => nodeFs().closeSync(fd) };
     }
     this.#checkDir(parent);
     return { path: this.#host(path), close: () => {} };
@@ -292,7 +296,7 @@ class DirectoryVolume implements Volume {
     try {
       return fn(fd);
     } finally {
-      closeSync(fd);
+      nodeFs().closeSync(fd);
     }
   }
 
@@ -303,8 +307,8 @@ class DirectoryVolume implements Volume {
     const place = this.#place(path);
     try {
       this.#beforeAct?.();
-      fd = openSync(place.path, flags | O_NOFOLLOW | O_NONBLOCK);
-      const st = fstatSync(fd, { bigint: true });
+      fd = nodeFs().openSync(place.path, flags | openFlags().noFollow | openFlags().nonBlock);
+      const st = nodeFs().fstatSync(fd, { bigint: true });
       // the fallback: nothing is read or written before the file is known to be the one inside
       if (!this.#proc && !this.#still(path, place.path, idOf(st))) throw confined(MOVED);
       if (st.isDirectory()) throw new VolumeError('is-directory');
@@ -312,7 +316,7 @@ class DirectoryVolume implements Volume {
       this.#single(st);
       return fn(fd, st);
     } finally {
-      if (fd >= 0) closeSync(fd);
+      if (fd >= 0) nodeFs().closeSync(fd);
       place.close();
     }
   }
@@ -321,11 +325,11 @@ class DirectoryVolume implements Volume {
     return this.#run(() => {
       let st: BigIntStats;
       if (path.length === 0) {
-        st = this.#proc ? this.#atRoot((fd) => fstatSync(fd, { bigint: true })) : lstatSync(this.#root, { bigint: true });
+        st = this.#proc ? this.#atRoot((fd) => nodeFs().fstatSync(fd, { bigint: true })) : nodeFs().lstatSync(this.#root, { bigint: true });
         if (!st.isDirectory()) throw confined('the volume\'s root is no longer a directory');
       } else {
         st = this.#at(path, (p) => {
-          const got = lstatSync(p, { bigint: true });
+          const got = nodeFs().lstatSync(p, { bigint: true });
           if (!this.#proc && !this.#still(path, p, idOf(got))) throw confined(MOVED);
           return got;
         });
@@ -353,9 +357,9 @@ class DirectoryVolume implements Volume {
     let fd = this.#openDir(start);
     const names = start.slice();
     // identities of the directories entered, to know that `..` leads back to the one we came from
-    const ids = [idOf(fstatSync(fd, { bigint: true }))];
+    const ids = [idOf(nodeFs().fstatSync(fd, { bigint: true }))];
     const swap = (next: number): void => {
-      closeSync(fd);
+      nodeFs().closeSync(fd);
       fd = next;
     };
     return {
@@ -366,15 +370,15 @@ class DirectoryVolume implements Volume {
       enter: (name) => this.#run(() => {
         let next: number;
         try {
-          next = openSync(`${PROC_FD}${fd}/${checkName(name)}`, DIR_FLAGS);
+          next = nodeFs().openSync(`${PROC_FD}${fd}/${checkName(name)}`, openFlags().dir);
         } catch (e) {
           if ((errno(e) === 'ENOTDIR' || errno(e) === 'ELOOP') && lstatOrNull(`${PROC_FD}${fd}/${name}`)?.isSymbolicLink()) throw confined(THROUGH_LINK);
           throw e;
         }
         try {
-          ids.push(idOf(fstatSync(next, { bigint: true })));
+          ids.push(idOf(nodeFs().fstatSync(next, { bigint: true })));
         } catch (e) {
-          closeSync(next);
+          nodeFs().closeSync(next);
           throw e;
         }
         swap(next);
@@ -382,27 +386,27 @@ class DirectoryVolume implements Volume {
       }),
       leave: () => this.#run(() => {
         if (ids.length <= 1) throw new VolumeError('invalid', 'a walk may not leave the directory it began at');
-        const up = openSync(`${PROC_FD}${fd}/..`, DIR_FLAGS);
+        const up = nodeFs().openSync(`${PROC_FD}${fd}/..`, openFlags().dir);
         const back = ids[ids.length - 2]!;
         let same = false;
         try {
-          same = idOf(fstatSync(up, { bigint: true })) === back;
+          same = idOf(nodeFs().fstatSync(up, { bigint: true })) === back;
         } finally {
-          if (!same) closeSync(up);
+          if (!same) nodeFs().closeSync(up);
         }
         ids.pop();
         names.pop();
         // the directory moved meanwhile: open the one the walk came from by its path, checked
         swap(same ? up : this.#openDir(names));
       }),
-      close: () => closeSync(fd),
+      close: () => nodeFs().closeSync(fd),
     };
   }
 
   /** The fallback's walk: by host path, checking nothing (the volume's own methods check what the host acts on). */
   #pathWalk(start: VolumePath): VolumeWalk {
     this.#checkDir(start);
-    if (!lstatSync(this.#host(start)).isDirectory()) throw new VolumeError('not-directory');
+    if (!nodeFs().lstatSync(this.#host(start)).isDirectory()) throw new VolumeError('not-directory');
     const names = start.slice();
     const floor = names.length;
     return {
@@ -411,7 +415,7 @@ class DirectoryVolume implements Volume {
         return st ? typeOf(st) : null;
       }),
       enter: (name) => this.#run(() => {
-        const st = lstatSync(this.#host([...names, name]), { bigint: true });
+        const st = nodeFs().lstatSync(this.#host([...names, name]), { bigint: true });
         if (st.isSymbolicLink()) throw confined(THROUGH_LINK);
         if (!st.isDirectory()) throw new VolumeError('not-directory');
         names.push(name);
@@ -425,12 +429,12 @@ class DirectoryVolume implements Volume {
   }
 
   read(path: VolumePath, offset: number, length: number): Uint8Array {
-    return this.#run(() => this.#withFile(path, constants.O_RDONLY, (fd, st) => {
+    return this.#run(() => this.#withFile(path, nodeFs().constants.O_RDONLY, (fd, st) => {
       const want = Math.max(0, Math.min(length, Number(st.size) - offset));
       const out = new Uint8Array(want);
       let got = 0;
       while (got < want) {
-        const n = readSync(fd, out, got, want - got, offset + got);
+        const n = nodeFs().readSync(fd, out, got, want - got, offset + got);
         if (n === 0) break;
         got += n;
       }
@@ -440,22 +444,22 @@ class DirectoryVolume implements Volume {
 
   write(path: VolumePath, offset: number, data: Uint8Array): void {
     this.#mutable();
-    this.#run(() => this.#withFile(path, constants.O_WRONLY, (fd) => {
+    this.#run(() => this.#withFile(path, nodeFs().constants.O_WRONLY, (fd) => {
       let done = 0;
-      while (done < data.length) done += writeSync(fd, data, done, data.length - done, offset + done);
+      while (done < data.length) done += nodeFs().writeSync(fd, data, done, data.length - done, offset + done);
     }));
   }
 
   createFile(path: VolumePath): void {
     this.#mutable();
     this.#run(() => this.#at(path, (p) => {
-      const fd = openSync(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o666);
+      const fd = nodeFs().openSync(p, nodeFs().constants.O_WRONLY | nodeFs().constants.O_CREAT | nodeFs().constants.O_EXCL | openFlags().noFollow | openFlags().nonBlock, 0o666);
       try {
         if (this.#proc) return;
-        const id = idOf(fstatSync(fd, { bigint: true }));
+        const id = idOf(nodeFs().fstatSync(fd, { bigint: true }));
         if (!this.#still(path, p, id)) this.#undoMade(path, p, id);
       } finally {
-        closeSync(fd);
+        nodeFs().closeSync(fd);
       }
     }));
   }
@@ -468,8 +472,8 @@ class DirectoryVolume implements Volume {
     try {
       const st = lstatOrNull(p);
       if (st && (id === null ? (isDir ? st.isDirectory() : st.isSymbolicLink()) : idOf(st) === id)) {
-        if (isDir) rmdirSync(p);
-        else unlinkSync(p);
+        if (isDir) nodeFs().rmdirSync(p);
+        else nodeFs().unlinkSync(p);
       }
     } catch {
       // gone or out of reach: the refusal below is what the guest gets
@@ -479,30 +483,30 @@ class DirectoryVolume implements Volume {
 
   truncate(path: VolumePath, size: number): void {
     this.#mutable();
-    this.#run(() => this.#withFile(path, constants.O_WRONLY, (fd) => ftruncateSync(fd, size)));
+    this.#run(() => this.#withFile(path, nodeFs().constants.O_WRONLY, (fd) => nodeFs().ftruncateSync(fd, size)));
   }
 
   readdir(path: VolumePath): VolumeDirEntry[] {
     return this.#run(() => {
-      const list = (p: string): VolumeDirEntry[] => readdirSync(p, { withFileTypes: true }).map((d) => ({ name: d.name, type: typeOf(d) }));
+      const list = (p: string): VolumeDirEntry[] => nodeFs().readdirSync(p, { withFileTypes: true }).map((d) => ({ name: d.name, type: typeOf(d) }));
       if (this.#proc) {
         const fd = this.#openDir(path);
         try {
           this.#beforeAct?.();
           return list(PROC_FD + fd);
         } finally {
-          closeSync(fd);
+          nodeFs().closeSync(fd);
         }
       }
       // the fallback: the directory itself checked (readdir follows a final link), before and after
       const p = this.#host(path);
-      const before = lstatSync(p, { bigint: true });
+      const before = nodeFs().lstatSync(p, { bigint: true });
       if (before.isSymbolicLink()) throw confined(THROUGH_LINK);
       this.#checkDir(path);
       this.#beforeAct?.();
       const entries = list(p);
       this.#checkDir(path);
-      if (idOf(lstatSync(p, { bigint: true })) !== idOf(before)) throw confined(MOVED);
+      if (idOf(nodeFs().lstatSync(p, { bigint: true })) !== idOf(before)) throw confined(MOVED);
       return entries;
     });
   }
@@ -510,7 +514,7 @@ class DirectoryVolume implements Volume {
   mkdir(path: VolumePath): void {
     this.#mutable();
     this.#run(() => this.#at(path, (p) => {
-      mkdirSync(p, 0o777);
+      nodeFs().mkdirSync(p, 0o777);
       if (this.#proc) return;
       const st = lstatOrNull(p);
       if (!st || !this.#still(path, p, idOf(st))) this.#undoMade(path, p, null, true);
@@ -519,14 +523,14 @@ class DirectoryVolume implements Volume {
 
   rmdir(path: VolumePath): void {
     this.#mutable();
-    this.#run(() => this.#at(path, (p) => rmdirSync(p)));
+    this.#run(() => this.#at(path, (p) => nodeFs().rmdirSync(p)));
   }
 
   unlink(path: VolumePath): void {
     this.#mutable();
     this.#run(() => this.#at(path, (p) => {
       try {
-        unlinkSync(p);
+        nodeFs().unlinkSync(p);
       } catch (e) {
         // macOS says EPERM for a directory; POSIX hosts agree on is-directory after a look
         if (errno(e) === 'EPERM' && lstatOrNull(p)?.isDirectory()) throw new VolumeError('is-directory');
@@ -545,10 +549,10 @@ class DirectoryVolume implements Volume {
         const src = this.#place(from);
         try {
           // the fallback compares identities: what was checked at `from` must be what arrives at `to`
-          const id = this.#proc ? '' : idOf(lstatSync(src.path, { bigint: true }));
+          const id = this.#proc ? '' : idOf(nodeFs().lstatSync(src.path, { bigint: true }));
           if (!this.#proc && !this.#still(from, src.path, id)) throw confined(MOVED);
           this.#beforeAct?.();
-          renameSync(src.path, dst.path);
+          nodeFs().renameSync(src.path, dst.path);
           if (!this.#proc && !this.#still(to, dst.path, id)) this.#undoRename(from, to, src.path, dst.path);
         } finally {
           src.close();
@@ -566,7 +570,7 @@ class DirectoryVolume implements Volume {
    */
   #undoRename(from: VolumePath, to: VolumePath, p: string, q: string): never {
     try {
-      if (lstatOrNull(q) && !lstatOrNull(p)) renameSync(q, p);
+      if (lstatOrNull(q) && !lstatOrNull(p)) nodeFs().renameSync(q, p);
     } catch {
       // out of reach: the refusal below is what the guest gets
     }
@@ -580,20 +584,20 @@ class DirectoryVolume implements Volume {
     this.#run(() => {
       if (path.length === 0 && this.#proc) {
         this.#atRoot((fd) => {
-          const st = fstatSync(fd, { bigint: true });
-          futimesSync(fd, seconds(accessTime, st.atimeNs), seconds(modificationTime, st.mtimeNs));
+          const st = nodeFs().fstatSync(fd, { bigint: true });
+          nodeFs().futimesSync(fd, seconds(accessTime, st.atimeNs), seconds(modificationTime, st.mtimeNs));
         });
         return;
       }
       if (path.length === 0) {
-        const st = lstatSync(this.#root, { bigint: true });
-        lutimesSync(this.#root, seconds(accessTime, st.atimeNs), seconds(modificationTime, st.mtimeNs));
+        const st = nodeFs().lstatSync(this.#root, { bigint: true });
+        nodeFs().lutimesSync(this.#root, seconds(accessTime, st.atimeNs), seconds(modificationTime, st.mtimeNs));
         return;
       }
       this.#at(path, (p) => {
-        const st = lstatSync(p, { bigint: true });
+        const st = nodeFs().lstatSync(p, { bigint: true });
         this.#single(st);
-        lutimesSync(p, seconds(accessTime, st.atimeNs), seconds(modificationTime, st.mtimeNs));
+        nodeFs().lutimesSync(p, seconds(accessTime, st.atimeNs), seconds(modificationTime, st.mtimeNs));
       });
     });
   }
@@ -605,7 +609,7 @@ class DirectoryVolume implements Volume {
     // a link that never climbs only ever leads below its own directory, wherever that moves
     if (!this.#proc && target.split(/[\\/]/).includes('..')) throw confined('symbolic links may not hold .. on this host (it has no /proc/self/fd)');
     this.#run(() => this.#at(path, (p) => {
-      symlinkSync(target, p);
+      nodeFs().symlinkSync(target, p);
       if (this.#proc) return;
       const st = lstatOrNull(p);
       if (!st || !this.#still(path, p, idOf(st))) this.#undoMade(path, p, null);
@@ -616,9 +620,9 @@ class DirectoryVolume implements Volume {
     return this.#run(() => {
       if (path.length === 0) throw new VolumeError('invalid', 'not a symbolic link');
       return this.#at(path, (p) => {
-        const before = lstatSync(p, { bigint: true });
+        const before = nodeFs().lstatSync(p, { bigint: true });
         if (!before.isSymbolicLink()) throw new VolumeError('invalid', 'not a symbolic link');
-        const target = readlinkSync(p);
+        const target = nodeFs().readlinkSync(p);
         if (!this.#proc && !this.#still(path, p, idOf(before))) throw confined(MOVED);
         return target;
       });
@@ -630,24 +634,24 @@ class DirectoryVolume implements Volume {
   sync(path: VolumePath): void {
     this.#run(() => {
       if (path.length === 0) {
-        if (this.#proc) this.#atRoot((fd) => fsyncSync(fd));
+        if (this.#proc) this.#atRoot((fd) => nodeFs().fsyncSync(fd));
         else {
-          const fd = openSync(this.#root, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+          const fd = nodeFs().openSync(this.#root, nodeFs().constants.O_RDONLY | openFlags().noFollow | openFlags().nonBlock);
           try {
-            fsyncSync(fd);
+            nodeFs().fsyncSync(fd);
           } finally {
-            closeSync(fd);
+            nodeFs().closeSync(fd);
           }
         }
         return;
       }
       this.#at(path, (p) => {
-        const fd = openSync(p, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+        const fd = nodeFs().openSync(p, nodeFs().constants.O_RDONLY | openFlags().noFollow | openFlags().nonBlock);
         try {
-          if (!this.#proc && !this.#still(path, p, idOf(fstatSync(fd, { bigint: true })))) throw confined(MOVED);
-          fsyncSync(fd);
+          if (!this.#proc && !this.#still(path, p, idOf(nodeFs().fstatSync(fd, { bigint: true })))) throw confined(MOVED);
+          nodeFs().fsyncSync(fd);
         } finally {
-          closeSync(fd);
+          nodeFs().closeSync(fd);
         }
       });
     });
@@ -673,11 +677,11 @@ export function createDirectoryVolume(hostPath: string, options: DirectoryVolume
   let root: string;
   try {
     // the root is resolved once: links above it are the host's choice, links below it are refused
-    root = realpathSync.native(resolvePath(hostPath));
+    root = nodeFs().realpathSync.native(resolvePath(hostPath));
   } catch (e) {
     throw new TypeError(`createDirectoryVolume(): ${hostPath} can't be used: ${(e as Error).message}`, { cause: e });
   }
-  if (!lstatSync(root).isDirectory()) throw new TypeError(`createDirectoryVolume(): ${hostPath} is not a directory`);
+  if (!nodeFs().lstatSync(root).isDirectory()) throw new TypeError(`createDirectoryVolume(): ${hostPath} is not a directory`);
   return new DirectoryVolume(root, { readOnly: options.readOnly ?? false });
 }
 
@@ -687,5 +691,5 @@ export function createDirectoryVolume(hostPath: string, options: DirectoryVolume
  */
 export function createDirectoryVolumeForTests(hostPath: string, options: DirectoryVolumeTestOptions = {}): Volume & { readonly procFd: boolean } {
   createDirectoryVolume(hostPath, options); // the same checks of hostPath
-  return new DirectoryVolume(realpathSync.native(resolvePath(hostPath)), options);
+  return new DirectoryVolume(nodeFs().realpathSync.native(resolvePath(hostPath)), options);
 }

@@ -70,6 +70,11 @@ export class ResourceType {
   }
 }
 
+/** Gives a resource type its WIT name the first time a name for it is seen. */
+export function nameResource(rt: ResourceType, name: string): void {
+  if (rt.name === 'resource' && /^[a-z][a-z0-9-]*$/.test(name)) rt.name = name;
+}
+
 const prims = new Map<PrimKind, PrimType>();
 /** The shared object for a primitive type. */
 export function prim(kind: PrimKind): PrimType {

@@ -2,11 +2,10 @@
  * WIT-like descriptions of a component's imports and exports (`component.imports`,
  * `component.exports`, `isowasm inspect`).
  */
-import { type FuncType, ResourceType, type ValType, witFuncText, witText } from '../abi/types.js';
+import { type FuncType, nameResource, ResourceType, type ValType, witFuncText, witText } from '../abi/types.js';
 import type { ComponentModel, Sort } from '../binary/model.js';
 import { IsowasmError } from '../errors.js';
 import { type Budget, checkExportTree, countInstance, nested, newBudget } from './bounds.js';
-import { nameResource } from './instantiate.js';
 import { type DeclType, type RuntimeType, TypeEnv } from './type-env.js';
 
 /** One import or export of a component, described for people and tools. */

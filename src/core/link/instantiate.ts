@@ -7,13 +7,13 @@ import type { InstanceState, Realloc } from '../abi/context.js';
 import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, lowerFunction, poison } from '../abi/functions.js';
 import type { Jspi } from '../abi/jspi.js';
 import type { SuspendedCalls } from '../abi/suspended.js';
-import { METER_FUEL, METER_MODULE } from '../meter/instrument.js';
+import { METER_FUEL, METER_MODULE } from '../meter/names.js';
 import type { Meter } from '../meter/meter.js';
-import { RESET_MODULE } from '../reset/rewrite.js';
+import { RESET_MODULE } from '../reset/names.js';
 import type { ResetTracker } from '../reset/tracker.js';
 import { HandleTable } from '../abi/handles.js';
 import { resourceDrop, resourceNew, resourceRep } from '../abi/resources.js';
-import { ResourceType, witFuncText } from '../abi/types.js';
+import { nameResource, ResourceType, witFuncText } from '../abi/types.js';
 import type { CanonOptions, ComponentModel, CoreSort, Sort, TypeEntry } from '../binary/model.js';
 import type { CoreSignatures } from '../binary/core-signatures.js';
 import { AbiTrap, IsowasmError } from '../errors.js';
@@ -500,11 +500,6 @@ export class Instantiation {
       }
     }
   }
-}
-
-/** Gives a resource type its WIT name the first time a name for it is seen. */
-export function nameResource(rt: ResourceType, name: string): void {
-  if (rt.name === 'resource' && /^[a-z][a-z0-9-]*$/.test(name)) rt.name = name;
 }
 
 function expect<S extends Item['sort']>(item: Item, sort: S, what: string): Extract<Item, { sort: S }> {

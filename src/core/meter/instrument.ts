@@ -12,10 +12,9 @@
 import { IsowasmError } from '../errors.js';
 import { Reader } from '../binary/_reader.js';
 import { last, opensBlock, readInstr, valType } from './decode.js';
+import { METER_FUEL, METER_MODULE, METER_REFILL } from './names.js';
 
-export const METER_MODULE = 'isowasm:meter';
-export const METER_REFILL = 'refill';
-export const METER_FUEL = 'isowasm:fuel';
+export { METER_FUEL, METER_MODULE, METER_REFILL };
 
 const enum S { Custom = 0, Type = 1, Import = 2, Function = 3, Table = 4, Memory = 5, Global = 6, Export = 7, Start = 8, Element = 9, Code = 10, Data = 11, DataCount = 12, Tag = 13 }
 

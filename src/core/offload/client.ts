@@ -8,6 +8,8 @@ import { receiveError } from './errors.js';
 import type { Reply, Runner, RunnerOptions } from './runner.js';
 import { type ExportShape, remoteExports } from './shape.js';
 
+export { transfer, transfersOf } from './transfer.js';
+
 /** One started worker, as the platform's `runInWorker` spawns it. */
 export interface RunnerLink {
   /** the runner in the worker (comlink's proxy: every method returns a promise) */
@@ -53,33 +55,6 @@ export interface WorkerInstance<E = Record<string, any>> {
   terminate(): Promise<void>;
 }
 
-/** Byte arrays the caller marked with `transfer`, to move to the worker with the call. */
-const marked = new WeakSet<ArrayBufferView>();
-
-/**
- * Marks a large byte array to be moved to the worker with the call it is an argument of,
- * instead of copied (it is empty here afterwards). Only whole-buffer arrays can be moved.
- *
- * @example
- * ```ts
- * await exports.digest(transfer(bytes));
- * ```
- */
-export function transfer<T extends ArrayBufferView>(bytes: T): T {
-  if (!ArrayBuffer.isView(bytes)) throw new TypeError('transfer() takes a typed array or DataView');
-  if (!(bytes.buffer instanceof ArrayBuffer) || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) {
-    throw new TypeError('transfer() moves a whole buffer: pass an array that spans its ArrayBuffer (a copy, bytes.slice(), does)');
-  }
-  marked.add(bytes);
-  return bytes;
-}
-
-/** The buffers of the arguments marked with `transfer`. */
-export function transfersOf(args: readonly unknown[]): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
-  for (const a of args) if (ArrayBuffer.isView(a) && marked.has(a)) out.push(a.buffer as ArrayBuffer);
-  return out;
-}
 
 function unwrap<T>(reply: Reply<T>): T {
   if ('error' in reply) throw receiveError(reply.error);

@@ -25,14 +25,9 @@ import { IsowasmError } from '../errors.js';
 import { Reader } from '../binary/_reader.js';
 import { last, readInstr, skipConstExpr, valType } from '../meter/decode.js';
 import { constExpr, customName, elementSection, Out, sections } from '../meter/instrument.js';
+import { RESET_GLOBAL, RESET_MEMORY, RESET_MODULE, RESET_TABLE, RESET_VSIZE } from './names.js';
 
-/** The namespace of the host functions that size and grow imported memories. */
-export const RESET_MODULE = 'isowasm:reset';
-/** Prefixes of the reserved exports (followed by the index in the module's own index space). */
-export const RESET_MEMORY = 'isowasm:memory:';
-export const RESET_VSIZE = 'isowasm:vsize:';
-export const RESET_GLOBAL = 'isowasm:global:';
-export const RESET_TABLE = 'isowasm:table:';
+export { RESET_GLOBAL, RESET_MEMORY, RESET_MODULE, RESET_TABLE, RESET_VSIZE };
 
 const enum S { Custom = 0, Type = 1, Import = 2, Function = 3, Table = 4, Memory = 5, Global = 6, Export = 7, Start = 8, Element = 9, Code = 10, Data = 11, DataCount = 12, Tag = 13 }
 const ORDER = [S.Type, S.Import, S.Function, S.Table, S.Memory, S.Tag, S.Global, S.Export, S.Start, S.Element, S.DataCount, S.Code, S.Data];

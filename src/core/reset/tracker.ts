@@ -7,7 +7,7 @@
  */
 import type { InstanceState } from '../abi/context.js';
 import { IsowasmError } from '../errors.js';
-import { RESET_GLOBAL, RESET_MEMORY, RESET_MODULE, RESET_TABLE, RESET_VSIZE } from './rewrite.js';
+import { RESET_GLOBAL, RESET_MEMORY, RESET_MODULE, RESET_TABLE, RESET_VSIZE } from './names.js';
 
 const PAGE = 65536;
 /** pages a 32-bit memory may have */

@@ -50,12 +50,14 @@ async function distDir(): Promise<string> {
 
 /**
  * The relative module specifiers a built ES module imports: rollup writes each import and
- * re-export as one statement at the start of a line (the builds use no dynamic import), which
- * keeps examples in comments (import type ... from "./app.wasm.js") out.
+ * re-export as one statement at the start of a line, which keeps examples in comments (import
+ * type ... from "./app.wasm.js") out; and the dynamic imports of the chunks loaded on first use.
  */
 function relativeImports(code: string): string[] {
   const out = new Set<string>();
   for (const m of code.matchAll(/^(?:import|export)\b[^"';]*?(?:from\s*)?(["'])(\.{1,2}\/[^"']+)\1;?$/gm)) out.add(m[2]!);
+  // the chunks the build loads on first use (the linker, say: src/core/lazy.ts) are modules too
+  for (const m of code.matchAll(/\bimport\(\s*(["'])(\.{1,2}\/[^"']+)\1\s*\)/g)) out.add(m[2]!);
   return [...out];
 }
 
