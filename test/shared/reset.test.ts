@@ -15,6 +15,7 @@ import { stubWasi } from '../harness/wasi-stub.js';
 import { describe, it } from '../harness/test-api.js';
 
 interface Stateful {
+  held(): number;
   bump(): number;
   next(): bigint;
   store(v: number): void;
@@ -45,7 +46,7 @@ function observe(g: Stateful): unknown[] {
 
 /** One random step: a change to one piece of state, or a read; returns what the guest answered (or the error's code). */
 function step(g: Stateful, rnd: () => number): unknown {
-  const pick = Math.floor(rnd() * 11);
+  const pick = Math.floor(rnd() * 12);
   try {
     return act(g, pick, rnd);
   } catch (e) {
@@ -70,6 +71,11 @@ function act(g: Stateful, pick: number, rnd: () => number): unknown {
       return h;
     }
     case 9: return observe(g);
+    case 10: {
+      // the handle its start function made: dropped once, then a trap
+      g.dropHandle(g.held());
+      return 'dropped held';
+    }
     default:
       // rarely: a trap poisons the instance, and everything after it answers INSTANCE_POISONED
       if (rnd() < 0.3) g.trap();
@@ -93,8 +99,11 @@ describe('instance.reset()', () => {
     g.next();
     g.flip();
     equal(g.which(), 2);
-    equal(g.newHandle(), 1);
+    // handle 1 is the one its start function made while it was instantiated
+    equal(g.held(), 1);
     equal(g.newHandle(), 2);
+    equal(g.newHandle(), 3);
+    g.dropHandle(1);
     deepEqual(observe(g), [1234, 1, 1, 0, 2]);
 
     await inst.reset();
@@ -102,7 +111,12 @@ describe('instance.reset()', () => {
     // the global it does not export counts from the start again, as do the handles and the seed
     equal(g.bump(), 1);
     equal(g.next(), fresh.next());
+    // the start function's handle is back (dropping it works), and new ones count from it
+    equal(g.held(), 1);
+    g.dropHandle(1);
     equal(g.newHandle(), 1);
+    equal(g.newHandle(), 2);
+    fresh.dropHandle(1);
     equal(fresh.newHandle(), 1);
   });
 
@@ -182,6 +196,16 @@ describe('instance.reset()', () => {
     ok(/table\.grow/.test(e.message), e.message);
     // the same component still instantiates without it
     equal(((await component.instantiate()).exports as { size(): number }).size(), 2);
+  });
+
+  it('refuses a guest that holds a host resource when its instantiation ends (its state is the host\'s, beyond a reset)', async () => {
+    const { loadComponent } = await platform();
+    const component = await loadComponent(await readFixture('host-at-start'));
+    class Thing {}
+    const imports = { host: { Thing } };
+    const e = await rejects(component.instantiate({ imports, resettable: true }), { code: 'UNSUPPORTED' }) as IsowasmError;
+    ok(/host resource/.test(e.message), e.message);
+    equal((await component.instantiate({ imports })).exports.get(), 1);
   });
 
   it('a Rust guest: resource objects from before a reset stop working (TypeError), and the guest answers as a fresh one', async () => {
@@ -282,14 +306,16 @@ describe('instance.reset()', () => {
     equal(await g.bump(), 1);
     equal(await g.grow(), 1);
     await g.flip();
-    equal(await g.newHandle(), 1);
+    equal(await g.newHandle(), 2);
+    await g.dropHandle(1);
     const busy = g.bump();
     await rejects(inst.reset(), { code: 'REENTRANCE' });
     equal(await busy, 2);
     await inst.reset();
     deepEqual([await g.load(), await g.pages(), await g.adapterPages(), await g.readLast(), await g.which()], [0, 1, 1, 0, 1]);
     equal(await g.bump(), 1);
-    equal(await g.newHandle(), 1);
+    equal(await g.newHandle(), 2);
+    await g.dropHandle(1);
     await g.trap().catch(() => {});
     await rejects(g.load(), { code: 'INSTANCE_POISONED' });
     await inst.reset();

@@ -56,10 +56,22 @@ export class HandleTable {
     return h;
   }
 
-  /** Empties the table, as a new one (a reset instance). */
-  clear(): void {
-    this.array.length = 1;
+  /** The table as it is now, for `restore` (a resettable instance, right after instantiation). */
+  snapshot(): { readonly entries: readonly (Handle | undefined)[]; readonly free: readonly number[] } {
+    return { entries: this.array.slice(), free: this.free.slice() };
+  }
+
+  /** Puts back what `snapshot` saw: the same handles at the same indices, none lent. */
+  restore(s: { readonly entries: readonly (Handle | undefined)[]; readonly free: readonly number[] }): void {
+    this.array.length = 0;
+    for (const h of s.entries) this.array.push(h === undefined ? undefined : { ...h, lends: 0 });
     this.free.length = 0;
+    this.free.push(...s.free);
+  }
+
+  /** The live handles (for checks). */
+  *live(): IterableIterator<Handle> {
+    for (const h of this.array) if (h !== undefined) yield h;
   }
 
   /** Number of live handles (for leak checks). */

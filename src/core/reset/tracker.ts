@@ -39,6 +39,8 @@ export class ResetTracker {
   readonly #memories = new Map<WebAssembly.Memory, TrackedMemory>();
   readonly #globals = new Map<WebAssembly.Global, unknown>();
   readonly #tables = new Map<WebAssembly.Table, unknown[]>();
+  /** each component instance's handle table right after instantiation */
+  readonly #handles = new Map<InstanceState, ReturnType<InstanceState['handles']['snapshot']>>();
   /** the modules rewritten for resetting (any other is refused: its state can't be reached) */
   readonly #ours: ReadonlySet<WebAssembly.Module>;
   #snapshotted = false;
@@ -93,6 +95,16 @@ export class ResetTracker {
   snapshot(): void {
     if (this.#snapshotted) throw new IsowasmError('INTERNAL', 'a resettable instance was snapshotted twice');
     this.#snapshotted = true;
+    for (const s of this.#states) {
+      // a host object the guest got while it was instantiated (a start function that asked the
+      // WASI host for a stream, say) has a state of its own that a reset can't put back
+      for (const h of s.handles.live()) {
+        if (h.rt.kind === 'host') {
+          throw new IsowasmError('UNSUPPORTED', `${s.label} holds a host resource (${h.rt.name}) when its instantiation ends, whose state a reset can't put back, so the instance can't be resettable; instantiate it without resettable`);
+        }
+      }
+      this.#handles.set(s, s.handles.snapshot());
+    }
     for (const m of this.#memories.values()) {
       m.pages = m.vsize.value as number;
       const bytes = new Uint8Array(m.memory.buffer, 0, m.pages * PAGE);
@@ -135,7 +147,8 @@ export class ResetTracker {
       for (let i = 0; i < items.length; i++) t.set(i, items[i]);
     }
     for (const s of this.#states) {
-      s.handles.clear();
+      // the guest's own resources made while it was instantiated live on in its restored memory
+      s.handles.restore(this.#handles.get(s)!);
       s.mayLeave = true;
       s.mayEnter = true;
       s.poisoned = null;
