@@ -17,7 +17,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 const CHUNKS = [
   ['rewriter', /\/core\/meter\/(decode|instrument|table-cap|variant)\.js$|\/core\/reset\/rewrite\.js$|\/core\/rewriter\.js$/],
   ['dts', /\/core\/link\/(dts|ts-names|ts-types|same-shape)\.js$/],
-  ['types', /\/core\/abi\/types\.js$|\/core\/link\/(type-env|bounds|describe|names)\.js$/],
+  ['types', /\/core\/abi\/(types|memo)\.js$|\/core\/link\/(type-env|bounds|describe|names)\.js$/],
   ['linker', /\/core\/(abi\/|link\/|meter\/meter\.js$|reset\/(names|tracker|swap)\.js$|strategy\.js$|linker\.js$)/],
   ['core', /\/core\/(errors|bytes|limits|lazy|component|load|integrity|index|dispose|weak)\.js$|\/core\/binary\/|\/core\/meter\/(names|variant-key)\.js$/],
   ['host', /\/core\/(host|wasi|http)\/|\/core\/offload\/transfer\.js$/],

@@ -9,6 +9,7 @@ import { liftBorrow, liftOwn, lowerBorrow, lowerOwn } from './resources.js';
 import { checkString, describe, liftString, loweredLength, lowerString } from './strings.js';
 import type { CoreValType, PrimKind, ValType } from './types.js';
 import { witText } from './types.js';
+import { ObjectMemo } from './memo.js';
 
 /**
  * A value type compiled for the Canonical ABI: its flattening, size and alignment, and the four
@@ -39,7 +40,7 @@ export interface ScalarCodec extends Codec {
   fromCore(x: unknown): unknown;
 }
 
-const cache = new WeakMap<ValType, Codec>();
+const cache = new ObjectMemo<ValType, Codec>('codec');
 
 /**
  * The longest flattening a codec keeps. Flat values are only used when a function's parameters

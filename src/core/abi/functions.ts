@@ -9,6 +9,7 @@ import { type CallScratch, Cx, type InstanceState, isGuestFault, type Realloc } 
 import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
+import { ObjectMemo } from './memo.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -39,7 +40,7 @@ interface Plan {
   hasHandleParams: boolean;
 }
 
-const plans = new WeakMap<FuncType, Plan>();
+const plans = new ObjectMemo<FuncType, Plan>('plan');
 
 function planFor(ft: FuncType): Plan {
   let p = plans.get(ft);
@@ -69,9 +70,9 @@ function planFor(ft: FuncType): Plan {
 }
 
 /** Memoized per type: a type that shares its parts is walked once per distinct part. */
-const borrows = new WeakMap<ValType, boolean>();
-const handles = new WeakMap<ValType, boolean>();
-const memoryNeeds = new WeakMap<ValType, boolean>();
+const borrows = new ObjectMemo<ValType, boolean>('borrows');
+const handles = new ObjectMemo<ValType, boolean>('handles');
+const memoryNeeds = new ObjectMemo<ValType, boolean>('memoryNeeds');
 
 /** Whether a value of type `t` may hold a borrow handle (or, with `own`, an own handle too). */
 function containsHandle(t: ValType | null, own: boolean): boolean {
@@ -118,7 +119,7 @@ function needsMemory(t: ValType | null): boolean {
  * The core signature a `canon lift` (`'lift'`) or `canon lower` (`'lower'`) of this type has, as
  * `"i32,i32->i32"`, and which canonical options it can't do without (the spec's validation).
  */
-const signatures = new WeakMap<FuncType, Record<'lift' | 'lower', { signature: string; memory: boolean; realloc: boolean }>>();
+const signatures = new ObjectMemo<FuncType, Record<'lift' | 'lower', { signature: string; memory: boolean; realloc: boolean }>>('coreSignatures');
 
 export function coreSignature(ft: FuncType, context: 'lift' | 'lower'): { signature: string; memory: boolean; realloc: boolean } {
   let both = signatures.get(ft);

@@ -8,6 +8,7 @@ import {
 import { LEAF, type ResolvedLimits, type TypeInfo, checkTypeInfo, combine, limitError } from '../binary/limits.js';
 import type { ComponentModel, DeclScope, TypeEntry, TypeScope, ValRef } from '../binary/model.js';
 import { IsowasmError } from '../errors.js';
+import { ObjectMemo } from '../abi/memo.js';
 
 /** The type of an instance or component import/export: a declarator with the env it closes over. */
 export interface DeclType {
@@ -35,7 +36,7 @@ const MAX_INTERNED = 20_000;
  * from its parts. The parser measured each definition in its own scope; types reached through
  * instance exports and type imports are only known here, so they are measured again.
  */
-const typeInfos = new WeakMap<object, TypeInfo>();
+const typeInfos = new ObjectMemo<object, TypeInfo>('typeInfo');
 
 /** How many value and function types are being resolved inside one another right now (all envs). */
 let resolvingDepth = 0;
@@ -310,7 +311,7 @@ function intern<T extends ValType | FuncType>(t: T): T {
   return t;
 }
 
-const ids = new WeakMap<object, number>();
+const ids = new ObjectMemo<object, number>('internId');
 let nextId = 1;
 
 /** The id of an interned type or the name of a primitive; null when it can't be shared. */
