@@ -23,6 +23,7 @@
  */
 import { IsowasmError } from '../errors.js';
 import { Reader } from '../binary/_reader.js';
+import { lebBytes } from '../binary/_caps.js';
 import { last, readInstr, skipConstExpr, valType } from '../meter/decode.js';
 import { constExpr, customName, elementSection, Out, sections } from '../meter/instrument.js';
 import { RESET_GLOBAL, RESET_MEMORY, RESET_MODULE, RESET_TABLE, RESET_VSIZE } from './names.js';
@@ -148,10 +149,7 @@ function scanCode(content: Uint8Array, sh: Shape, where: string): void {
     const size = r.u32();
     const body = new Reader(content, r.pos, r.pos + size);
     r.pos += size;
-    for (let g = body.u32(); g > 0; g--) {
-      body.u32();
-      valType(body);
-    }
+    skipLocals(body);
     while (!body.done) {
       const at = body.pos;
       const op = readInstr(body);
@@ -171,14 +169,15 @@ function scanCode(content: Uint8Array, sh: Shape, where: string): void {
 
 /** A LEB128 u32 as bytes. */
 function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
+  return lebBytes(BigInt(n));
+}
+
+/** Moves past a function body's local declarations. */
+function skipLocals(body: Reader): void {
+  for (let g = body.u32(); g > 0; g--) {
+    body.u32();
+    valType(body);
+  }
 }
 
 /**
@@ -390,10 +389,7 @@ function codeSection(r: Reader | null, o: Out, c: CodeRewrite): void {
     r.pos += size;
     f.length = 0;
     let run = body.pos;
-    for (let g = body.u32(); g > 0; g--) {
-      body.u32();
-      valType(body);
-    }
+    skipLocals(body);
     while (!body.done) {
       const at = body.pos;
       const op = readInstr(body);
