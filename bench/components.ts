@@ -66,7 +66,7 @@ async function instantiateRows(g: Guest): Promise<Row[]> {
     floor: async () => floor(),
   }, { warmupMs: 100, batchMs: 60, batches: 7 });
   return [
-    { name: `${g.label}: bytes -> instance, fresh process`, isowasm: first.isowasm!, jco: first.jco!, target: '', targetNs: null, note: 'median of 3 fresh processes; jco: compiling its transpiled core modules, then instantiate (its transpile step comes on top)' },
+    { name: `${g.label}: bytes -> instance, fresh process`, isowasm: first.isowasm!, jco: first.jco!, target: '', targetNs: null, note: 'median of 3 fresh processes; isowasm: from dist/ (the linker loads in loadComponent), after importing it; jco: compiling its transpiled core modules, then instantiate (its transpile step comes on top)' },
     { name: `${g.label}: instantiate again`, isowasm: again.isowasm!, jco: again.jco!, target: '', targetNs: null, note: 'both with a new import object per instance (g.imports())' },
     { name: `  floor: its core modules alone`, isowasm: again.floor!, jco: null, target: '', targetNs: null, note: 'the component\'s core modules instantiated in its order with new WebAssembly.Instance, wired to each other\'s exports as the component wires them, with a plain JS function where it passes a lowered import or a resource built-in (no canonical ABI, no WASI host, no JS exports): see bench/_floor.ts' },
   ];
