@@ -1,9 +1,9 @@
 // Runs the shared suites and the browser-only suites in Debian's Chromium (never a downloaded
-// browser). The dev server serves the repository root; the conformance corpus is served under
-// /__conformance/ from wherever test/harness/conformance-dir.ts finds it.
+// browser). The dev server serves the repository root; the conformance corpora are served under
+// /__conformance/ and /__conformance-p3/ from wherever test/harness/conformance-dir.ts finds them.
 import { readFile } from 'node:fs/promises';
 import { playwrightLauncher } from '@web/test-runner-playwright';
-import { conformancePath } from './build/test/harness/conformance-dir.js';
+import { conformanceP3Path, conformancePath } from './build/test/harness/conformance-dir.js';
 import { createTestRoutes } from './build/test/node/http-test-server.js';
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -47,7 +47,8 @@ export default {
       });
     },
     async function conformance(context, next) {
-      const prefix = '/__conformance/';
+      const p3 = context.path.startsWith('/__conformance-p3/');
+      const prefix = p3 ? '/__conformance-p3/' : '/__conformance/';
       if (!context.path.startsWith(prefix)) return next();
       const rel = decodeURIComponent(context.path.slice(prefix.length));
       if (rel.includes('..')) {
@@ -55,7 +56,7 @@ export default {
         return;
       }
       try {
-        context.body = await readFile(conformancePath(rel));
+        context.body = await readFile(p3 ? conformanceP3Path(rel) : conformancePath(rel));
         context.type = rel.endsWith('.wasm') ? 'application/wasm' : 'text/plain';
       } catch (e) {
         context.status = 404;

@@ -12,6 +12,17 @@ function candidates(): string[] {
   return [process.env.ISOWASM_CONFORMANCE_DIR, `${root}test/conformance`, `${root}../shared/conformance`].filter((c): c is string => !!c);
 }
 
+/** Where the async and WASI 0.3 corpus lives: ISOWASM_CONFORMANCE_P3_DIR, test/conformance-p3, or ../shared/conformance-p3. */
+function p3Candidates(): string[] {
+  return [process.env.ISOWASM_CONFORMANCE_P3_DIR, `${root}test/conformance-p3`, `${root}../shared/conformance-p3`].filter((c): c is string => !!c);
+}
+
+/** The absolute path of a file of the async and WASI 0.3 corpus, e.g. `components/context-sync/component.wasm`. */
+export function conformanceP3Path(rel: string): string {
+  for (const c of p3Candidates()) if (existsSync(`${c}/${rel}`)) return `${c}/${rel}`;
+  throw new Error(`conformance-p3 file ${rel} was not found (looked in ${p3Candidates().join(', ')}); set ISOWASM_CONFORMANCE_P3_DIR to the corpus folder`);
+}
+
 /** The absolute path of a file of the corpus, e.g. `components/adder.wasm`. */
 export function conformancePath(rel: string): string {
   for (const c of candidates()) if (existsSync(`${c}/${rel}`)) return `${c}/${rel}`;

@@ -27,6 +27,17 @@ export async function readRepoText(rel: string): Promise<string> {
   return new TextDecoder().decode(await readRepoFile(rel));
 }
 
+/** Reads a file of the async and WASI 0.3 corpus, e.g. `components/context-sync/component.wasm`. */
+export async function readConformanceP3(rel: string): Promise<Uint8Array> {
+  if (isNode) {
+    const { conformanceP3Path } = await import('./conformance-dir.js');
+    return new Uint8Array(await (await nodeFs()).readFile(conformanceP3Path(rel)));
+  }
+  const res = await fetch(`/__conformance-p3/${rel}`);
+  if (!res.ok) throw new Error(`could not fetch conformance-p3 file ${rel}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
 /** Reads a component of the conformance corpus (see test/harness/conformance-dir.ts). */
 export async function readConformance(name: string): Promise<Uint8Array> {
   if (isNode) {

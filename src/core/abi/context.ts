@@ -33,6 +33,18 @@ export interface InstanceState {
   readonly meter: Meter | null;
   /** how many times the instance was reset: resource objects of an earlier epoch are stale */
   epoch: number;
+  /**
+   * The current task's context slots (`context.get`/`context.set`), made when the component uses
+   * them (null otherwise): a task starts with them zero, and each call into the instance is a task.
+   */
+  context: Int32Array | null;
+  /** the instance's backpressure counter (`backpressure.inc`/`dec`/`set`) */
+  backpressure: number;
+}
+
+/** A call into the instance starts a task: its context slots start at zero. */
+export function startTask(inst: InstanceState): void {
+  if (inst.context !== null) inst.context.fill(0);
 }
 
 /** Wrapper objects handed to the host for borrows; they stop working when the call returns. */

@@ -5,7 +5,7 @@
  */
 import { AbiTrap, exitCodeOf, IsowasmError, trapError } from '../errors.js';
 import { type Codec, codecFor, isScalar, restate, type ScalarCodec, alignTo } from './codec.js';
-import { type CallScratch, Cx, type InstanceState, isGuestFault, type Realloc } from './context.js';
+import { type CallScratch, Cx, type InstanceState, isGuestFault, type Realloc, startTask } from './context.js';
 import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
@@ -322,6 +322,7 @@ export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, o
     if (inst.poisoned) throw poisonedError(inst);
     if (!inst.mayEnter) throw reentranceError(inst, label.name);
     inst.mayEnter = false;
+    startTask(inst);
     const prevScope = cx.scope;
     cx.scope = plan.hasBorrowParams ? { numBorrows: 0 } : null;
     try {
@@ -369,6 +370,7 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
       if (inst.poisoned) throw poisonedError(inst);
       if (!inst.mayEnter) throw reentranceError(inst, label.name);
       inst.mayEnter = false;
+      startTask(inst);
       const prevScope = cx.scope;
       cx.scope = parts.plan.hasBorrowParams ? { numBorrows: 0 } : null;
       try {
@@ -428,6 +430,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
   };
   const call = (...a: unknown[]): unknown => {
     inst.mayEnter = false;
+    startTask(inst);
     meter?.enter();
     let r: unknown;
     try {
@@ -449,6 +452,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
         let x: number | bigint;
         try { x = p0.toCore(a); } catch (e) { throw argumentError(e, label.name, pnames[0]!); }
         inst.mayEnter = false;
+        startTask(inst);
         meter?.enter();
         let r: unknown;
         try { r = core(x); } catch (e) { throw poisonAt(inst, e, label); } finally { inst.mayEnter = true; meter?.leave(); }
@@ -465,6 +469,7 @@ function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: 
         try { x = p0.toCore(a); } catch (e) { throw argumentError(e, label.name, pnames[0]!); }
         try { y = p1.toCore(b); } catch (e) { throw argumentError(e, label.name, pnames[1]!); }
         inst.mayEnter = false;
+        startTask(inst);
         meter?.enter();
         let r: unknown;
         try { r = core(x, y); } catch (e) { throw poisonAt(inst, e, label); } finally { inst.mayEnter = true; meter?.leave(); }

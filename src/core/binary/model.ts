@@ -98,7 +98,8 @@ export type CoreFuncEntry =
   | { kind: 'export'; instance: number; name: string }
   | { kind: 'lower'; func: number; options: CanonOptions }
   | { kind: 'resource.new' | 'resource.drop' | 'resource.rep'; type: number }
-  | { kind: 'builtin'; name: string };
+  /** a canonical built-in of component-model async (`index`: context.get/set's slot) */
+  | { kind: 'builtin'; name: string; index?: number };
 
 /** Entries of the core table/memory/global/tag index spaces. */
 export interface CoreExportEntry {

@@ -976,7 +976,13 @@ class ComponentParser {
         return;
       }
       case 0x05: builtin('task.cancel'); return;
-      case 0x0a: case 0x0b: r.u8(); r.u32(); builtin(op === 0x0a ? 'context.get' : 'context.set'); return;
+      case 0x0a: case 0x0b: {
+        // the slot's type (i32 is the only one) and its index
+        if (r.u8() !== 0x7f) r.fail(`${op === 0x0a ? 'context.get' : 'context.set'} of a type other than i32`);
+        const index = r.u32();
+        m.coreFuncs.push({ kind: 'builtin', name: op === 0x0a ? 'context.get' : 'context.set', index });
+        return;
+      }
       case 0x06: flag(); builtin('subtask.cancel'); return;
       case 0x0d: builtin('subtask.drop'); return;
       case 0x0e: case 0x15: typeIdx(); builtin(op === 0x0e ? 'stream.new' : 'future.new'); return;

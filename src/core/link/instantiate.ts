@@ -3,7 +3,7 @@
  * aliases, lowers host functions and lifts exports, and binds resources; one `Instantiation` per
  * component instance.
  */
-import type { InstanceState, Realloc } from '../abi/context.js';
+import { type InstanceState, type Realloc, startTask } from '../abi/context.js';
 import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, lowerFunction, poison } from '../abi/functions.js';
 import type { Jspi } from '../abi/jspi.js';
 import type { SuspendedCalls } from '../abi/suspended.js';
@@ -100,7 +100,7 @@ export class Instantiation {
     private readonly budget: Budget = newBudget(model.limits),
     private readonly nesting = 0,
   ) {
-    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}`, queue: null, suspends: false, limits: link.limits ?? DEFAULT_LIMITS, suspended: link.suspended ?? null, meter: link.meter ?? null, epoch: 0 };
+    this.state = { handles: new HandleTable(), mayLeave: true, mayEnter: true, poisoned: null, label: `${label}#${++instanceCounter}`, queue: null, suspends: false, limits: link.limits ?? DEFAULT_LIMITS, suspended: link.suspended ?? null, meter: link.meter ?? null, epoch: 0, context: null, backpressure: 0 };
     link.reset?.addState(this.state);
     this.env = new TypeEnv(model, outer?.env ?? null, (e, i) => this.bindType(e, i));
   }
@@ -290,9 +290,57 @@ export class Instantiation {
         break;
       }
       case 'builtin':
-        throw new IsowasmError('UNSUPPORTED', `the canonical built-in ${e.name} (component-model async or threads) is not supported yet`);
+        f = this.builtin(e.name, e.index);
+        break;
     }
     return (this.coreFuncs[i] = f);
+  }
+
+  /**
+   * The canonical built-ins of component-model async that a synchronous task can use: its
+   * context slots and the instance's backpressure. The rest (tasks, waitables, streams, futures,
+   * error contexts) come with the async ABI.
+   */
+  private builtin(name: string, index: number | undefined): (...a: unknown[]) => unknown {
+    const state = this.state;
+    let f: (...a: unknown[]) => unknown;
+    switch (name) {
+      case 'context.get':
+      case 'context.set': {
+        const slot = index ?? 0;
+        // the specification's tasks have two context slots
+        if (slot > 1) throw new IsowasmError('INVALID_BINARY', `${name} names context slot ${slot}; there are 2 (0 and 1)`);
+        const slots = (state.context ??= new Int32Array(2));
+        if (name === 'context.get') {
+          f = () => slots[slot];
+          jsSignatures.set(f, '->i32');
+        } else {
+          f = (v: unknown) => { slots[slot] = v as number; };
+          jsSignatures.set(f, 'i32->');
+        }
+        return f;
+      }
+      case 'backpressure.inc':
+        f = () => {
+          if (state.backpressure >= 0xffff) throw new AbiTrap('backpressure.inc: the backpressure counter is at its maximum (65535)');
+          state.backpressure++;
+        };
+        jsSignatures.set(f, '->');
+        return f;
+      case 'backpressure.dec':
+        f = () => {
+          if (state.backpressure === 0) throw new AbiTrap('backpressure.dec: the backpressure counter is already 0');
+          state.backpressure--;
+        };
+        jsSignatures.set(f, '->');
+        return f;
+      case 'backpressure.set':
+        f = (v: unknown) => { state.backpressure = (v as number) === 0 ? 0 : 1; };
+        jsSignatures.set(f, 'i32->');
+        return f;
+      default:
+        throw new IsowasmError('UNSUPPORTED', `the canonical built-in ${name} (component-model async or threads) is not supported yet`);
+    }
   }
 
   /** The signature of a core function, where it can be known (null: unknown, not checked). */
@@ -474,6 +522,8 @@ export class Instantiation {
             if (state.poisoned) return;
             if (!state.mayEnter) throw new AbiTrap(`a ${rt.name} destructor would re-enter instance ${state.label}`);
             state.mayEnter = false;
+            // a destructor called from outside is a task of its own
+            startTask(state);
             try {
               this.coreFunc(dtorIndex)(rep);
             } catch (e) {
