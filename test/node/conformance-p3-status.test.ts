@@ -18,21 +18,18 @@ describe('conformance-p3: the whole corpus loads, and fails cleanly where it can
   it('every component parses and compiles; instantiating fails only with MISSING_IMPORTS or UNSUPPORTED', async () => {
     const manifest = JSON.parse(readFileSync(conformanceP3Path('MANIFEST.json'), 'utf8')) as Manifest;
     assert.ok(manifest.components.length >= 80, `${manifest.components.length} components`);
-    const unsupported = new Map<string, number>();
+    let instantiated = 0;
     for (const { file } of manifest.components) {
       const component = await loadComponent(readFileSync(conformanceP3Path(file)));
       try {
         await component.instantiate();
+        instantiated++;
       } catch (e) {
         assert.ok(e instanceof IsowasmError, `${file}: ${String(e)}`);
         assert.ok(e.code === 'MISSING_IMPORTS' || e.code === 'UNSUPPORTED', `${file}: ${e.code}: ${e.message}`);
-        if (e.code === 'UNSUPPORTED') {
-          assert.match(e.message, /canonical built-in|async canon/, `${file}: ${e.message}`);
-          const what = /built-in (\S+)|(async canon \w+)/.exec(e.message)!;
-          unsupported.set(what[1] ?? what[2]!, (unsupported.get(what[1] ?? what[2]!) ?? 0) + 1);
-        }
       }
     }
-    assert.ok(unsupported.size > 0);
+    // the ones needing no other imports (sync built-ins, stackless tasks) are instantiated
+    assert.ok(instantiated >= 4, `${instantiated} instantiated`);
   });
 });

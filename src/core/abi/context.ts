@@ -7,6 +7,7 @@ import { type AbiLimits, BUDGET_CAP, BUDGET_FLOOR, BUDGET_MEMORY_MULTIPLE, defau
 import type { BorrowScope, Handle, HandleTable } from './handles.js';
 import type { SuspendedCalls } from './suspended.js';
 import type { Meter } from '../meter/meter.js';
+import type { AsyncState } from './async.js';
 
 export type { BorrowScope };
 
@@ -40,6 +41,8 @@ export interface InstanceState {
   context: Int32Array | null;
   /** the instance's backpressure counter (`backpressure.inc`/`dec`/`set`) */
   backpressure: number;
+  /** its async tasks, subtasks and waitable sets (made when the component uses async) */
+  async: AsyncState | null;
 }
 
 /** A call into the instance starts a task: its context slots start at zero. */

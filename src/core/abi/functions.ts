@@ -10,6 +10,7 @@ import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
+import { liftAsyncCallback, lowerAsync } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -598,4 +599,60 @@ function resultError(e: unknown, name: string): unknown {
     return new IsowasmError('HOST_ERROR', `the host function ${name} returned a value of the wrong type: ${e.message}`, { cause: e });
   }
   return e;
+}
+
+/** Flat parameters a `canon lower async` passes as values; more go through memory. */
+const MAX_FLAT_ASYNC_PARAMS = 4;
+
+/**
+ * `canon lift async` with a callback (see async.ts): the arguments are lowered as for a
+ * synchronous lift, the result comes from the task's `task.return`, and the call returns a promise.
+ */
+export function liftFunctionAsyncCallback(ft: FuncType, core: (...a: unknown[]) => unknown, callback: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
+  const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
+  const parts = liftParts(ft, opts, inst, label);
+  if (parts.plan.hasBorrowParams) {
+    throw new IsowasmError('UNSUPPORTED', `${name} is lifted async and takes borrowed handles, which isowasm does not support yet`);
+  }
+  return labelled(liftAsyncCallback(inst, name, (args) => parts.lowerArgs(args), core, callback, (e) => poisonAt(inst, e, label), () => poisonedError(inst)), label);
+}
+
+/**
+ * `canon lower async` of a host function (see async.ts): up to 4 flat parameters come as values
+ * (more as a pointer to them), and the result, if any, is written at the pointer that follows.
+ */
+export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: LiveOptions, inst: InstanceState, name: string): (...flat: unknown[]) => number {
+  const plan = planFor(ft);
+  const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lower');
+  const nparams = plan.params.length;
+  const spill = plan.flatParamCount > MAX_FLAT_ASYNC_PARAMS;
+  const liftArgs = (flat: unknown[]): unknown[] => {
+    cx.begin();
+    const args = new Array<unknown>(nparams);
+    if (!spill) {
+      let at = 0;
+      for (let i = 0; i < nparams; i++) {
+        const c = plan.params[i]!;
+        args[i] = c.lift(cx, flat, at);
+        at += c.flat.length;
+      }
+    } else {
+      const ptr = (flat[0] as number) >>> 0;
+      cx.check(ptr, plan.tupleSize, plan.tupleAlign);
+      for (let i = 0; i < nparams; i++) args[i] = plan.params[i]!.load(cx, ptr + plan.offsets[i]!);
+    }
+    return args;
+  };
+  const rc = plan.result;
+  const storeResult = rc === null ? null : (value: unknown, flat: unknown[]): void => {
+    const retptr = (flat[spill ? 1 : plan.flatParamCount] as number) >>> 0;
+    cx.begin();
+    try {
+      cx.check(retptr, rc.size, rc.align);
+      rc.store(cx, value, retptr);
+    } catch (e) {
+      throw resultError(e, name);
+    }
+  };
+  return lowerAsync(inst, name, liftArgs, (args) => callHost(callee, args, name), storeResult, (e) => hostError(e, name));
 }

@@ -23,7 +23,12 @@ export interface ResultType { readonly kind: 'result'; readonly ok: ValType | nu
 export interface FlagsType { readonly kind: 'flags'; readonly names: readonly string[]; readonly keys: readonly string[] }
 export interface HandleType { readonly kind: 'own' | 'borrow'; readonly resource: ResourceType }
 /** Types of the asynchronous ABI; recognised so they can be described and refused clearly. */
-export interface AsyncValueType { readonly kind: 'stream' | 'future' | 'error-context' | 'map'; readonly text: string }
+export interface AsyncValueType {
+  readonly kind: 'stream' | 'future' | 'error-context' | 'map';
+  readonly text: string;
+  /** a stream's or future's element type (null: none, a unit stream or future) */
+  readonly elem?: ValType | null;
+}
 
 export type ValType =
   | PrimType | ListType | RecordType | TupleType | VariantType | EnumType | OptionType

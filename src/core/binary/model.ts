@@ -99,7 +99,7 @@ export type CoreFuncEntry =
   | { kind: 'lower'; func: number; options: CanonOptions }
   | { kind: 'resource.new' | 'resource.drop' | 'resource.rep'; type: number }
   /** a canonical built-in of component-model async (`index`: context.get/set's slot) */
-  | { kind: 'builtin'; name: string; index?: number };
+  | { kind: 'builtin'; name: string; index?: number; result?: ValRef | null; options?: CanonOptions; type?: number; async?: boolean };
 
 /** Entries of the core table/memory/global/tag index spaces. */
 export interface CoreExportEntry {

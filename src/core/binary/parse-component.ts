@@ -968,11 +968,14 @@ class ComponentParser {
       case 0x25: builtin('backpressure.dec'); return;
       case 0x09: {
         const k = r.u8();
-        if (k === 0x00) readValRef(r, m);
-        else if (k === 0x01) { const n = r.count('result'); for (let i = 0; i < n; i++) { r.name(); readValRef(r, m); } }
-        else r.fail('bad result list');
-        this.readOptions(r);
-        builtin('task.return');
+        let result: ValRef | null = null;
+        if (k === 0x00) result = readValRef(r, m);
+        else if (k === 0x01) {
+          // the older form: a list of named results, of which only the empty one is still valid
+          const n = r.count('result');
+          if (n > 0) r.fail('task.return with named results (an older encoding) is not supported');
+        } else r.fail('bad result list');
+        m.coreFuncs.push({ kind: 'builtin', name: 'task.return', result, options: this.readOptions(r) });
         return;
       }
       case 0x05: builtin('task.cancel'); return;
@@ -985,14 +988,35 @@ class ComponentParser {
       }
       case 0x06: flag(); builtin('subtask.cancel'); return;
       case 0x0d: builtin('subtask.drop'); return;
-      case 0x0e: case 0x15: typeIdx(); builtin(op === 0x0e ? 'stream.new' : 'future.new'); return;
-      case 0x0f: case 0x10: case 0x16: case 0x17: typeIdx(); this.readOptions(r); builtin('stream/future copy'); return;
-      case 0x11: case 0x12: case 0x18: case 0x19: typeIdx(); flag(); builtin('stream/future cancel'); return;
-      case 0x13: case 0x14: case 0x1a: case 0x1b: typeIdx(); builtin('stream/future drop'); return;
+      case 0x0e: case 0x15: m.coreFuncs.push({ kind: 'builtin', name: op === 0x0e ? 'stream.new' : 'future.new', type: typeIdx() }); return;
+      case 0x0f: case 0x10: case 0x16: case 0x17: {
+        const type = typeIdx();
+        const name = ({ 0x0f: 'stream.read', 0x10: 'stream.write', 0x16: 'future.read', 0x17: 'future.write' } as Record<number, string>)[op]!;
+        m.coreFuncs.push({ kind: 'builtin', name, type, options: this.readOptions(r) });
+        return;
+      }
+      case 0x11: case 0x12: case 0x18: case 0x19: {
+        const type = typeIdx();
+        const b = r.u8();
+        if (b > 1) r.fail('bad flag');
+        const name = ({ 0x11: 'stream.cancel-read', 0x12: 'stream.cancel-write', 0x18: 'future.cancel-read', 0x19: 'future.cancel-write' } as Record<number, string>)[op]!;
+        m.coreFuncs.push({ kind: 'builtin', name, type, async: b === 1 });
+        return;
+      }
+      case 0x13: case 0x14: case 0x1a: case 0x1b: {
+        const name = ({ 0x13: 'stream.drop-readable', 0x14: 'stream.drop-writable', 0x1a: 'future.drop-readable', 0x1b: 'future.drop-writable' } as Record<number, string>)[op]!;
+        m.coreFuncs.push({ kind: 'builtin', name, type: typeIdx() });
+        return;
+      }
       case 0x1c: case 0x1d: this.readOptions(r); builtin('error-context'); return;
       case 0x1e: builtin('error-context.drop'); return;
       case 0x1f: builtin('waitable-set.new'); return;
-      case 0x20: case 0x21: flag(); check(r, r.u32(), m.coreMemories.length, 'core memory'); builtin('waitable-set.wait/poll'); return;
+      case 0x20: case 0x21: {
+        flag();
+        const memory = check(r, r.u32(), m.coreMemories.length, 'core memory');
+        m.coreFuncs.push({ kind: 'builtin', name: op === 0x20 ? 'waitable-set.wait' : 'waitable-set.poll', index: memory });
+        return;
+      }
       case 0x22: builtin('waitable-set.drop'); return;
       case 0x23: builtin('waitable.join'); return;
       case 0x26: builtin('thread.index'); return;

@@ -211,7 +211,7 @@ export class TypeEnv {
       case 'own': case 'borrow': return { kind: d.kind, resource: this.resource(d.resource) };
       case 'stream': case 'future': {
         const inner = d.type === null ? null : this.val(d.type);
-        return { kind: d.kind, text: inner ? `${d.kind}<${inner.kind}>` : d.kind };
+        return { kind: d.kind, text: inner ? `${d.kind}<${inner.kind}>` : d.kind, elem: inner };
       }
       case 'map': return { kind: 'map', text: 'map' };
     }
