@@ -2,7 +2,7 @@
  * The benchmark suite (`npm run bench`): isowasm beside jco's transpiled bindings of the same
  * components, measured in the same run, against the targets of DESIGN.md section 9.
  *
- *   node build/bench/run.js [calls|instantiate|fresh|components ...]   run only some groups
+ *   node build/bench/run.js [calls|instantiate|fresh|components|reset|async ...]   run only some groups
  *   BENCH_QUICK=1 node build/bench/run.js                   fewer, shorter batches
  */
 import { cpus, totalmem } from 'node:os';
@@ -13,8 +13,9 @@ import { freshCases } from './fresh.js';
 import { instantiateCases } from './instantiate.js';
 import { componentCases } from './components.js';
 import { resetCases } from './reset.js';
+import { asyncCases } from './async.js';
 
-const groups: Record<string, () => Promise<Row[]>> = { calls: callCases, instantiate: instantiateCases, fresh: freshCases, components: componentCases, reset: resetCases };
+const groups: Record<string, () => Promise<Row[]>> = { calls: callCases, instantiate: instantiateCases, fresh: freshCases, components: componentCases, reset: resetCases, async: asyncCases };
 
 function ratio(r: Row): string {
   if (!r.isowasm || !r.jco) return '—';

@@ -129,13 +129,13 @@ export class AsyncState {
 }
 
 export function asyncStateOf(inst: InstanceState): AsyncState {
-  return (inst.async ??= new AsyncState());
+  return (inst.async ??= new AsyncState()) as AsyncState;
 }
 
 /** Starts the calls that waited for backpressure, once it is off. */
 export function backpressureChanged(inst: InstanceState): void {
   if (inst.backpressure !== 0 || !inst.async) return;
-  for (const start of inst.async.waitingToStart.splice(0)) start();
+  for (const start of asyncStateOf(inst).waitingToStart.splice(0)) start();
 }
 
 /** `waitable-set.new`. */
@@ -192,7 +192,7 @@ export function subtaskDrop(inst: InstanceState, i: number): void {
 
 /** `context.get`/`context.set` read and write the current task's slots (a sync call's too). */
 export function contextSlots(inst: InstanceState): Int32Array {
-  const task = inst.async?.current;
+  const task = inst.async ? asyncStateOf(inst).current : null;
   if (task) return task.context;
   return (inst.context ??= new Int32Array(2));
 }
@@ -202,7 +202,7 @@ export function contextSlots(inst: InstanceState): Int32Array {
  * of them) and handed to the caller. A task returns once.
  */
 export function taskReturn(inst: InstanceState, result: Codec | null, cx: Cx, flat: readonly unknown[]): void {
-  const task = inst.async?.current;
+  const task = inst.async ? asyncStateOf(inst).current : null;
   if (!task) throw new AbiTrap('task.return was called outside of an async task');
   if (task.returned) throw new AbiTrap('task.return was called twice by one task');
   cx.begin();

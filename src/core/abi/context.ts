@@ -7,7 +7,6 @@ import { type AbiLimits, BUDGET_CAP, BUDGET_FLOOR, BUDGET_MEMORY_MULTIPLE, defau
 import type { BorrowScope, Handle, HandleTable } from './handles.js';
 import type { SuspendedCalls } from './suspended.js';
 import type { Meter } from '../meter/meter.js';
-import type { AsyncState } from './async.js';
 
 export type { BorrowScope };
 
@@ -41,8 +40,12 @@ export interface InstanceState {
   context: Int32Array | null;
   /** the instance's backpressure counter (`backpressure.inc`/`dec`/`set`) */
   backpressure: number;
-  /** its async tasks, subtasks and waitable sets (made when the component uses async) */
-  async: AsyncState | null;
+  /**
+   * its async tasks, subtasks and waitable sets (made when the component uses async): an
+   * `AsyncState` of abi/async.ts, which reads it through `asyncStateOf` (typed there, so that this
+   * file stays below it)
+   */
+  async: object | null;
 }
 
 /** A call into the instance starts a task: its context slots start at zero. */
