@@ -454,6 +454,8 @@ export class Instantiation {
       case 'lift': {
         const type = this.env.func(e.type);
         if (e.options.async) {
+          // the specification's validation: only an async function type is lifted async
+          if (!type.async) throw new IsowasmError('INVALID_BINARY', `canon lift of ${funcLabel(this.model, i)} is async, but its type ${witFuncText(type)} is not an async func`);
           if (e.options.callback === null) throw new IsowasmError('UNSUPPORTED', 'async canon lift without a callback (the stackful form of component-model async) is not supported yet');
           const name = funcLabel(this.model, i);
           const call = liftFunctionAsyncCallback(type, this.coreFunc(e.coreFunc), this.coreFunc(e.options.callback), this.options(e.options), this.state, name);
