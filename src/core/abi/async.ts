@@ -13,7 +13,7 @@
 import { AbiTrap, IsowasmError } from '../errors.js';
 import type { Codec } from './codec.js';
 import type { Cx, InstanceState } from './context.js';
-import { isThenable } from './jspi.js';
+import { isThenable, type Jspi } from './jspi.js';
 
 /** Event codes the guest receives (the specification's EventCode). */
 export const EVENT_NONE = 0;
@@ -126,6 +126,13 @@ export class AsyncState {
   current: Task | null = null;
   /** async calls waiting for the instance's backpressure to go down */
   readonly waitingToStart: (() => void)[] = [];
+  /** tasks waiting for the instance's lock (see `acquire`) */
+  readonly queue: (() => void)[] = [];
+  /**
+   * JSPI when the instance's guest may block inside a task (`waitable-set.wait`): its tasks' core
+   * calls then run under `WebAssembly.promising`
+   */
+  suspending: Jspi | null = null;
 }
 
 export function asyncStateOf(inst: InstanceState): AsyncState {
@@ -217,18 +224,71 @@ export function taskReturn(inst: InstanceState, result: Codec | null, cx: Cx, fl
   task.resolve(value);
 }
 
-/** Runs guest code as `task`: its slots are the context, and a trap poisons the instance. */
-function asTask<T>(inst: InstanceState, task: Task, run: () => T): T {
+/**
+ * The instance's lock: one task at a time runs guest code. `current` holds it; a task that waits
+ * inside the guest (JSPI) lets it go, and takes it again before its stack resumes, so the tasks
+ * whose waits end together resume one after the other, each as itself.
+ */
+function acquire(inst: InstanceState, task: Task): Promise<void> | null {
   const state = asyncStateOf(inst);
-  const prev = state.current;
-  state.current = task;
-  inst.mayEnter = false;
-  try {
-    return run();
-  } finally {
-    state.current = prev;
-    inst.mayEnter = true;
+  if (state.current === null) {
+    state.current = task;
+    inst.mayEnter = false;
+    return null;
   }
+  return new Promise<void>((go) => state.queue.push(() => {
+    state.current = task;
+    inst.mayEnter = false;
+    go();
+  }));
+}
+
+function release(inst: InstanceState, task: Task): void {
+  const state = asyncStateOf(inst);
+  if (state.current !== task) return;
+  state.current = null;
+  inst.mayEnter = true;
+  state.queue.shift()?.();
+}
+
+/**
+ * Starts a call of an export lifted async: refused on a dead instance or while a synchronous call
+ * runs; held back by backpressure; run once the instance's lock is free, with the arguments
+ * lowered under the lock (they may call the guest's realloc).
+ */
+function startTask(
+  inst: InstanceState, name: string, args: unknown[], lowerArgs: (args: unknown[]) => unknown[], poisoned: () => unknown,
+  resolve: (v: unknown) => void, reject: (e: unknown) => void, run: (task: Task, flat: unknown[]) => void,
+): void {
+  const start = (): void => {
+    if (inst.poisoned) {
+      reject(poisoned());
+      return;
+    }
+    // a synchronous call is running (a task holding the lock is waited for instead)
+    if (!inst.mayEnter && asyncStateOf(inst).current === null) {
+      reject(new IsowasmError('REENTRANCE', `${name} was called while the instance ${inst.label} was running a call; a component instance can't be re-entered`));
+      return;
+    }
+    const task = new Task(resolve, reject);
+    const begin = (): void => {
+      let flat: unknown[];
+      try {
+        flat = lowerArgs(args);
+      } catch (e) {
+        release(inst, task);
+        reject(e);
+        return;
+      }
+      run(task, flat);
+    };
+    const wait = acquire(inst, task);
+    if (wait) void wait.then(begin);
+    else begin();
+  };
+  // backpressure holds new calls back until the guest lets it go
+  if (inst.backpressure > 0) asyncStateOf(inst).waitingToStart.push(start);
+  else start();
 }
 
 /**
@@ -245,44 +305,57 @@ export function liftAsyncCallback(
   poisoned: () => unknown,
 ): (...args: unknown[]) => Promise<unknown> {
   return (...args: unknown[]) => new Promise<unknown>((resolve, reject) => {
-    const start = (): void => {
-      if (inst.poisoned) {
-        reject(poisoned());
-        return;
-      }
-      if (!inst.mayEnter) {
-        reject(new IsowasmError('REENTRANCE', `${name} was called while the instance ${inst.label} was running a call; a component instance can't be re-entered`));
-        return;
-      }
-      const task = new Task(resolve, (e) => reject(e));
-      let flat: unknown[];
-      try {
-        flat = lowerArgs(args);
-      } catch (e) {
-        reject(e);
-        return;
-      }
-      const step = (run: () => unknown): number | null => {
+    startTask(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
+      const api = asyncStateOf(inst).suspending;
+      // a guest that may block in a task runs its steps under JSPI (they may suspend)
+      const run = api ? api.promising(core as (...a: never[]) => unknown) : core;
+      const again = api ? api.promising(callback as (...a: never[]) => unknown) : callback;
+      // a trap poisons the instance at once, before anyone else can call it
+      const trapping = (call: () => unknown) => (): unknown => {
         try {
-          return (asTask(inst, task, run) as number) | 0;
+          return call();
         } catch (e) {
-          reject(poisonAt(e));
-          return null;
+          throw poisonAt(e);
         }
       };
-      const code = step(() => core(...flat));
-      if (code !== null) void loop(inst, task, code, (ev) => step(() => callback(ev[0], ev[1], ev[2])), name).catch((e: unknown) => reject(poisonAt(e)));
-    };
-    // backpressure holds new calls back until the guest lets it go
-    if (inst.backpressure > 0) asyncStateOf(inst).waitingToStart.push(start);
-    else start();
+      const step = async (call: () => unknown, held: boolean): Promise<number> => (await runAsTask(inst, task, trapping(call), held) as number) | 0;
+      // the first step runs under the lock the start took
+      void step(() => run(...flat), true)
+        .then((code) => loop(inst, task, code, (ev) => step(() => again(ev[0], ev[1], ev[2]), false), name))
+        .catch((e: unknown) => reject(poisonAt(e)));
+    });
   });
 }
 
+/**
+ * Runs guest code as `task`; its result may be a promise (under JSPI): the task's state is set
+ * again when a wait inside it resumes (see `waitableSetWait`) and cleared when it settles.
+ */
+async function runAsTask(inst: InstanceState, task: Task, call: () => unknown, held = false): Promise<unknown> {
+  if (!held) {
+    const wait = acquire(inst, task);
+    if (wait) await wait;
+  }
+  let r: unknown;
+  try {
+    r = call();
+  } finally {
+    // returned: the step is done; suspended: the wait that suspended it let the lock go already
+    if (!isThenable(r)) release(inst, task);
+  }
+  if (!isThenable(r)) return r;
+  try {
+    return await r;
+  } finally {
+    // it resumed holding the lock and has now ended
+    release(inst, task);
+  }
+}
+
 /** A task's callback loop: waits as its codes say, and calls it back with each event. */
-async function loop(inst: InstanceState, task: Task, first: number, callback: (e: Event) => number | null, name: string): Promise<void> {
-  let code: number | null = first;
-  while (code !== null) {
+async function loop(inst: InstanceState, task: Task, first: number, callback: (e: Event) => Promise<number>, name: string): Promise<void> {
+  let code = first;
+  for (;;) {
     const kind = code & 0xf;
     const si = code >>> 4;
     if (kind === CALLBACK_EXIT) {
@@ -302,6 +375,8 @@ async function loop(inst: InstanceState, task: Task, first: number, callback: (e
       } else {
         let got = set.take();
         while (!got) {
+          // the instance may have ended (a host failed) before this task got to wait
+          if (inst.poisoned) throw inst.poisoned;
           if (set.waiter) throw new AbiTrap(`two tasks wait on waitable set ${si} at once`);
           await new Promise<void>((wake) => { set.waiter = wake; });
           // a host failure ends the instance and wakes its waiting task
@@ -314,8 +389,77 @@ async function loop(inst: InstanceState, task: Task, first: number, callback: (e
       throw new AbiTrap(`${name}'s callback returned ${code}, which is not a callback code`);
     }
     if (inst.poisoned) throw inst.poisoned;
-    code = callback(e);
+    code = await callback(e);
   }
+}
+
+/**
+ * `waitable-set.wait` (under JSPI: the guest's stack is suspended until the set has an event):
+ * the task leaves the instance while it waits, so its other tasks can run, and comes back to it.
+ */
+export function waitableSetWait(inst: InstanceState, memory: WebAssembly.Memory, si: number, ptr: number): number | Promise<number> {
+  const state = asyncStateOf(inst);
+  const set = state.table.get(si, WaitableSet, 'waitable set');
+  const ready = set.take();
+  if (ready) {
+    writeEvent(memory, ptr, ready);
+    return ready[0];
+  }
+  if (set.waiter) throw new AbiTrap(`two tasks wait on waitable set ${si >>> 0} at once`);
+  // an async task leaves the instance while it waits (its other tasks may run); a synchronous
+  // call keeps it, as it would if it were running
+  const task = state.current;
+  return (async () => {
+    if (task) release(inst, task);
+    let e: Event | null = null;
+    try {
+      while (!e) {
+        if (inst.poisoned) throw inst.poisoned;
+        if (set.waiter) throw new AbiTrap(`two tasks wait on waitable set ${si >>> 0} at once`);
+        await new Promise<void>((wake) => { set.waiter = wake; });
+        if (inst.poisoned) throw inst.poisoned;
+        e = set.take();
+      }
+    } finally {
+      if (task) {
+        const wait = acquire(inst, task);
+        if (wait) await wait;
+      }
+    }
+    writeEvent(memory, ptr, e);
+    return e[0];
+  })();
+}
+
+/**
+ * `canon lift async` without a callback, the stackful form: the core function runs under JSPI as
+ * the task, may block in `waitable-set.wait`, and returns its result with `task.return`.
+ */
+export function liftAsyncStackful(
+  inst: InstanceState,
+  name: string,
+  lowerArgs: (args: unknown[]) => unknown[],
+  core: (...a: unknown[]) => unknown,
+  api: Jspi,
+  poisonAt: (e: unknown) => unknown,
+  poisoned: () => unknown,
+): (...args: unknown[]) => Promise<unknown> {
+  const run = api.promising(core as (...a: never[]) => unknown);
+  asyncStateOf(inst).suspending ??= api;
+  return (...args: unknown[]) => new Promise<unknown>((resolve, reject) => {
+    startTask(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
+      runAsTask(inst, task, () => {
+        try {
+          return run(...flat);
+        } catch (e) {
+          // a trap poisons the instance at once, before anyone else can call it
+          throw poisonAt(e);
+        }
+      }, true).then(() => {
+        if (!task.returned) throw new AbiTrap(`${name} ended its task without calling task.return`);
+      }).catch((e: unknown) => reject(poisonAt(e)));
+    });
+  });
 }
 
 /**
@@ -544,4 +688,17 @@ export function streamDrop(inst: InstanceState, readable: boolean, i: number): v
   e.shared.drop();
   e.set?.members.delete(e);
   asyncStateOf(inst).table.remove(i);
+}
+
+/**
+ * An async task is about to wait for the host inside the guest (a synchronously lowered import
+ * suspended by JSPI): it leaves the instance while it waits, so the instance's other tasks can
+ * run; the function returned puts it back. Nothing changes for a synchronous call.
+ */
+export function leaveTask(inst: InstanceState): () => Promise<void> | null {
+  const state = inst.async ? asyncStateOf(inst) : null;
+  const task = state?.current ?? null;
+  if (!state || !task) return () => null;
+  release(inst, task);
+  return () => acquire(inst, task);
 }

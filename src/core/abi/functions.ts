@@ -10,7 +10,7 @@ import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
-import { liftAsyncCallback, lowerAsync } from './async.js';
+import { leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -562,9 +562,11 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
       if (api && isThenable(r)) {
         // the guest is suspended until this settles; its borrows stay lent until then
         settled = false;
+        // an async task waiting here leaves the instance to its other tasks meanwhile
+        const back = leaveTask(inst);
         return (inst.suspended ? inst.suspended.wait(r) : Promise.resolve(r)).then(
-          (v) => { try { return lowerResult(v, flat); } finally { endImportCall(call); } },
-          (e: unknown) => { endImportCall(call); throw hostError(e, name); },
+          async (v) => { await back(); try { return lowerResult(v, flat); } finally { endImportCall(call); } },
+          async (e: unknown) => { await back(); endImportCall(call); throw hostError(e, name); },
         );
       }
       if (isThenable(r)) throw promiseError(name);
@@ -655,4 +657,17 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
     }
   };
   return lowerAsync(inst, name, liftArgs, (args) => callHost(callee, args, name), storeResult, (e) => hostError(e, name));
+}
+
+/**
+ * `canon lift async` without a callback, the stackful form (see async.ts): it runs under JSPI,
+ * may block in `waitable-set.wait`, and its result comes from `task.return`.
+ */
+export function liftFunctionAsyncStackful(ft: FuncType, core: (...a: unknown[]) => unknown, api: Jspi, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
+  const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
+  const parts = liftParts(ft, opts, inst, label);
+  if (parts.plan.hasBorrowParams) {
+    throw new IsowasmError('UNSUPPORTED', `${name} is lifted async and takes borrowed handles, which isowasm does not support yet`);
+  }
+  return labelled(liftAsyncStackful(inst, name, (args) => parts.lowerArgs(args), core, api, (e) => poisonAt(inst, e, label), () => poisonedError(inst)), label);
 }

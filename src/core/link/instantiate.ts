@@ -4,10 +4,10 @@
  * component instance.
  */
 import { Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
-import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, lowerFunction, lowerFunctionAsync, poison } from '../abi/functions.js';
-import { backpressureChanged, contextSlots, notYet, streamCancel, streamCopy, streamDrop, streamNew, subtaskDrop, taskReturn, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll } from '../abi/async.js';
+import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison } from '../abi/functions.js';
+import { asyncStateOf, backpressureChanged, contextSlots, notYet, streamCancel, streamCopy, streamDrop, streamNew, subtaskDrop, taskReturn, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
 import { type Codec, codecFor } from '../abi/codec.js';
-import type { Jspi } from '../abi/jspi.js';
+import { jspi, type Jspi } from '../abi/jspi.js';
 import type { SuspendedCalls } from '../abi/suspended.js';
 import { METER_FUEL, METER_MODULE } from '../meter/names.js';
 import type { Meter } from '../meter/meter.js';
@@ -268,7 +268,11 @@ export class Instantiation {
         // only imports that may return a promise become WebAssembly.Suspending: V8 traps a call of
         // one from a synchronous export even when it returns no promise
         const api = this.link.jspi && callee.async ? this.link.jspi : null;
-        if (api) this.state.suspends = true;
+        if (api) {
+          this.state.suspends = true;
+          // an async task of this instance may then be suspended in this import: its steps run under JSPI
+          asyncStateOf(this.state).suspending ??= api;
+        }
         // a Suspending import is not callable from JS; the linker only passes it to core instances
         f = lowerFunction(callee.type, api ? callee.callAsync ?? callee.call : callee.call, this.options(e.options), this.state, funcLabel(this.model, e.func), api) as (...a: unknown[]) => unknown;
         jsSignatures.set(f, coreSignature(callee.type, 'lower').signature);
@@ -345,6 +349,16 @@ export class Instantiation {
       case 'waitable-set.drop': return signed((i: number) => { waitableSetDrop(state, i); }, 'i32->');
       case 'waitable.join': return signed((w: number, s: number) => { waitableJoin(state, w, s); }, 'i32,i32->');
       case 'subtask.drop': return signed((i: number) => { subtaskDrop(state, i); }, 'i32->');
+      case 'waitable-set.wait': {
+        const api = jspi();
+        if (!api) return notYet(`${name} (it needs JavaScript Promise Integration, which this runtime lacks)`);
+        const memory = this.coreMemory(index!);
+        // the guest blocks in it: its tasks run under JSPI from now on
+        asyncStateOf(state).suspending ??= api;
+        const f = new api.Suspending((s: number, ptr: number) => waitableSetWait(state, memory, s, ptr));
+        jsSignatures.set(f, 'i32,i32->i32');
+        return f as unknown as (...a: unknown[]) => unknown;
+      }
       case 'waitable-set.poll': {
         const memory = this.coreMemory(index!);
         return signed((s: number, ptr: number) => waitableSetPoll(state, memory, s, ptr), 'i32,i32->i32');
@@ -456,9 +470,15 @@ export class Instantiation {
         if (e.options.async) {
           // the specification's validation: only an async function type is lifted async
           if (!type.async) throw new IsowasmError('INVALID_BINARY', `canon lift of ${funcLabel(this.model, i)} is async, but its type ${witFuncText(type)} is not an async func`);
-          if (e.options.callback === null) throw new IsowasmError('UNSUPPORTED', 'async canon lift without a callback (the stackful form of component-model async) is not supported yet');
           const name = funcLabel(this.model, i);
-          const call = liftFunctionAsyncCallback(type, this.coreFunc(e.coreFunc), this.coreFunc(e.options.callback), this.options(e.options), this.state, name);
+          let call: (...a: unknown[]) => unknown;
+          if (e.options.callback !== null) call = liftFunctionAsyncCallback(type, this.coreFunc(e.coreFunc), this.coreFunc(e.options.callback), this.options(e.options), this.state, name);
+          else {
+            // the stackful form blocks inside the guest: only JSPI can do that in this thread
+            const api = jspi();
+            if (!api) throw new IsowasmError('UNSUPPORTED', `${name} is lifted async without a callback (the stackful form), which needs JavaScript Promise Integration (WebAssembly.Suspending); this runtime has none`);
+            call = liftFunctionAsyncStackful(type, this.coreFunc(e.coreFunc), api, this.options(e.options), this.state, name);
+          }
           f = { sort: 'func', type, call };
           break;
         }
