@@ -1,14 +1,18 @@
 /**
- * Component-model async, the stackless part (the Canonical ABI's tasks, subtasks, waitables and
- * waitable sets): an export lifted `async` with a `callback` runs as a task that returns a code
- * (exit, yield, wait on a set, poll a set) and is called back with the next event; a host
- * function lowered `async` returns at once, as a subtask when its promise has not settled, and
- * the guest hears of its return through the set it joined. No JSPI is needed: a task waits
- * between callbacks, not inside the guest. Written from the specification (CanonicalABI.md,
- * Async.md); tasks of one instance may interleave at their callbacks.
+ * Component-model async (the Canonical ABI's tasks, subtasks, waitables, waitable sets and
+ * streams), written from the specification (CanonicalABI.md and its definitions.py, Async.md):
+ * - an export lifted `async` with a `callback` runs as a task that returns a code (exit, yield,
+ *   wait on a set, poll a set) and is called back with the next event (the stackless form: no
+ *   JSPI needed); one without a callback runs under JSPI and may block inside the guest (the
+ *   stackful form);
+ * - a host function lowered `async` returns at once, or as a subtask whose return is an event of
+ *   the set the guest joined it to;
+ * - the tasks of one instance take turns at a lock (see `acquire`), so several calls may run in
+ *   one instance at once and each resumes as itself;
+ * - streams copy between two ends in one instance.
  *
- * Not yet here: the stackful form (`waitable-set.wait` inside the guest), cancellation, streams,
- * futures and error contexts. Those built-ins link, and trap with `UNSUPPORTED` when called.
+ * Not yet here: cancellation, futures, error contexts, streams crossing to the host. Those
+ * built-ins link, and trap with `UNSUPPORTED` when called.
  */
 import { AbiTrap, IsowasmError } from '../errors.js';
 import type { Codec } from './codec.js';
@@ -256,7 +260,7 @@ function release(inst: InstanceState, task: Task): void {
  * runs; held back by backpressure; run once the instance's lock is free, with the arguments
  * lowered under the lock (they may call the guest's realloc).
  */
-function startTask(
+function startAsyncCall(
   inst: InstanceState, name: string, args: unknown[], lowerArgs: (args: unknown[]) => unknown[], poisoned: () => unknown,
   resolve: (v: unknown) => void, reject: (e: unknown) => void, run: (task: Task, flat: unknown[]) => void,
 ): void {
@@ -305,7 +309,7 @@ export function liftAsyncCallback(
   poisoned: () => unknown,
 ): (...args: unknown[]) => Promise<unknown> {
   return (...args: unknown[]) => new Promise<unknown>((resolve, reject) => {
-    startTask(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
+    startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
       const api = asyncStateOf(inst).suspending;
       // a guest that may block in a task runs its steps under JSPI (they may suspend)
       const run = api ? api.promising(core as (...a: never[]) => unknown) : core;
@@ -447,7 +451,7 @@ export function liftAsyncStackful(
   const run = api.promising(core as (...a: never[]) => unknown);
   asyncStateOf(inst).suspending ??= api;
   return (...args: unknown[]) => new Promise<unknown>((resolve, reject) => {
-    startTask(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
+    startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
       runAsTask(inst, task, () => {
         try {
           return run(...flat);
