@@ -516,22 +516,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     };
   }
 
-  const liftArgs = (flat: unknown[]): unknown[] => {
-    const args = new Array<unknown>(nparams);
-    if (!plan.spillParams) {
-      let at = 0;
-      for (let i = 0; i < nparams; i++) {
-        const c = plan.params[i]!;
-        args[i] = c.lift(cx, flat, at);
-        at += c.flat.length;
-      }
-    } else {
-      const ptr = (flat[0] as number) >>> 0;
-      cx.check(ptr, plan.tupleSize, plan.tupleAlign);
-      for (let i = 0; i < nparams; i++) args[i] = plan.params[i]!.load(cx, ptr + plan.offsets[i]!);
-    }
-    return args;
-  };
+  const liftArgs = (flat: unknown[]): unknown[] => liftParams(plan, cx, flat, plan.spillParams);
   const lowerResult = (r: unknown, flat: unknown[]): unknown => {
     const rc = plan.result;
     if (!rc) return undefined;
@@ -577,6 +562,25 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     }
   }
   return api ? new api.Suspending(lowered as (...args: never[]) => unknown) : lowered;
+}
+
+/** A lowered call's arguments, from its flat values, or from memory at the pointer its first one is (`spilled`). */
+function liftParams(plan: Plan, cx: Cx, flat: unknown[], spilled: boolean): unknown[] {
+  const n = plan.params.length;
+  const args = new Array<unknown>(n);
+  if (!spilled) {
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const c = plan.params[i]!;
+      args[i] = c.lift(cx, flat, at);
+      at += c.flat.length;
+    }
+  } else {
+    const ptr = (flat[0] as number) >>> 0;
+    cx.check(ptr, plan.tupleSize, plan.tupleAlign);
+    for (let i = 0; i < n; i++) args[i] = plan.params[i]!.load(cx, ptr + plan.offsets[i]!);
+  }
+  return args;
 }
 
 function callHost(callee: ComponentCall, args: unknown[], name: string): unknown {
@@ -626,24 +630,10 @@ export function liftFunctionAsyncCallback(ft: FuncType, core: (...a: unknown[]) 
 export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: LiveOptions, inst: InstanceState, name: string): (...flat: unknown[]) => number {
   const plan = planFor(ft);
   const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lower');
-  const nparams = plan.params.length;
   const spill = plan.flatParamCount > MAX_FLAT_ASYNC_PARAMS;
   const liftArgs = (flat: unknown[]): unknown[] => {
     cx.begin();
-    const args = new Array<unknown>(nparams);
-    if (!spill) {
-      let at = 0;
-      for (let i = 0; i < nparams; i++) {
-        const c = plan.params[i]!;
-        args[i] = c.lift(cx, flat, at);
-        at += c.flat.length;
-      }
-    } else {
-      const ptr = (flat[0] as number) >>> 0;
-      cx.check(ptr, plan.tupleSize, plan.tupleAlign);
-      for (let i = 0; i < nparams; i++) args[i] = plan.params[i]!.load(cx, ptr + plan.offsets[i]!);
-    }
-    return args;
+    return liftParams(plan, cx, flat, spill);
   };
   const rc = plan.result;
   const storeResult = rc === null ? null : (value: unknown, flat: unknown[]): void => {
