@@ -3,7 +3,8 @@
  * ISOWASM_CONFORMANCE_DIR variable, the copy in test/conformance, or ../shared/conformance next to
  * the repository. Each file is looked up in that order. Node only.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -27,4 +28,9 @@ export function conformanceP3Path(rel: string): string {
 export function conformancePath(rel: string): string {
   for (const c of candidates()) if (existsSync(`${c}/${rel}`)) return `${c}/${rel}`;
   throw new Error(`conformance file ${rel} was not found (looked in ${candidates().join(', ')}); set ISOWASM_CONFORMANCE_DIR to the corpus folder`);
+}
+
+/** The `.wasm` files of a directory, as paths (the corpus tests read every one). */
+export function wasmFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.wasm')).map((f) => join(dir, f));
 }

@@ -6,26 +6,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { loadComponent } from '../../src/index.node.js';
 import { conformanceP3Path } from '../harness/conformance-dir.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-async function collected(): Promise<number> {
-  let last = Infinity;
-  for (let i = 0; i < 20; i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 10));
-    const m = process.memoryUsage();
-    const held = m.heapUsed + m.external;
-    if (held >= last - 2 ** 20) return held;
-    last = held;
-  }
-  return last;
-}
+import { collected } from '../harness/heap.js';
 
 describe('component-model async: 10,000 calls at once into one instance', () => {
   it('all complete with their answers, and memory is flat across rounds', async () => {
@@ -42,9 +25,10 @@ describe('component-model async: 10,000 calls at once into one instance', () => 
     };
     // the first round brings the guest's allocator and V8's caches to their working size
     await round();
-    const before = await collected();
+    const held = (m: NodeJS.MemoryUsage): number => m.heapUsed + m.external;
+    const before = held(await collected());
     for (let r = 0; r < 3; r++) await round();
-    const grown = (await collected()) - before;
+    const grown = held(await collected()) - before;
     // 1 MiB (a round grows some 40-70 KB): a subtask left in the table each call grows 1.7 MB
     assert.ok(grown < 2 ** 20, `memory grew ${(grown / 2 ** 20).toFixed(1)} MiB over 30,000 calls`);
   });

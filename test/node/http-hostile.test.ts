@@ -10,15 +10,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { type FetchHandler, createFetchHandler, createRequestListener, loadComponent } from '../../src/index.node.js';
 import type { HttpComponent } from '../../src/core/http/index.js';
 import { readFixture } from '../harness/fixtures.js';
+import { collected } from '../harness/heap.js';
 
 // memory is measured after a full collection
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 let component: HttpComponent;
 let handler: FetchHandler;
@@ -100,24 +97,6 @@ describe('hostile clients', () => {
     await settled();
     await echoWorks();
   });
-
-  /**
-   * Memory once the garbage is gone: a 12 MB guest's instance holds a 9.5 MB memory that V8 frees
-   * some time after the collection that found it dead, so one gc() leaves a varying number of
-   * them counted (tens of MiB either way); collect until the count stops falling.
-   */
-  async function collected(): Promise<NodeJS.MemoryUsage> {
-    let last = Infinity;
-    for (let i = 0; i < 20; i++) {
-      gc();
-      await new Promise((r) => setTimeout(r, 25));
-      const m = process.memoryUsage();
-      const held = m.heapUsed + m.external;
-      if (held >= last - 2 ** 20) return m;
-      last = held;
-    }
-    return process.memoryUsage();
-  }
 
   it('1,000 uploads aborted halfway: no request in flight, no instance left, a flat handle count, memory near where it was', async () => {
     const abort = async (i: number): Promise<void> => {

@@ -5,23 +5,19 @@
  * the refill function).
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseComponent } from '../../src/core/binary/parse-component.js';
 import { instrument, METER_FUEL, METER_MODULE, METER_REFILL } from '../../src/core/meter/instrument.js';
-import { conformancePath } from '../harness/conformance-dir.js';
+import { conformancePath, wasmFiles } from '../harness/conformance-dir.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-function files(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.wasm')).map((f) => join(dir, f));
-}
-
 describe('metering every core module of the corpus and the fixtures', () => {
   it('each rewritten module validates and keeps its imports and exports', () => {
-    const all = [...files(conformancePath('components')), ...files(join(root, 'build/fixtures'))];
+    const all = [...wasmFiles(conformancePath('components')), ...wasmFiles(join(root, 'build/fixtures'))];
     let modules = 0;
     for (const file of all) {
       let model;

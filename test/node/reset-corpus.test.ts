@@ -5,7 +5,7 @@
  * modules refused are those doing what a reset can't undo.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -13,18 +13,14 @@ import { parseComponent } from '../../src/core/binary/parse-component.js';
 import { IsowasmError } from '../../src/core/errors.js';
 import { instrument } from '../../src/core/meter/instrument.js';
 import { RESET_GLOBAL, RESET_MEMORY, RESET_MODULE, RESET_TABLE, RESET_VSIZE, resettableModule } from '../../src/core/reset/rewrite.js';
-import { conformancePath } from '../harness/conformance-dir.js';
+import { conformancePath, wasmFiles } from '../harness/conformance-dir.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const RESERVED = [RESET_MEMORY, RESET_VSIZE, RESET_GLOBAL, RESET_TABLE];
 
-function files(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.wasm')).map((f) => join(dir, f));
-}
-
 describe('the reset rewrite over every core module of the corpus and the fixtures', () => {
   it('each rewritten module validates, keeps its imports and exports and adds only reserved ones; metered ones too', () => {
-    const all = [...files(conformancePath('components')), ...files(join(root, 'build/fixtures'))];
+    const all = [...wasmFiles(conformancePath('components')), ...wasmFiles(join(root, 'build/fixtures'))];
     let modules = 0;
     const refused: string[] = [];
     for (const file of all) {

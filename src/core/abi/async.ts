@@ -20,8 +20,8 @@ import type { Cx, InstanceState } from './context.js';
 import { isThenable, type Jspi } from './jspi.js';
 
 /** Event codes the guest receives (the specification's EventCode). */
-export const EVENT_NONE = 0;
-export const EVENT_SUBTASK = 1;
+const EVENT_NONE = 0;
+const EVENT_SUBTASK = 1;
 
 /** A callback's return code: its low 4 bits, and a waitable set's index above them. */
 const CALLBACK_EXIT = 0;
@@ -30,8 +30,8 @@ const CALLBACK_WAIT = 2;
 const CALLBACK_POLL = 3;
 
 /** A subtask's state, as `canon lower async` returns it (below the subtask's index) and events report it. */
-export const SUBTASK_STARTED = 1;
-export const SUBTASK_RETURNED = 2;
+const SUBTASK_STARTED = 1;
+const SUBTASK_RETURNED = 2;
 
 type Event = readonly [code: number, p1: number, p2: number];
 
@@ -110,17 +110,13 @@ class AsyncTable {
     this.#items[i >>> 0] = undefined;
     this.#free.push(i >>> 0);
   }
-
-  indexOf(x: Element): number {
-    return this.#items.indexOf(x);
-  }
 }
 
 /** One call of an export lifted `async`: its context slots, and where its result goes. */
 class Task {
   readonly context = new Int32Array(2);
   returned = false;
-  constructor(readonly resolve: (v: unknown) => void, readonly reject: (e: unknown) => void) {}
+  constructor(readonly resolve: (v: unknown) => void) {}
 }
 
 /** The async state of one component instance (made when its component uses async). */
@@ -274,7 +270,7 @@ function startAsyncCall(
       reject(new IsowasmError('REENTRANCE', `${name} was called while the instance ${inst.label} was running a call; a component instance can't be re-entered`));
       return;
     }
-    const task = new Task(resolve, reject);
+    const task = new Task(resolve);
     const begin = (): void => {
       let flat: unknown[];
       try {
@@ -525,7 +521,7 @@ const COPY_COMPLETED = 0;
 const COPY_DROPPED = 1;
 const COPY_CANCELLED = 2;
 /** A copy that has not finished yet. */
-export const BLOCKED = 0xffffffff;
+const BLOCKED = 0xffffffff;
 /** Elements one copy may move. */
 const MAX_BUFFER_LENGTH = (1 << 28) - 1;
 const EVENT_STREAM_READ = 2;

@@ -211,8 +211,8 @@ function rewrite(given: Uint8Array): Uint8Array {
       const m = missing.shift()!;
       if (m === S.Type) emit(S.Type, typeSection(null, refillType));
       else if (m === S.Import) emit(S.Import, importSection(null, refillType));
-      else if (m === S.Global) emit(S.Global, globalSection(null, shift));
-      else emit(S.Export, exportSection(null, shift, fuel));
+      else if (m === S.Global) emit(S.Global, globalSection(null, shift, [FUEL_GLOBAL]));
+      else emit(S.Export, exportSection(null, shift, [[METER_FUEL, 0x03, fuel]]));
     }
   };
   for (const s of all) {
@@ -227,8 +227,8 @@ function rewrite(given: Uint8Array): Uint8Array {
         break;
       case S.Type: emit(S.Type, typeSection(s.content, refillType)); break;
       case S.Import: emit(S.Import, importSection(s.content, refillType)); break;
-      case S.Global: emit(S.Global, globalSection(s.content, shift)); break;
-      case S.Export: emit(S.Export, exportSection(s.content, shift, fuel)); break;
+      case S.Global: emit(S.Global, globalSection(s.content, shift, [FUEL_GLOBAL])); break;
+      case S.Export: emit(S.Export, exportSection(s.content, shift, [[METER_FUEL, 0x03, fuel]])); break;
       case S.Start: {
         const o = new Out();
         o.u32(shift(new Reader(s.content).u32()));
@@ -273,11 +273,12 @@ function importSection(content: Uint8Array | null, refillType: number): Out {
   return o;
 }
 
-function globalSection(content: Uint8Array | null, shift: (f: number) => number): Out {
+/** The global section (or none) with its function indices shifted and `added` globals (encoded whole) after its own. */
+export function globalSection(content: Uint8Array | null, shift: (f: number) => number, added: readonly Uint8Array[]): Out {
   const o = new Out();
   const r = content ? new Reader(content) : null;
   const n = r ? r.u32() : 0;
-  o.u32(n + 1);
+  o.u32(n + added.length);
   for (let i = 0; i < n && r; i++) {
     const t = r.pos;
     valType(r);
@@ -285,16 +286,16 @@ function globalSection(content: Uint8Array | null, shift: (f: number) => number)
     o.raw(r.bytes.subarray(t, r.pos));
     constExpr(r, o, shift);
   }
-  // the fuel: mutable i32, starting empty (the first checkpoint asks for a slice)
-  o.raw(new Uint8Array([0x7f, 0x01, 0x41, 0x00, 0x0b]));
+  for (const g of added) o.raw(g);
   return o;
 }
 
-function exportSection(content: Uint8Array | null, shift: (f: number) => number, fuel: number): Out {
+/** The export section (or none) with its function indices shifted and `added` exports ([name, kind, index]) after its own. */
+export function exportSection(content: Uint8Array | null, shift: (f: number) => number, added: readonly (readonly [string, number, number])[]): Out {
   const o = new Out();
   const r = content ? new Reader(content) : null;
   const n = r ? r.u32() : 0;
-  o.u32(n + 1);
+  o.u32(n + added.length);
   for (let i = 0; i < n && r; i++) {
     o.name(r.name());
     const kind = r.u8();
@@ -302,11 +303,16 @@ function exportSection(content: Uint8Array | null, shift: (f: number) => number,
     o.byte(kind);
     o.u32(kind === 0x00 ? shift(index) : index);
   }
-  o.name(METER_FUEL);
-  o.byte(0x03);
-  o.u32(fuel);
+  for (const [name, kind, index] of added) {
+    o.name(name);
+    o.byte(kind);
+    o.u32(index);
+  }
   return o;
 }
+
+/** The fuel: a mutable i32, starting empty (the first checkpoint asks for a slice). */
+const FUEL_GLOBAL = new Uint8Array([0x7f, 0x01, 0x41, 0x00, 0x0b]);
 
 /** The element section with its function indices shifted. */
 export function elementSection(content: Uint8Array, shift: (f: number) => number): Out {

@@ -25,7 +25,7 @@ import { IsowasmError } from '../errors.js';
 import { Reader } from '../binary/_reader.js';
 import { lebBytes } from '../binary/_caps.js';
 import { last, readInstr, skipConstExpr, valType } from '../meter/decode.js';
-import { constExpr, customName, elementSection, Out, sections } from '../meter/instrument.js';
+import { customName, elementSection, exportSection, globalSection, Out, sections } from '../meter/instrument.js';
 import { RESET_GLOBAL, RESET_MEMORY, RESET_MODULE, RESET_TABLE, RESET_VSIZE } from './names.js';
 
 export { RESET_GLOBAL, RESET_MEMORY, RESET_MODULE, RESET_TABLE, RESET_VSIZE };
@@ -291,43 +291,17 @@ export function resettableModule(given: Uint8Array, where: string): Uint8Array {
     });
   }
   if (definedMems > 0 || shiftBy > 0) {
-    section(S.Global, contentOf(S.Global), (r, o) => {
-      const n = r ? r.u32() : 0;
-      o.u32(n + definedMems);
-      for (let i = 0; i < n && r; i++) {
-        const t = r.pos;
-        valType(r);
-        r.u8();
-        o.raw(r.bytes.subarray(t, r.pos));
-        constExpr(r, o, shift);
-      }
-      // each defined memory's virtual size starts at its declared minimum, the size it is created with
-      for (const min of sh.memoryMins) o.raw(new Uint8Array([0x7f, 0x01, 0x41, ...sleb(min), 0x0b]));
-    });
+    // each defined memory's virtual size starts at its declared minimum, the size it is created with
+    replaced.set(S.Global, globalSection(contentOf(S.Global) ?? null, shift, sh.memoryMins.map((min) => new Uint8Array([0x7f, 0x01, 0x41, ...sleb(min), 0x0b]))));
   }
-  section(S.Export, contentOf(S.Export), (r, o) => {
-    const extra: [string, number, number][] = [];
-    for (let i = 0; i < definedMems; i++) {
-      extra.push([`${RESET_MEMORY}${sh.importedMems + i}`, 0x02, sh.importedMems + i]);
-      extra.push([`${RESET_VSIZE}${sh.importedMems + i}`, 0x03, vsize(sh.importedMems + i)]);
-    }
-    for (const g of sh.mutableGlobals) extra.push([`${RESET_GLOBAL}${g}`, 0x03, g]);
-    if (sh.writesTables) for (let t = 0; t < sh.importedTables + sh.definedTables; t++) extra.push([`${RESET_TABLE}${t}`, 0x01, t]);
-    const n = r ? r.u32() : 0;
-    o.u32(n + extra.length);
-    for (let i = 0; i < n && r; i++) {
-      o.name(r.name());
-      const kind = r.u8();
-      const index = r.u32();
-      o.byte(kind);
-      o.u32(kind === 0x00 ? shift(index) : index);
-    }
-    for (const [name, kind, index] of extra) {
-      o.name(name);
-      o.byte(kind);
-      o.u32(index);
-    }
-  });
+  const exports: [string, number, number][] = [];
+  for (let i = 0; i < definedMems; i++) {
+    exports.push([`${RESET_MEMORY}${sh.importedMems + i}`, 0x02, sh.importedMems + i]);
+    exports.push([`${RESET_VSIZE}${sh.importedMems + i}`, 0x03, vsize(sh.importedMems + i)]);
+  }
+  for (const g of sh.mutableGlobals) exports.push([`${RESET_GLOBAL}${g}`, 0x03, g]);
+  if (sh.writesTables) for (let t = 0; t < sh.importedTables + sh.definedTables; t++) exports.push([`${RESET_TABLE}${t}`, 0x01, t]);
+  replaced.set(S.Export, exportSection(contentOf(S.Export) ?? null, shift, exports));
   if (shiftBy > 0) {
     const start = contentOf(S.Start);
     if (start) section(S.Start, start, (r, o) => { o.u32(shift(r!.u32())); });

@@ -121,13 +121,6 @@ export class ResetTracker {
     }
   }
 
-  /** Bytes of memory a reset copies or clears (for messages and benchmarks). */
-  get memoryBytes(): number {
-    let n = 0;
-    for (const m of this.#memories.values()) n += m.memory.buffer.byteLength;
-    return n;
-  }
-
   /** The component instances' ABI state (to check that no call is in progress). */
   get states(): readonly InstanceState[] {
     return this.#states;
