@@ -38,15 +38,16 @@ function compareSemver(x: string, y: string): number {
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 /**
- * Finds the host value for an import name the way hosts key them: the exact name, the name
- * without its version, a semver-compatible version of it (highest first), or for plain names the
- * camelCase spelling. Returns the key it matched, or null.
+ * Finds the host value for an import name the way hosts key them: the exact name, a
+ * semver-compatible version of it (highest first), the name without its version, or for plain
+ * names the camelCase spelling. Returns the key it matched, or null.
  */
 export function findImportKey(imports: object, name: string): string | null {
   if (hasOwn(imports, name)) return name;
   const [base, version] = splitVersion(name);
   if (version !== null) {
-    if (hasOwn(imports, base)) return base;
+    // a compatible versioned key first: a host serving 0.2 unversioned and 0.3 as `@0.3.0` gives
+    // a 0.3 import the 0.3 definition
     let best: string | null = null;
     let bestVersion = '';
     for (const k of Object.keys(imports)) {
@@ -56,7 +57,8 @@ export function findImportKey(imports: object, name: string): string | null {
         bestVersion = kv;
       }
     }
-    return best;
+    if (best !== null) return best;
+    return hasOwn(imports, base) ? base : null;
   }
   if (name.includes(':')) {
     // an unversioned import served by a host that keyed it with a version
