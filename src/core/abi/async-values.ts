@@ -175,6 +175,9 @@ function chunksOf(v: unknown, info: ElementInfo): Next {
  */
 function pump(inst: InstanceState, shared: SharedStream, next: Next, info: ElementInfo): void {
   let chunk: HostSource | null = null;
+  // the source's next read, started early to learn whether `chunk` is its last
+  let ahead: Promise<IteratorResult<unknown>> | null = null;
+  let last = false;
   let busy = false;
   let waiting = false;
   const step = async (): Promise<void> => {
@@ -182,17 +185,28 @@ function pump(inst: InstanceState, shared: SharedStream, next: Next, info: Eleme
     try {
       for (;;) {
         if (shared.dropped) {
-          await next.cancel();
+          if (!last) await next.cancel();
           return;
         }
         if (waiting || !shared.readerWaiting()) return;
         if (!chunk || chunk.remain() === 0) {
-          const r = await next.next();
+          if (last) {
+            shared.drop();
+            return;
+          }
+          const r = await (ahead ?? next.next());
+          ahead = null;
           if (r.done) {
             shared.drop();
             return;
           }
           chunk = new HostSource(chunkItems(r.value, info));
+          ahead = next.next();
+          const peek = await settledSoon(ahead);
+          if (peek?.done) {
+            last = true;
+            ahead = null;
+          }
           continue;
         }
         const c = chunk;
@@ -202,7 +216,7 @@ function pump(inst: InstanceState, shared: SharedStream, next: Next, info: Eleme
           waiting = false;
         }, () => {
           waiting = false;
-        });
+        }, last);
       }
     } catch (e) {
       inst.poisoned ??= new IsowasmError('HOST_ERROR', `a stream the host gave the guest failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -214,6 +228,15 @@ function pump(inst: InstanceState, shared: SharedStream, next: Next, info: Eleme
   shared.onDemand = () => {
     if (!busy) void step();
   };
+}
+
+/** `p`'s result if it settles within a few microtasks (a source with chunks queued), else undefined. */
+async function settledSoon<T>(p: Promise<T>): Promise<T | undefined> {
+  let done = false;
+  let value: T | undefined;
+  p.then((v) => { done = true; value = v; }, () => {});
+  for (let k = 0; k < 3 && !done; k++) await Promise.resolve();
+  return value;
 }
 
 function chunkItems(v: unknown, info: ElementInfo): ArrayLike<unknown> {
