@@ -96,15 +96,33 @@ export interface ElementInfo {
 /** Lifts a readable end of a stream the guest gives (`lift_stream`): a `ReadableStream`. */
 export function liftStream(cx: Cx, i: number, info: ElementInfo): ReadableStream<unknown> {
   const shared = takeReadable(cx.inst, false, i >>> 0, info.key) as SharedStream;
-  return readableOf(shared);
+  return readableOf(shared, cx.inst);
 }
 
-/** A `ReadableStream` that reads `shared` as the host, as its consumer pulls. */
-function readableOf(shared: SharedStream): ReadableStream<unknown> {
+/**
+ * A `ReadableStream` that reads `shared` as the host, as its consumer pulls; it errors if `from`,
+ * the instance that gave it, traps first.
+ */
+function readableOf(shared: SharedStream, from: InstanceState): ReadableStream<unknown> {
   const rs: ReadableStream<unknown> = new ReadableStream<unknown>({
     pull: (controller) => new Promise<void>((done) => {
       // once read from, it is the host's
       movable.delete(rs);
+      if (from.poisoned) {
+        controller.error(from.poisoned);
+        done();
+        return;
+      }
+      const deaths = asyncStateOf(from).onDeath;
+      const died = (e: unknown): void => {
+        controller.error(e);
+        done();
+      };
+      deaths.push(died);
+      const settled = (): void => {
+        const k = deaths.indexOf(died);
+        if (k >= 0) deaths.splice(k, 1);
+      };
       const sink = new HostSink(shared.bytes ? HOST_BYTES : HOST_VALUES);
       const flush = (): void => {
         if (shared.bytes) {
@@ -115,10 +133,12 @@ function readableOf(shared: SharedStream): ReadableStream<unknown> {
         sink.chunks.length = 0;
       };
       shared.copy(null, sink, false, (reclaim) => {
+        settled();
         reclaim();
         flush();
         done();
       }, (result) => {
+        settled();
         flush();
         if (result === COPY_DROPPED) controller.close();
         done();
@@ -253,7 +273,7 @@ function chunkItems(v: unknown, info: ElementInfo): ArrayLike<unknown> {
  */
 class GuestFuture implements PromiseLike<unknown> {
   #value: Promise<unknown> | null = null;
-  constructor(readonly shared: SharedFuture) {
+  constructor(readonly shared: SharedFuture, readonly from: InstanceState) {
     movable.set(this, shared);
   }
 
@@ -265,9 +285,18 @@ class GuestFuture implements PromiseLike<unknown> {
   #read(): Promise<unknown> {
     movable.delete(this);
     const shared = this.shared;
+    const from = this.from;
     return new Promise<unknown>((resolve, reject) => {
+      if (from.poisoned) {
+        reject(from.poisoned);
+        return;
+      }
+      const deaths = asyncStateOf(from).onDeath;
+      deaths.push(reject);
       const sink = new HostSink(1);
       shared.copy(null, sink, false, (result) => {
+        const k = deaths.indexOf(reject);
+        if (k >= 0) deaths.splice(k, 1);
         if (result === COPY_COMPLETED) resolve(sink.chunks[0]![0]);
         else reject(new IsowasmError('TRAP', 'the future ended without a value'));
       });
@@ -277,7 +306,7 @@ class GuestFuture implements PromiseLike<unknown> {
 
 /** Lifts a readable end of a future the guest gives (`lift_future`): a promise-like of its value. */
 export function liftFuture(cx: Cx, i: number, info: ElementInfo): PromiseLike<unknown> {
-  return new GuestFuture(takeReadable(cx.inst, true, i >>> 0, info.key) as SharedFuture);
+  return new GuestFuture(takeReadable(cx.inst, true, i >>> 0, info.key) as SharedFuture, cx.inst);
 }
 
 /**

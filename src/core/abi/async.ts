@@ -207,6 +207,17 @@ export class AsyncState {
    * calls then run under `WebAssembly.promising`
    */
   suspending: Jspi | null = null;
+  /** the host's waits on this instance's streams and futures, failed when it traps */
+  readonly onDeath: ((e: unknown) => void)[] = [];
+}
+
+/**
+ * The instance trapped: the host's reads of its streams and futures, which no guest will
+ * complete now, fail with its error.
+ */
+export function instanceDied(inst: InstanceState): void {
+  const state = asyncStateOf(inst);
+  for (const f of state.onDeath.splice(0)) f(inst.poisoned);
 }
 
 export function asyncStateOf(inst: InstanceState): AsyncState {

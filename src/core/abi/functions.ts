@@ -10,7 +10,7 @@ import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
-import { keepCancel, leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
+import { instanceDied, keepCancel, leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -178,6 +178,7 @@ export function poison(inst: InstanceState, e: unknown, where: string, asyncName
       ? trapError(`${where}: ${e.message}`, e)
       : trapError(`${where}: ${e instanceof Error ? e.message : String(e)}`, e);
   if (!inst.poisoned) inst.poisoned = err;
+  if (inst.async) instanceDied(inst);
   return err;
 }
 
