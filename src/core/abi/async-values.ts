@@ -9,20 +9,7 @@ import { AbiTrap, IsowasmError } from '../errors.js';
 import { asyncStateOf, type CodecLike } from './async.js';
 import { COPY_COMPLETED, COPY_DROPPED, type CopyBuffer, giveReadable, SharedFuture, SharedStream, takeReadable } from './async-copy.js';
 import type { Cx, InstanceState } from './context.js';
-
-/**
- * An error a component passes around as an `error-context` value: its debug message is for
- * people, not programs (a guest may leave it empty).
- *
- * @example
- * ```ts
- * const e = new ErrorContext('connection reset');
- * e.debugMessage; // 'connection reset'
- * ```
- */
-export class ErrorContext {
-  constructor(readonly debugMessage: string) {}
-}
+import { ErrorContext } from './error-context.js';
 
 /** An error context in an instance's table (a guest may drop its handle; the value lives on). */
 export class ErrorContextHandle {

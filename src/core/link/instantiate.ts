@@ -7,7 +7,8 @@ import { Cx, type InstanceState, type Realloc, startTask } from '../abi/context.
 import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison } from '../abi/functions.js';
 import { asyncStateOf, backpressureChanged, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
 import { cancelCopy, copy, copyNew, dropEnd } from '../abi/async-copy.js';
-import { dropErrorContext, type ElementInfo, ErrorContext, liftErrorContext, lowerErrorContext } from '../abi/async-values.js';
+import { dropErrorContext, type ElementInfo, liftErrorContext, lowerErrorContext } from '../abi/async-values.js';
+import { ErrorContext } from '../abi/error-context.js';
 import { type Codec, codecFor, elementInfo } from '../abi/codec.js';
 import { jspi, type Jspi } from '../abi/jspi.js';
 import type { SuspendedCalls } from '../abi/suspended.js';
