@@ -1,18 +1,19 @@
 /**
  * `wasi:filesystem@0.3.0` over the same mounts, path confinement and operations as the 0.2 room
  * (../filesystem/): descriptors are resources whose methods are 0.3's async functions (answered
- * at once: volumes are synchronous), reads, writes and directory listings are streams, and
- * error codes and descriptor types are 0.3's variants (`{ tag: 'no-entry' }`).
+ * at once, volumes being synchronous; a change on a volume that persists asynchronously answers
+ * once persisted), reads, writes and directory listings are streams, and error codes and
+ * descriptor types are 0.3's variants (`{ tag: 'no-entry' }`).
  */
 import { symbolDispose } from '../../dispose.js';
 import type { FilesystemErrorCode, VolumeEntryType } from '../../host/volume.js';
 import { codeOf } from '../filesystem/errors.js';
-import { maySuspend } from '../io.js';
 import { rootOf } from '../filesystem/index.js';
 import { type DescriptorFlags, type Mount, type Open, TOKEN } from '../filesystem/mount.js';
 import { register, unregister } from '../filesystem/open.js';
 import * as op from '../filesystem/operations.js';
 import { type DescriptorStat, type NewTimestamp, type OpenFlags, type PathFlags, toNumber } from '../filesystem/stat.js';
+import { maySuspend } from '../io.js';
 import { drain, endedStream, err, refuse, type ResultValue, sourceStream } from './streams.js';
 
 /** `wasi:filesystem/types@0.3.0#error-code`: 0.2's codes as cases, `other` for the one 0.3 dropped. */
@@ -58,6 +59,7 @@ function durable<T>(m: Mount, fn: () => T): T | Promise<T> {
   return flushed(m, value);
 }
 
+/** `value`, once the mount's volume has persisted what changed (at once on one that needs no flush). */
 function flushed<T>(m: Mount, value: T): T | Promise<T> {
   const v = m.volume;
   if (typeof v.flush !== 'function') return value;
