@@ -513,9 +513,24 @@ function wakeTask(task: Task): void {
  * A call of an export lifted async, as a promise a caller in another instance can cancel
  * (`subtask.cancel` through `cancellers`).
  */
-function cancellableCall(start: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => () => void): Promise<unknown> {
+function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => () => void): Promise<unknown> {
   let cancel: (() => void) | null = null;
-  const p = new Promise<unknown>((resolve, reject) => { cancel = start(resolve, reject); });
+  const p = new Promise<unknown>((resolve, reject) => {
+    const limit = inst.limits.timeoutMs;
+    if (limit === null) {
+      cancel = start(resolve, reject);
+      return;
+    }
+    // limits.timeoutMs bounds an async call's whole life, waits included: a task that never
+    // returns (it waits on nothing that will come) ends its instance instead of leaking
+    const timer = setTimeout(() => {
+      const e = new IsowasmError('TIMEOUT', `${name} did not return within limits.timeoutMs (${limit} ms); the instance was ended`);
+      inst.poisoned ??= e;
+      instanceDied(inst);
+      reject(e);
+    }, limit);
+    cancel = start((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+  });
   cancellers.set(p, () => cancel?.());
   return p;
 }
@@ -533,7 +548,7 @@ export function liftAsyncCallback(
   poisonAt: (e: unknown) => unknown,
   poisoned: () => unknown,
 ): (...args: unknown[]) => Promise<unknown> {
-  return (...args: unknown[]) => cancellableCall((resolve, reject) =>
+  return (...args: unknown[]) => cancellableCall(inst, name, (resolve, reject) =>
     startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
       const api = asyncStateOf(inst).suspending;
       // a guest that may block in a task runs its steps under JSPI (they may suspend)
@@ -676,7 +691,7 @@ export function liftAsyncStackful(
 ): (...args: unknown[]) => Promise<unknown> {
   const run = api.promising(core as (...a: never[]) => unknown);
   asyncStateOf(inst).suspending ??= api;
-  return (...args: unknown[]) => cancellableCall((resolve, reject) =>
+  return (...args: unknown[]) => cancellableCall(inst, name, (resolve, reject) =>
     startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
       runAsTask(inst, task, () => {
         try {
