@@ -1,10 +1,13 @@
 /**
- * A WASI 0.3 command under the 'worker' strategy: its `run` is lifted async, which the worker
- * does not run yet; the call is refused with UNSUPPORTED naming the strategy that runs it (it
- * resolved `{}` without output before), and the same component runs under JSPI.
+ * WASI 0.3 commands and workers. Under the 'worker' strategy (the guest in a worker, its host
+ * here) a `run` lifted async is not run yet: the call is refused with UNSUPPORTED naming the
+ * strategy that runs it (it resolved `{}` without output before). `runInWorker` (the whole
+ * instance in a worker, with its own WASI host) runs them.
  */
-import { readFileSync } from 'node:fs';
-import { loadComponent } from '../../src/index.node.js';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadComponent, runInWorker } from '../../src/index.node.js';
 import { IsowasmError } from '../../src/core/errors.js';
 import { conformanceP3Path } from '../harness/conformance-dir.js';
 import { equal, ok, rejects } from '../harness/assert.js';
@@ -23,5 +26,17 @@ describe('WASI 0.3 commands and the worker strategy', () => {
     }
     const here = await component.instantiate({});
     equal(await (here.exports as Record<string, { run(): Promise<unknown> }>)['wasi:cli/run']!.run(), undefined);
+  });
+
+  it('runInWorker runs a 0.3 command in a worker, with a host directory as its preopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isowasm-p3-worker-'));
+    const w = await runInWorker<Record<string, { run(): Promise<unknown> }>>(conformanceP3Path('components/fs/p3-file-write.wasm'), { capabilities: { fs: { preopens: { '/': dir } } } });
+    try {
+      equal(await w.exports['wasi:cli/run']!.run(), undefined);
+    } finally {
+      await w.terminate();
+    }
+    equal(readdirSync(dir).sort().join(','), 'long_write.txt,test-zero-write-fails.txt');
+    equal(readFileSync(join(dir, 'long_write.txt')).length, 65536);
   });
 });
