@@ -498,6 +498,8 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
   const plan = planFor(ft);
   const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lower');
   const nparams = plan.params.length;
+  // a function returning a future answers with a promise: that is its value, not a wait
+  const givesFuture = ft.result?.kind === 'future';
   const fast = !api && !plan.spillParams && !plan.spillResult && plan.params.every(isScalar) && (plan.result === null || isScalar(plan.result));
   if (fast) {
     const ps = plan.params as ScalarCodec[];
@@ -545,6 +547,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     let settled = true;
     try {
       const r = callHost(callee, liftArgs(flat), name);
+      if (givesFuture) return lowerResult(r, flat);
       if (api && isThenable(r)) {
         // the guest is suspended until this settles; its borrows stay lent until then
         settled = false;
