@@ -172,12 +172,17 @@ class Task implements TaskBorrows {
 
 /**
  * What a call of an export lifted async rejects with when its caller cancelled it (`subtask.cancel`
- * through a composition): `started` says whether the task had begun.
+ * through a composition): `CANCELLED`, whose `details.started` says whether the task had begun.
+ * (An error code, not a subclass: this file loads in a lazy chunk, where a class extending
+ * IsowasmError at load time can run before the chunk that defines it.)
  */
-export class TaskCancelled extends IsowasmError {
-  constructor(readonly started: boolean, name: string) {
-    super('CANCELLED', `the call of ${name} was cancelled ${started ? 'after' : 'before'} it started`);
-  }
+function taskCancelled(started: boolean, name: string): IsowasmError {
+  return new IsowasmError('CANCELLED', `the call of ${name} was cancelled ${started ? 'after' : 'before'} it started`, { details: { started } });
+}
+
+function cancelledStarted(e: unknown): boolean | null {
+  if (!(e instanceof IsowasmError) || e.code !== 'CANCELLED') return null;
+  return (e.details as { started: boolean }).started;
 }
 
 /**
@@ -350,7 +355,7 @@ export function taskCancel(inst: InstanceState, name: string): void {
   if (task.cancel !== CANCEL_DELIVERED) throw new AbiTrap('task.cancel was called by a task that was not told it is cancelled');
   if (task.borrows && task.borrows.numBorrows > 0) throw new AbiTrap(`task.cancel was called before the task dropped ${task.borrows.numBorrows} borrowed handle(s) it was given`);
   task.returned = true;
-  task.reject(new TaskCancelled(true, name));
+  task.reject(taskCancelled(true, name));
 }
 
 /**
@@ -492,7 +497,7 @@ function startAsyncCall(
     if (task === null) {
       if (cancelled) return;
       cancelled = true;
-      reject(new TaskCancelled(false, name));
+      reject(taskCancelled(false, name));
       return;
     }
     if (task.returned || task.cancel !== CANCEL_NONE) return;
@@ -749,8 +754,9 @@ export function lowerAsync(
       }
       resolveAs(SUBTASK_RETURNED);
     }, (e: unknown) => {
-      if (e instanceof TaskCancelled && sub.cancelling) {
-        resolveAs(e.started ? SUBTASK_CANCELLED_BEFORE_RETURNED : SUBTASK_CANCELLED_BEFORE_STARTED);
+      const started = cancelledStarted(e);
+      if (started !== null && sub.cancelling) {
+        resolveAs(started ? SUBTASK_CANCELLED_BEFORE_RETURNED : SUBTASK_CANCELLED_BEFORE_STARTED);
         return;
       }
       // the callee failed: the guest can't be told (the specification gives a lowered function no
