@@ -71,6 +71,21 @@ describe('conformance-p3: WASI 0.3 commands (cli, clocks, random, fs)', () => {
     });
   }
 
+  it('the instance\'s after-call hooks run when an export lifted async settles: a persisting volume is flushed after a 0.3 run', async () => {
+    let flushes = 0;
+    const base = createMemoryVolume();
+    const persisting = new Proxy(base, {
+      get: (t, k) => (k === 'flush' ? () => { flushes++; } : k === 'async' ? true : typeof Reflect.get(t, k) === 'function' ? (Reflect.get(t, k) as (...a: unknown[]) => unknown).bind(t) : Reflect.get(t, k)),
+    });
+    const { loadComponent } = await platform();
+    const component = await loadComponent(await readConformanceP3('components/random/p3-random-imports.wasm'));
+    const { exports } = await component.instantiate({ async: true, capabilities: { args: ['p3-random-imports'], fs: { preopens: { '/': persisting } } } });
+    const run = (exports as Record<string, { run(): Promise<unknown> }>)['wasi:cli/run']!;
+    const before = flushes;
+    equal(await run.run(), undefined);
+    ok(flushes > before, `flushed after the run (${flushes - before} times)`);
+  });
+
   it('cli: p3-cli-much-stdout writes 20,000 lines through one stream, all of them in order', async () => {
     const line = 'hello, world\n';
     const { stdout } = await runFixture({ path: 'cli/p3-cli-much-stdout.wasm', args: ['much', line, '20000'] });

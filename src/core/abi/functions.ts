@@ -625,6 +625,23 @@ export function liftFunctionAsyncCallback(ft: FuncType, core: (...a: unknown[]) 
 }
 
 /**
+ * An export lifted async with the instance's after-call hooks (a volume's flush): they run when
+ * its call settles, before the caller sees the result, whether it returned or failed.
+ */
+export function withAfterCall(call: ComponentCall, afterCall: readonly (() => Promise<void> | void)[]): ComponentCall {
+  const hooks = async (): Promise<void> => { for (const hook of afterCall) await hook(); };
+  const wrapped = ((...args: unknown[]) => {
+    const p = call(...args) as Promise<unknown>;
+    // hooks come with the host's rooms, which may be made after linking: read them per call
+    if (afterCall.length === 0) return p;
+    return keepCancel(p, p.then(async (v) => { await hooks(); return v; }, async (e: unknown) => { await hooks(); throw e; }));
+  }) as ComponentCall;
+  // the same label: naming the wrapper after its export names the call's messages
+  const label = (call as ComponentCall & { [LABEL]?: FuncLabel })[LABEL];
+  return label ? labelled(wrapped, label) : wrapped;
+}
+
+/**
  * An async lift's arguments, lowered as a synchronous lift's; the borrowed handles among them
  * count against the task, which must drop them before `task.return` (the specification's
  * `num_borrows`).
