@@ -698,6 +698,8 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
       endImportCall(scratch);
       return r;
     }
+    // nothing lent: no need to wait for the end (a promise less per call)
+    if (!scratch.lenders && !scratch.borrowedWrappers) return r;
     return keepCancel(r, Promise.resolve(r).finally(() => endImportCall(scratch)));
   };
   const rc = plan.result;
