@@ -189,7 +189,13 @@ function cancelledStarted(e: unknown): boolean | null {
  * Cancels a promise an export lifted async returned (what `subtask.cancel` does to a subtask
  * that is a call into another instance); false when the promise is not such a call.
  */
-const cancellers = new WeakMap<object, () => void>();
+const CANCEL = Symbol('isowasm.cancel');
+type Cancellable = { [CANCEL]?: () => void };
+/** (A symbol property, not a WeakMap: one per async call, and ephemerons cost the collector.) */
+const cancellers = {
+  get: (p: object): (() => void) | undefined => (p as Cancellable)[CANCEL],
+  set: (p: object, f: () => void): void => { (p as Cancellable)[CANCEL] = f; },
+};
 
 /** `to`, a promise made from `from`, cancels as `from` does. */
 export function keepCancel<T extends object>(from: unknown, to: T): T {
