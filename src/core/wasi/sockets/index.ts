@@ -8,7 +8,8 @@ import type { DenialReport } from '../../host/capabilities.js';
 import type { SocketBackend } from '../../host/socket-backend.js';
 import { SocketAllowList } from '../../host/socket-policy.js';
 import { ResolveAddressStream, resolveAddresses } from './lookup.js';
-import { Network, type SocketEnv } from './network.js';
+import type { SocketEnv } from './grant.js';
+import { Network } from './network.js';
 import { TcpSocket, tcpSocketFactory } from './tcp.js';
 import { IncomingDatagramStream, OutgoingDatagramStream, UdpSocket, udpSocketFactory } from './udp.js';
 
