@@ -149,6 +149,7 @@ function connectionOf(socket: Socket): TcpConnection {
       }
     },
     setKeepAlive: (enabled, idleMs) => { socket.setKeepAlive(enabled, idleMs); },
+    error: () => error,
     destroy: () => { socket.destroy(); },
   };
 }
@@ -259,11 +260,29 @@ async function udpBind(options: { local: SocketAddress }): Promise<UdpBinding> {
       socket.off('error', onBindError);
       // a failed send is reported by the OS later: UDP delivery is best effort, so it is dropped
       socket.on('error', () => {});
-      const address = addressOf(socket.address());
+      let connected = false;
       resolve({
-        localAddress: () => address,
+        // read each time: connecting changes it
+        localAddress: () => addressOf(socket.address()),
+        connect: (remote) => new Promise<void>((done, fail) => {
+          if (connected) socket.disconnect();
+          connected = false;
+          socket.connect(remote.port, remote.address, (e?: Error) => {
+            if (e) {
+              fail(codeOf(e));
+              return;
+            }
+            connected = true;
+            done();
+          });
+        }),
+        disconnect() {
+          if (connected) socket.disconnect();
+          connected = false;
+        },
         send(data, to) {
-          socket.send(Buffer.from(data), to.port, to.address);
+          if (connected) socket.send(Buffer.from(data));
+          else socket.send(Buffer.from(data), to.port, to.address);
         },
         receive: () => queue.shift() ?? null,
         receiveReady: () => queue.length > 0,

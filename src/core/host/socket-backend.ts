@@ -30,6 +30,8 @@ export interface TcpConnection {
   /** stops receiving (buffered and later data is discarded) and/or sends FIN */
   shutdown(how: 'receive' | 'send' | 'both'): void;
   setKeepAlive(enabled: boolean, idleMs: number): void;
+  /** the error the connection failed with, once it has (null while it has not) */
+  error?(): SocketErrorCode | null;
   /** closes the connection at once */
   destroy(): void;
 }
@@ -60,8 +62,16 @@ export interface Datagram {
 
 /** A bound UDP socket. */
 export interface UdpBinding {
+  /** the address bound to (after `connect`, the one the OS chose for the path to the peer) */
   localAddress(): SocketAddress;
-  /** queues a datagram (throws an error-code, e.g. `datagram-too-large`) */
+  /**
+   * Associates the socket with one peer (the OS then receives from it only and picks the local
+   * address); a socket already associated is dissociated first. Rejects with an error-code.
+   */
+  connect?(remote: SocketAddress): Promise<void>;
+  /** dissociates the socket from its peer */
+  disconnect?(): void;
+  /** queues a datagram (throws an error-code, e.g. `datagram-too-large`); `to` is ignored while connected */
   send(data: Uint8Array, to: SocketAddress): void;
   /** the next received datagram, or null */
   receive(): Datagram | null;

@@ -19,6 +19,7 @@ import { httpNamespaces } from './http/index.js';
 import { ioNamespaces } from './io.js';
 import { keyValueNamespaces } from './keyvalue.js';
 import { randomNamespaces } from './random.js';
+import { deniedP3SocketNamespaces, p3SocketNamespaces } from './p3/sockets/index.js';
 import { socketNamespaces } from './sockets/index.js';
 
 /** One instance's WASI imports, served from `grants` with `platform`'s adapters. */
@@ -55,13 +56,15 @@ function createWasiImports(platform: WasiPlatform, grants: Grants, options: Wasi
     ...configNamespaces(caps.config ?? {}),
     // no grant: every open is refused with access-denied
     ...(uses('wasi:keyvalue') ? keyValueNamespaces(grants.kv, ctx) : {}),
+    // wasi:sockets@0.3.0 without the grant: links, and refuses at the network's edge as 0.2 does
+    ...(uses('wasi:sockets') ? deniedP3SocketNamespaces(report) : {}),
   };
   if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, platform.fetch ?? ((r) => fetch(r))));
   if (caps.sockets) {
     if (!platform.sockets) {
       throw new IsowasmError('UNSUPPORTED', `wasi:sockets is available in Node only: the ${platform.name} platform has no sockets, so capabilities.sockets can't be granted here (remove it, or serve the component from Node)`);
     }
-    Object.assign(out, socketNamespaces(caps.sockets, ctx, platform.sockets));
+    Object.assign(out, socketNamespaces(caps.sockets, ctx, platform.sockets), p3SocketNamespaces(caps.sockets, ctx, platform.sockets));
   }
   return out;
 }

@@ -8,7 +8,7 @@
 import type { DenialReport } from '../../host/capabilities.js';
 import type { SocketBackend, SocketErrorCode } from '../../host/socket-backend.js';
 import type { SocketAddress } from '../../host/socket-address.js';
-import { type SocketAllowList, formatHostPort } from '../../host/socket-policy.js';
+import { SocketAllowList, formatHostPort } from '../../host/socket-policy.js';
 
 /** One instance's sockets state. */
 export interface SocketEnv {
@@ -21,6 +21,41 @@ export interface SocketEnv {
   readonly async: boolean;
   /** DNS names the guest resolved through ip-name-lookup, by the canonical IP they resolved to */
   readonly resolved: Map<string, Set<string>>;
+}
+
+/** The sockets grant: allowed `host:port` addresses (`*` for any host or any port). */
+export interface SocketGrant {
+  readonly allow: readonly string[];
+}
+
+/**
+ * The sockets state of an instance granted sockets: `backend` does the I/O, for addresses the
+ * allow-list allows only. Throws a TypeError for a malformed grant.
+ *
+ * @example
+ * ```ts
+ * const env = socketEnv({ allow: ['127.0.0.1:*'] }, { report: console.warn, async: true }, createNodeSocketBackend());
+ * ```
+ */
+export function socketEnv(
+  grant: SocketGrant, ctx: { readonly report: (d: DenialReport) => void; readonly async: boolean }, backend: SocketBackend,
+): SocketEnv {
+  if (typeof grant !== 'object' || grant === null || !Array.isArray(grant.allow)) {
+    throw new TypeError('capabilities.sockets must be { allow: [addresses] }, e.g. { allow: [\'127.0.0.1:8080\', \'db.internal:5432\'] }');
+  }
+  return { policy: new SocketAllowList(grant.allow), backend, report: ctx.report, async: ctx.async, resolved: new Map() };
+}
+
+/**
+ * The sockets state of an instance without the grant: every check refuses (and reports).
+ *
+ * @example
+ * ```ts
+ * const env = deniedSocketEnv((d) => console.warn(d.detail));
+ * ```
+ */
+export function deniedSocketEnv(report: (d: DenialReport) => void): SocketEnv {
+  return { policy: null, backend: null, report, async: false, resolved: new Map() };
 }
 
 const ERROR_CODES: ReadonlySet<string> = new Set<SocketErrorCode>([

@@ -6,17 +6,13 @@
  */
 import type { DenialReport } from '../../host/capabilities.js';
 import type { SocketBackend } from '../../host/socket-backend.js';
-import { SocketAllowList } from '../../host/socket-policy.js';
 import { ResolveAddressStream, resolveAddresses } from './lookup.js';
-import type { SocketEnv } from './grant.js';
+import { type SocketEnv, type SocketGrant, deniedSocketEnv, socketEnv } from './grant.js';
 import { Network } from './network.js';
 import { TcpSocket, tcpSocketFactory } from './tcp.js';
 import { IncomingDatagramStream, OutgoingDatagramStream, UdpSocket, udpSocketFactory } from './udp.js';
 
-/** The sockets grant: allowed `host:port` addresses (`*` for any host or any port). */
-export interface SocketGrant {
-  readonly allow: readonly string[];
-}
+export type { SocketGrant } from './grant.js';
 
 function namespaces(env: SocketEnv): Record<string, unknown> {
   const network = new Network(env);
@@ -48,11 +44,7 @@ function namespaces(env: SocketEnv): Record<string, unknown> {
 export function socketNamespaces(
   grant: SocketGrant, ctx: { readonly report: (d: DenialReport) => void; readonly async: boolean }, backend: SocketBackend,
 ): Record<string, unknown> {
-  if (typeof grant !== 'object' || grant === null || !Array.isArray(grant.allow)) {
-    throw new TypeError('capabilities.sockets must be { allow: [addresses] }, e.g. { allow: [\'127.0.0.1:8080\', \'db.internal:5432\'] }');
-  }
-  const policy = new SocketAllowList(grant.allow);
-  return namespaces({ policy, backend, report: ctx.report, async: ctx.async, resolved: new Map() });
+  return namespaces(socketEnv(grant, ctx, backend));
 }
 
 /**
@@ -66,5 +58,5 @@ export function socketNamespaces(
  * ```
  */
 export function deniedSocketNamespaces(report: (d: DenialReport) => void): Record<string, unknown> {
-  return namespaces({ policy: null, backend: null, report, async: false, resolved: new Map() });
+  return namespaces(deniedSocketEnv(report));
 }
