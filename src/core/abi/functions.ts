@@ -497,6 +497,8 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
   const plan = planFor(ft);
   const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lower');
   const nparams = plan.params.length;
+  // a function returning a future answers with a promise: that is its value, not a wait
+  const givesFuture = ft.result?.kind === 'future';
   const fast = !api && !plan.spillParams && !plan.spillResult && plan.params.every(isScalar) && (plan.result === null || isScalar(plan.result));
   if (fast) {
     const ps = plan.params as ScalarCodec[];
@@ -544,6 +546,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     let settled = true;
     try {
       const r = callHost(callee, liftArgs(flat), name);
+      if (givesFuture) return lowerResult(r, flat);
       if (api && isThenable(r)) {
         // the guest is suspended until this settles; its borrows stay lent until then
         settled = false;
@@ -631,9 +634,35 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
   const plan = planFor(ft);
   const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lower');
   const spill = plan.flatParamCount > MAX_FLAT_ASYNC_PARAMS;
+  // the handles the arguments borrowed, from their lifting to the host's answer (as a
+  // synchronous lower lends them for its call)
+  let lent: CallScratch | null = null;
   const liftArgs = (flat: unknown[]): unknown[] => {
     cx.begin();
-    return liftParams(plan, cx, flat, spill);
+    const call: CallScratch = { lenders: null, borrowedWrappers: null };
+    const prev = cx.call;
+    cx.call = call;
+    try {
+      return liftParams(plan, cx, flat, spill);
+    } finally {
+      cx.call = prev;
+      lent = call;
+    }
+  };
+  const invoke = (args: unknown[]): unknown => {
+    const call = lent!;
+    lent = null;
+    let r: unknown;
+    try {
+      r = callHost(callee, args, name);
+    } catch (e) {
+      endImportCall(call);
+      throw e;
+    }
+    if (!isThenable(r)) endImportCall(call);
+    // the borrows end when the host answers, before the guest hears of it
+    else Promise.resolve(r).then(() => endImportCall(call), () => endImportCall(call));
+    return r;
   };
   const rc = plan.result;
   const storeResult = rc === null ? null : (value: unknown, flat: unknown[]): void => {
@@ -646,7 +675,7 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
       throw resultError(e, name);
     }
   };
-  return lowerAsync(inst, name, liftArgs, (args) => callHost(callee, args, name), storeResult, (e) => hostError(e, name));
+  return lowerAsync(inst, name, liftArgs, invoke, storeResult, (e) => hostError(e, name));
 }
 
 /**
