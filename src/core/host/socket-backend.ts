@@ -62,17 +62,21 @@ export interface Datagram {
 
 /** A bound UDP socket. */
 export interface UdpBinding {
-  /** the address bound to (after `connect`, the one the OS chose for the path to the peer) */
+  /** the address bound to (while associated with a peer, the one the OS picks for the path to it) */
   localAddress(): SocketAddress;
   /**
-   * Associates the socket with one peer (the OS then receives from it only and picks the local
-   * address); a socket already associated is dissociated first. Rejects with an error-code.
+   * Associates the socket with one peer (again, or with another): its local address becomes the
+   * one the OS picks for the path to the peer. Sending to the peer and receiving from it only is
+   * the WASI layer's. Rejects with an error-code (e.g. `remote-unreachable`: no route).
    */
   connect?(remote: SocketAddress): Promise<void>;
   /** dissociates the socket from its peer */
   disconnect?(): void;
-  /** queues a datagram (throws an error-code, e.g. `datagram-too-large`); `to` is ignored while connected */
-  send(data: Uint8Array, to: SocketAddress): void;
+  /**
+   * Sends a datagram; a promise resolves once the OS has it (rejects with an error-code, e.g.
+   * `datagram-too-large`). `close` lets the sends in flight finish first.
+   */
+  send(data: Uint8Array, to: SocketAddress): void | Promise<void>;
   /** the next received datagram, or null */
   receive(): Datagram | null;
   receiveReady(): boolean;

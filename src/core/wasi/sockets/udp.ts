@@ -144,7 +144,9 @@ export class OutgoingDatagramStream {
     if (d.data.length > MAX_DATAGRAM[this.#family]) fail('datagram-too-large');
     // the connected remote was checked by stream(); any other destination is checked here
     if (!ch.remote) checkAddress(this.#env, IFACE, 'send a datagram to', to);
-    ch.binding.send(d.data, to);
+    // UDP delivery is best effort: a datagram the OS refuses after send returned is lost
+    const sent = ch.binding.send(d.data, to);
+    if (sent) sent.catch(() => {});
   }
 
   [symbolDispose](): void {}

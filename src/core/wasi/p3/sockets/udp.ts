@@ -1,12 +1,13 @@
 /**
  * `wasi:sockets/types@0.3.0#udp-socket` over the platform backend, with the grant checks, address
  * rules and options 0.2 uses (../../sockets). 0.3 sends and receives one datagram per async call;
- * `connect` associates the socket with a peer in the OS (so the local address is the one the OS
- * picks for that path, and only the peer's datagrams arrive), and binds it first if it is not.
+ * `connect` associates the socket with a peer (sends go to it, only its datagrams are received,
+ * and the local address is the one the OS picks for the path to it), binding it first if it is not.
  * Every destination is checked against the allow-list before the backend sees it.
  *
- * `bind` and `connect` are synchronous functions whose work is asynchronous (node:dgram binds and
- * connects with a callback): they return a promise, which the instance waits on with JSPI.
+ * `bind` and `connect` are synchronous functions whose work is asynchronous (node:dgram binds, and
+ * finds the path to a peer, with a callback): they return a promise, which the instance waits on
+ * with JSPI.
  */
 import { type IpAddressFamily, type IpSocketAddress, type SocketAddress, fromSocketAddress } from '../../../host/socket-address.js';
 import type { UdpBinding } from '../../../host/socket-backend.js';
@@ -73,7 +74,7 @@ export class UdpSocket {
     const associate = (): Promise<void> | void => {
       const binding = this.#res.binding!;
       if (!binding.connect) {
-        // a backend without OS association: datagrams from others are filtered here
+        // a backend that can't tell the path's local address keeps the bound one
         this.#remote = remote;
         return;
       }
@@ -111,7 +112,11 @@ export class UdpSocket {
       await this.#bind(local);
     }
     if (this.#state !== 'bound' || !this.#res.binding) fail('invalid-state');
-    guard(() => this.#res.binding!.send(data, to));
+    try {
+      await this.#res.binding!.send(data, to);
+    } catch (e) {
+      throw socketError(e);
+    }
   }
 
   /** The next datagram (from the connected peer only, when connected) and who sent it. */
