@@ -148,6 +148,15 @@ describe('conformance-p3: wasi:sockets@0.3.0 programs (Node)', { timeout: 30_000
     assert.deepEqual(open, []);
   });
 
+  it('a platform without sockets (browsers) refuses the grant as for 0.2, naming Node', async () => {
+    const component = await loadComponent(await readConformanceP3('components/sockets/p3-sockets-tcp-listen.wasm'));
+    const { sockets: _none, ...withoutSockets } = nodeWasi;
+    await assert.rejects(
+      component.instantiate({ wasi: { ...withoutSockets, name: 'browser' }, capabilities: { sockets: { allow: ['*:*'] } } }),
+      (e: Error & { code?: string }) => e.code === 'UNSUPPORTED' && /available in Node only/.test(e.message),
+    );
+  });
+
   it('without the sockets grant a program\'s bind is refused with access-denied (reported), and its run fails', async () => {
     const component = await loadComponent(await readConformanceP3('components/sockets/p3-sockets-tcp-listen.wasm'));
     const denied: Error[] = [];

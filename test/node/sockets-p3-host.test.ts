@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { type AddressInfo, connect as netConnect, createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import type { DenialReport } from '../../src/core/host/capabilities.js';
-import type { IpSocketAddress } from '../../src/core/host/socket-address.js';
+import type { IpAddress, IpSocketAddress } from '../../src/core/host/socket-address.js';
 import type { SocketBackend } from '../../src/core/host/socket-backend.js';
 import type { Outcome } from '../../src/core/wasi/p3/sockets/errors.js';
 import { deniedP3SocketNamespaces, p3SocketNamespaces } from '../../src/core/wasi/p3/sockets/index.js';
@@ -429,6 +429,20 @@ describe('wasi:sockets@0.3.0 grants (Node)', { timeout: 20_000 }, () => {
     // refused before the check: the socket can still connect where it may
     assert.deepEqual(await code(() => s.connect(v4(port + 1))), { tag: 'connection-refused' });
     assert.deepEqual(await code(() => h.resolveAddresses('example.com')), { tag: 'access-denied' });
+    drop(s);
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('a name entry allows the addresses the guest resolved that name to, and only after it did', async () => {
+    const server = createServer((s) => s.destroy());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    const h = host([`localhost:${port}`]);
+    assert.deepEqual(await code(() => h.TcpSocket.create('ipv4').connect(v4(port))), { tag: 'access-denied' });
+    const addresses = await h.resolveAddresses('localhost') as IpAddress[];
+    assert.ok(addresses.some((a) => a.tag === 'ipv4' && a.val.join('.') === '127.0.0.1'), JSON.stringify(addresses));
+    const s = h.TcpSocket.create('ipv4');
+    await s.connect(v4(port));
     drop(s);
     await new Promise<void>((r) => server.close(() => r()));
   });

@@ -32,6 +32,20 @@ function namespaces(env: SocketEnv): Record<string, unknown> {
 }
 
 /**
+ * The 0.2 sockets namespaces over an existing sockets state (one grant serving 0.2 and 0.3 shares
+ * it: a name resolved through either version's lookup allows connects through both).
+ *
+ * @example
+ * ```ts
+ * const env = socketEnv({ allow: ['db.internal:5432'] }, ctx, backend);
+ * Object.assign(imports, socketNamespacesFor(env), p3SocketNamespacesFor(env));
+ * ```
+ */
+export function socketNamespacesFor(env: SocketEnv): Record<string, unknown> {
+  return namespaces(env);
+}
+
+/**
  * The sockets namespaces for an instance granted sockets: `backend` does the I/O, for addresses
  * the allow-list allows only. Throws a TypeError for a malformed grant.
  *

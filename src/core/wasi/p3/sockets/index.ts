@@ -21,6 +21,20 @@ function namespaces(env: SocketEnv): Record<string, unknown> {
 }
 
 /**
+ * The 0.3 sockets namespaces over an existing sockets state (shared with 0.2's, see
+ * `socketNamespacesFor`).
+ *
+ * @example
+ * ```ts
+ * const env = socketEnv({ allow: ['127.0.0.1:*'] }, ctx, backend);
+ * Object.assign(imports, socketNamespacesFor(env), p3SocketNamespacesFor(env));
+ * ```
+ */
+export function p3SocketNamespacesFor(env: SocketEnv): Record<string, unknown> {
+  return namespaces(env);
+}
+
+/**
  * The 0.3 sockets namespaces for an instance granted sockets. Throws a TypeError for a malformed
  * grant.
  *
