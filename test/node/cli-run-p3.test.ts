@@ -30,6 +30,11 @@ describe('isowasm run: WASI 0.3 commands', () => {
     deepEqual([r.code, r.out], [0, 'hello, world\n'], r.err);
   });
 
+  it('lets the guest finish what it writes after its run answered before the process ends', () => {
+    const r = isowasm(['run', component('cli/p3-cli-hello-stdout-post-return.wasm')]);
+    deepEqual([r.code, r.out], [0, 'hello, world\nhello again, after return\n'], r.err);
+  });
+
   it('passes the arguments after the file to the guest', () => {
     const r = isowasm(['run', component('cli/p3-cli-much-stdout.wasm'), 'hi\n', '3']);
     deepEqual([r.code, r.out], [0, 'hi\nhi\nhi\n'], r.err);

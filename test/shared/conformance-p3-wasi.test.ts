@@ -12,7 +12,7 @@ import { createMemoryVolume } from '../../src/core/host/volumes/memory.js';
 import { equal, ok } from '../harness/assert.js';
 import { readConformanceP3 } from '../harness/files.js';
 import { platform } from '../harness/platform.js';
-import { describe, it } from '../harness/test-api.js';
+import { describe, isNode, it } from '../harness/test-api.js';
 
 const dec = new TextDecoder();
 
@@ -71,6 +71,21 @@ describe('conformance-p3: WASI 0.3 commands (cli, clocks, random, fs)', () => {
     });
   }
 
+  it('the instance\'s after-call hooks run when an export lifted async settles: a persisting volume is flushed after a 0.3 run', async () => {
+    let flushes = 0;
+    const base = createMemoryVolume();
+    const persisting = new Proxy(base, {
+      get: (t, k) => (k === 'flush' ? () => { flushes++; } : k === 'async' ? true : typeof Reflect.get(t, k) === 'function' ? (Reflect.get(t, k) as (...a: unknown[]) => unknown).bind(t) : Reflect.get(t, k)),
+    });
+    const { loadComponent } = await platform();
+    const component = await loadComponent(await readConformanceP3('components/random/p3-random-imports.wasm'));
+    const { exports } = await component.instantiate({ async: true, capabilities: { args: ['p3-random-imports'], fs: { preopens: { '/': persisting } } } });
+    const run = (exports as Record<string, { run(): Promise<unknown> }>)['wasi:cli/run']!;
+    const before = flushes;
+    equal(await run.run(), undefined);
+    ok(flushes > before, `flushed after the run (${flushes - before} times)`);
+  });
+
   it('cli: p3-cli-much-stdout writes 20,000 lines through one stream, all of them in order', async () => {
     const line = 'hello, world\n';
     const { stdout } = await runFixture({ path: 'cli/p3-cli-much-stdout.wasm', args: ['much', line, '20000'] });
@@ -87,6 +102,20 @@ describe('conformance-p3: WASI 0.3 commands (cli, clocks, random, fs)', () => {
     equal(dec.decode(bytes.subarray(0, 32)), '123456789 00000 123456789 00001 ');
     equal(volume.lstat(['test-zero-write-fails.txt']).size, 0);
   });
+
+  if (!isNode) {
+    it('fs: in a browser, p3-file-write into an IndexedDB volume: a volume opened afresh on the same database holds what it wrote', async () => {
+      const { loadComponent, createIndexedDbVolume } = await platform();
+      const name = `p3-file-write-${crypto.randomUUID()}`;
+      const volume = await createIndexedDbVolume!(name);
+      const component = await loadComponent(await readConformanceP3('components/fs/p3-file-write.wasm'));
+      const { exports } = await component.instantiate({ capabilities: { fs: { preopens: { '/': volume } } } });
+      await (exports as Record<string, { run(): Promise<unknown> }>)['wasi:cli/run']!.run();
+      const again = await createIndexedDbVolume!(name);
+      equal(again.read(['long_write.txt'], 0, 1 << 20).length, 65536);
+      equal(again.lstat(['test-zero-write-fails.txt']).size, 0);
+    });
+  }
 
   it('fs: without a preopen the guest sees no directory and its run traps (it asserts one exists)', async () => {
     const { loadComponent } = await platform();

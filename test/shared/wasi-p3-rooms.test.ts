@@ -351,4 +351,39 @@ describe('WASI 0.3 rooms: wasi:filesystem@0.3.0', () => {
     deepEqual(code(() => root.renameAt!('d/b', root2, 'c')), { tag: 'bad-descriptor' });
     deepEqual(root.metadataHashAt!({}, 'd/b'), (f.metadataHash!() as unknown));
   });
+
+  it('on a volume that persists asynchronously, a change answers once it is flushed (a write stream\'s ok too); reads don\'t wait', async () => {
+    const mem = createMemoryVolume({ f: 'x' });
+    const log: string[] = [];
+    let release: () => void = () => {};
+    const volume = new Proxy(mem, {
+      get(t, k) {
+        if (k === 'async') return true;
+        if (k === 'flush') return () => { log.push('flush'); return new Promise<void>((r) => { release = () => { log.push('flushed'); r(); }; }); };
+        const v = (t as unknown as Record<string | symbol, unknown>)[k];
+        return typeof v === 'function' ? (v as Fn).bind(t) : v;
+      },
+    });
+    const h = imports({ fs: { preopens: { '/': volume } } });
+    const root = (h.ns['wasi:filesystem/preopens@0.3.0']!.getDirectories!() as [Desc, string][])[0]![0];
+    ok(!((root.openAt!({}, 'f', {}, { read: true })) instanceof Promise), 'opening without creating answers at once');
+    const created = root.openAt!({}, 'g', { create: true }, { write: true }) as Promise<Desc>;
+    ok(created instanceof Promise);
+    let done = false;
+    void created.then(() => { done = true; });
+    await Promise.resolve();
+    equal(done, false, 'not before the flush');
+    release();
+    const g = await created;
+    deepEqual(log, ['flush', 'flushed']);
+    const written = g.writeViaStream!(guestStream(['data']).stream, 0n) as Promise<unknown>;
+    for (let i = 0; i < 10 && log.length < 3; i++) await new Promise((r) => setTimeout(r, 0));
+    deepEqual(log, ['flush', 'flushed', 'flush'], 'the write stream ended and asked for a flush');
+    release();
+    deepEqual(await written, { tag: 'ok' });
+    const removed = root.unlinkFileAt!('g') as Promise<void>;
+    release();
+    await removed;
+    deepEqual(log, ['flush', 'flushed', 'flush', 'flushed', 'flush', 'flushed']);
+  });
 });

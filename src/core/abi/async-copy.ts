@@ -37,8 +37,15 @@ export interface CopyBuffer {
 /** Elements in guest memory; a unit stream's have no bytes. */
 export class GuestBuffer implements CopyBuffer {
   progress = 0;
-  constructor(readonly elem: CodecLike | null, readonly bytes: boolean, readonly cx: Cx, readonly ptr: number, readonly length: number) {
-    if (length > MAX_BUFFER_LENGTH) throw new AbiTrap(`a stream copy of ${length} elements is longer than ${MAX_BUFFER_LENGTH}`);
+  readonly length: number;
+  constructor(readonly elem: CodecLike | null, readonly bytes: boolean, readonly cx: Cx, readonly ptr: number, length: number) {
+    if (length > MAX_BUFFER_LENGTH) {
+      // wit-bindgen's runtime reads unit streams with a length of 2^32 - 1, from before the
+      // specification's limit; units take no memory, so such a buffer is clamped, not refused
+      if (elem) throw new AbiTrap(`a stream copy of ${length} elements is longer than ${MAX_BUFFER_LENGTH}`);
+      length = MAX_BUFFER_LENGTH;
+    }
+    this.length = length;
     if (elem && length > 0) cx.check(ptr, elem.size * length, elem.align);
   }
 
@@ -54,9 +61,11 @@ export class GuestBuffer implements CopyBuffer {
       this.cx.check(from, n, 1);
       return this.cx.u8().slice(from, from + n);
     }
-    const out = new Array<unknown>(n);
     const elem = this.elem;
-    for (let k = 0; k < n; k++) out[k] = elem ? elem.load(this.cx, this.ptr + (at + k) * elem.size) : undefined;
+    // units: only their count moves (a copy may move 2^28 of them)
+    if (!elem) return { length: n };
+    const out = new Array<unknown>(n);
+    for (let k = 0; k < n; k++) out[k] = elem.load(this.cx, this.ptr + (at + k) * elem.size);
     return out;
   }
 
@@ -83,6 +92,8 @@ interface PendingCopy {
   readonly writing: boolean;
   readonly onCopy: OnCopy;
   readonly onCopyDone: OnCopyDone;
+  /** a host writer's last elements: the stream ends when a reader takes them all */
+  readonly last: boolean;
 }
 
 /** Both kinds of shared state: the element type and its key, and whether it was dropped. */
@@ -139,15 +150,20 @@ abstract class Shared {
 
 /** The state both ends of a stream share. */
 export class SharedStream extends Shared {
-  /** A read (`writing` false, into the reader's buffer) or a write, the specification's copy. */
-  copy(inst: InstanceState | null, buffer: CopyBuffer, writing: boolean, onCopy: OnCopy, onCopyDone: OnCopyDone): void {
+  /**
+   * A read (`writing` false, into the reader's buffer) or a write, the specification's copy.
+   * `last`: a host writer's final elements; a reader that takes them all sees the stream end with
+   * them (as if the writer dropped its end before the reader's event was delivered), the way
+   * wasmtime's host producers finish.
+   */
+  copy(inst: InstanceState | null, buffer: CopyBuffer, writing: boolean, onCopy: OnCopy, onCopyDone: OnCopyDone, last = false): void {
     if (this.dropped) {
       onCopyDone(COPY_DROPPED);
       return;
     }
     const p = this.pending;
     if (!p) {
-      this.pending = { inst, buffer, writing, onCopy, onCopyDone };
+      this.pending = { inst, buffer, writing, onCopy, onCopyDone, last };
       if (!writing) this.onDemand?.();
       return;
     }
@@ -159,13 +175,18 @@ export class SharedStream extends Shared {
         if (writing) p.buffer.write(buffer.read(n));
         else buffer.write(p.buffer.read(n));
         p.onCopy(() => { if (this.pending === p) this.pending = null; });
+        if (!writing && p.last && p.buffer.remain() === 0) {
+          this.dropped = true;
+          onCopyDone(COPY_DROPPED);
+          return;
+        }
       }
       onCopyDone(COPY_COMPLETED);
     } else if (writing && buffer.length === 0 && p.buffer.length === 0) {
       onCopyDone(COPY_COMPLETED);
     } else {
       this.notify(COPY_COMPLETED);
-      this.pending = { inst, buffer, writing, onCopy, onCopyDone };
+      this.pending = { inst, buffer, writing, onCopy, onCopyDone, last };
       if (!writing) this.onDemand?.();
     }
   }
@@ -181,7 +202,7 @@ export class SharedFuture extends Shared {
     }
     const p = this.pending;
     if (!p) {
-      this.pending = { inst, buffer, writing, onCopy: () => {}, onCopyDone };
+      this.pending = { inst, buffer, writing, onCopy: () => {}, onCopyDone, last: false };
       if (!writing) this.onDemand?.();
       return;
     }

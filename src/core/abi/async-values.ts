@@ -9,20 +9,7 @@ import { AbiTrap, IsowasmError } from '../errors.js';
 import { asyncStateOf, type CodecLike } from './async.js';
 import { COPY_COMPLETED, COPY_DROPPED, type CopyBuffer, giveReadable, SharedFuture, SharedStream, takeReadable } from './async-copy.js';
 import type { Cx, InstanceState } from './context.js';
-
-/**
- * An error a component passes around as an `error-context` value: its debug message is for
- * people, not programs (a guest may leave it empty).
- *
- * @example
- * ```ts
- * const e = new ErrorContext('connection reset');
- * e.debugMessage; // 'connection reset'
- * ```
- */
-export class ErrorContext {
-  constructor(readonly debugMessage: string) {}
-}
+import { ErrorContext } from './error-context.js';
 
 /** An error context in an instance's table (a guest may drop its handle; the value lives on). */
 export class ErrorContextHandle {
@@ -96,15 +83,33 @@ export interface ElementInfo {
 /** Lifts a readable end of a stream the guest gives (`lift_stream`): a `ReadableStream`. */
 export function liftStream(cx: Cx, i: number, info: ElementInfo): ReadableStream<unknown> {
   const shared = takeReadable(cx.inst, false, i >>> 0, info.key) as SharedStream;
-  return readableOf(shared);
+  return readableOf(shared, cx.inst);
 }
 
-/** A `ReadableStream` that reads `shared` as the host, as its consumer pulls. */
-function readableOf(shared: SharedStream): ReadableStream<unknown> {
+/**
+ * A `ReadableStream` that reads `shared` as the host, as its consumer pulls; it errors if `from`,
+ * the instance that gave it, traps first.
+ */
+function readableOf(shared: SharedStream, from: InstanceState): ReadableStream<unknown> {
   const rs: ReadableStream<unknown> = new ReadableStream<unknown>({
     pull: (controller) => new Promise<void>((done) => {
       // once read from, it is the host's
       movable.delete(rs);
+      if (from.poisoned) {
+        controller.error(from.poisoned);
+        done();
+        return;
+      }
+      const deaths = asyncStateOf(from).onDeath;
+      const died = (e: unknown): void => {
+        controller.error(e);
+        done();
+      };
+      deaths.push(died);
+      const settled = (): void => {
+        const k = deaths.indexOf(died);
+        if (k >= 0) deaths.splice(k, 1);
+      };
       const sink = new HostSink(shared.bytes ? HOST_BYTES : HOST_VALUES);
       const flush = (): void => {
         if (shared.bytes) {
@@ -115,10 +120,12 @@ function readableOf(shared: SharedStream): ReadableStream<unknown> {
         sink.chunks.length = 0;
       };
       shared.copy(null, sink, false, (reclaim) => {
+        settled();
         reclaim();
         flush();
         done();
       }, (result) => {
+        settled();
         flush();
         if (result === COPY_DROPPED) controller.close();
         done();
@@ -175,6 +182,9 @@ function chunksOf(v: unknown, info: ElementInfo): Next {
  */
 function pump(inst: InstanceState, shared: SharedStream, next: Next, info: ElementInfo): void {
   let chunk: HostSource | null = null;
+  // the source's next read, started early to learn whether `chunk` is its last
+  let ahead: Promise<IteratorResult<unknown>> | null = null;
+  let last = false;
   let busy = false;
   let waiting = false;
   const step = async (): Promise<void> => {
@@ -182,17 +192,28 @@ function pump(inst: InstanceState, shared: SharedStream, next: Next, info: Eleme
     try {
       for (;;) {
         if (shared.dropped) {
-          await next.cancel();
+          if (!last) await next.cancel();
           return;
         }
         if (waiting || !shared.readerWaiting()) return;
         if (!chunk || chunk.remain() === 0) {
-          const r = await next.next();
+          if (last) {
+            shared.drop();
+            return;
+          }
+          const r = await (ahead ?? next.next());
+          ahead = null;
           if (r.done) {
             shared.drop();
             return;
           }
           chunk = new HostSource(chunkItems(r.value, info));
+          ahead = next.next();
+          const peek = await settledSoon(ahead);
+          if (peek?.done) {
+            last = true;
+            ahead = null;
+          }
           continue;
         }
         const c = chunk;
@@ -202,7 +223,7 @@ function pump(inst: InstanceState, shared: SharedStream, next: Next, info: Eleme
           waiting = false;
         }, () => {
           waiting = false;
-        });
+        }, last);
       }
     } catch (e) {
       inst.poisoned ??= new IsowasmError('HOST_ERROR', `a stream the host gave the guest failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -214,6 +235,15 @@ function pump(inst: InstanceState, shared: SharedStream, next: Next, info: Eleme
   shared.onDemand = () => {
     if (!busy) void step();
   };
+}
+
+/** `p`'s result if it settles within a few microtasks (a source with chunks queued), else undefined. */
+async function settledSoon<T>(p: Promise<T>): Promise<T | undefined> {
+  let done = false;
+  let value: T | undefined;
+  p.then((v) => { done = true; value = v; }, () => {});
+  for (let k = 0; k < 3 && !done; k++) await Promise.resolve();
+  return value;
 }
 
 function chunkItems(v: unknown, info: ElementInfo): ArrayLike<unknown> {
@@ -230,7 +260,7 @@ function chunkItems(v: unknown, info: ElementInfo): ArrayLike<unknown> {
  */
 class GuestFuture implements PromiseLike<unknown> {
   #value: Promise<unknown> | null = null;
-  constructor(readonly shared: SharedFuture) {
+  constructor(readonly shared: SharedFuture, readonly from: InstanceState) {
     movable.set(this, shared);
   }
 
@@ -242,9 +272,18 @@ class GuestFuture implements PromiseLike<unknown> {
   #read(): Promise<unknown> {
     movable.delete(this);
     const shared = this.shared;
+    const from = this.from;
     return new Promise<unknown>((resolve, reject) => {
+      if (from.poisoned) {
+        reject(from.poisoned);
+        return;
+      }
+      const deaths = asyncStateOf(from).onDeath;
+      deaths.push(reject);
       const sink = new HostSink(1);
       shared.copy(null, sink, false, (result) => {
+        const k = deaths.indexOf(reject);
+        if (k >= 0) deaths.splice(k, 1);
         if (result === COPY_COMPLETED) resolve(sink.chunks[0]![0]);
         else reject(new IsowasmError('TRAP', 'the future ended without a value'));
       });
@@ -254,7 +293,7 @@ class GuestFuture implements PromiseLike<unknown> {
 
 /** Lifts a readable end of a future the guest gives (`lift_future`): a promise-like of its value. */
 export function liftFuture(cx: Cx, i: number, info: ElementInfo): PromiseLike<unknown> {
-  return new GuestFuture(takeReadable(cx.inst, true, i >>> 0, info.key) as SharedFuture);
+  return new GuestFuture(takeReadable(cx.inst, true, i >>> 0, info.key) as SharedFuture, cx.inst);
 }
 
 /**

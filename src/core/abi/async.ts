@@ -144,16 +144,22 @@ export class AsyncTable {
   }
 }
 
+/** The borrowed handles a task was given, which it must drop before it returns. */
+export interface TaskBorrows {
+  borrows: { numBorrows: number } | null;
+}
+
 /** Where a cancelled task stands: its caller asked; the task was told (an event); it ended. */
 const CANCEL_NONE = 0;
 const CANCEL_PENDING = 1;
 const CANCEL_DELIVERED = 2;
 
 /** One call of an export lifted `async`: its context slots, and where its result goes. */
-class Task {
+class Task implements TaskBorrows {
   readonly context = new Int32Array(2);
   returned = false;
   cancel = CANCEL_NONE;
+  borrows: { numBorrows: number } | null = null;
   constructor(readonly resolve: (v: unknown) => void, readonly reject: (e: unknown) => void) {}
 
   /** Takes the cancellation its caller asked for, as the event a wait returns (null: none). */
@@ -166,19 +172,37 @@ class Task {
 
 /**
  * What a call of an export lifted async rejects with when its caller cancelled it (`subtask.cancel`
- * through a composition): `started` says whether the task had begun.
+ * through a composition): `CANCELLED`, whose `details.started` says whether the task had begun.
+ * (An error code, not a subclass: this file loads in a lazy chunk, where a class extending
+ * IsowasmError at load time can run before the chunk that defines it.)
  */
-export class TaskCancelled extends IsowasmError {
-  constructor(readonly started: boolean, name: string) {
-    super('CANCELLED', `the call of ${name} was cancelled ${started ? 'after' : 'before'} it started`);
-  }
+function taskCancelled(started: boolean, name: string): IsowasmError {
+  return new IsowasmError('CANCELLED', `the call of ${name} was cancelled ${started ? 'after' : 'before'} it started`, { details: { started } });
+}
+
+function cancelledStarted(e: unknown): boolean | null {
+  if (!(e instanceof IsowasmError) || e.code !== 'CANCELLED') return null;
+  return (e.details as { started: boolean }).started;
 }
 
 /**
  * Cancels a promise an export lifted async returned (what `subtask.cancel` does to a subtask
  * that is a call into another instance); false when the promise is not such a call.
  */
-const cancellers = new WeakMap<object, () => void>();
+const CANCEL = Symbol('isowasm.cancel');
+type Cancellable = { [CANCEL]?: () => void };
+/** (A symbol property, not a WeakMap: one per async call, and ephemerons cost the collector.) */
+const cancellers = {
+  get: (p: object): (() => void) | undefined => (p as Cancellable)[CANCEL],
+  set: (p: object, f: () => void): void => { (p as Cancellable)[CANCEL] = f; },
+};
+
+/** `to`, a promise made from `from`, cancels as `from` does. */
+export function keepCancel<T extends object>(from: unknown, to: T): T {
+  const cancel = cancellers.get(from as object);
+  if (cancel) cancellers.set(to, cancel);
+  return to;
+}
 
 /** The async state of one component instance (made when its component uses async). */
 export class AsyncState {
@@ -194,16 +218,35 @@ export class AsyncState {
    * calls then run under `WebAssembly.promising`
    */
   suspending: Jspi | null = null;
+  /** the host's waits on this instance's streams and futures, failed when it traps */
+  readonly onDeath: ((e: unknown) => void)[] = [];
+}
+
+/**
+ * The instance trapped: the host's reads of its streams and futures, which no guest will
+ * complete now, fail with its error.
+ */
+export function instanceDied(inst: InstanceState): void {
+  const state = asyncStateOf(inst);
+  for (const f of state.onDeath.splice(0)) f(inst.poisoned);
 }
 
 export function asyncStateOf(inst: InstanceState): AsyncState {
   return (inst.async ??= new AsyncState()) as AsyncState;
 }
 
-/** Starts the calls that waited for backpressure, once it is off. */
+/**
+ * Starts the calls that waited for backpressure, once it is off: after the call that turned it
+ * off (a synchronous export may do it, and the instance can't be entered while that runs).
+ */
 export function backpressureChanged(inst: InstanceState): void {
   if (inst.backpressure !== 0 || !inst.async) return;
-  for (const start of asyncStateOf(inst).waitingToStart.splice(0)) start();
+  const waiting = asyncStateOf(inst).waitingToStart;
+  if (waiting.length === 0) return;
+  queueMicrotask(() => {
+    if (inst.backpressure !== 0) return;
+    for (const start of waiting.splice(0)) start();
+  });
 }
 
 /** `waitable-set.new`. */
@@ -316,8 +359,9 @@ export function taskCancel(inst: InstanceState, name: string): void {
   if (!task) throw new AbiTrap('task.cancel was called outside of an async task');
   if (task.returned) throw new AbiTrap('task.cancel was called by a task that returned already');
   if (task.cancel !== CANCEL_DELIVERED) throw new AbiTrap('task.cancel was called by a task that was not told it is cancelled');
+  if (task.borrows && task.borrows.numBorrows > 0) throw new AbiTrap(`task.cancel was called before the task dropped ${task.borrows.numBorrows} borrowed handle(s) it was given`);
   task.returned = true;
-  task.reject(new TaskCancelled(true, name));
+  task.reject(taskCancelled(true, name));
 }
 
 /**
@@ -328,7 +372,11 @@ export function taskCancel(inst: InstanceState, name: string): void {
 export function threadYield(inst: InstanceState, cancellable: boolean): number | Promise<number> {
   const state = inst.async ? asyncStateOf(inst) : null;
   const task = state?.current ?? null;
-  if (!task) return 0;
+  if (!task) {
+    // a synchronous call under JSPI lets the host run (its promises settle), keeping the instance
+    if (!inst.suspends) return 0;
+    return new Promise<number>((go) => setTimeout(() => go(0), 0));
+  }
   if (cancellable && task.cancelEvent()) return 1;
   if (!state!.suspending) return 0;
   return (async () => {
@@ -359,6 +407,7 @@ export function taskReturn(inst: InstanceState, result: CodecLike | null, cx: Cx
   const task = inst.async ? asyncStateOf(inst).current : null;
   if (!task) throw new AbiTrap('task.return was called outside of an async task');
   if (task.returned) throw new AbiTrap('task.return was called twice by one task');
+  if (task.borrows && task.borrows.numBorrows > 0) throw new AbiTrap(`task.return was called before the task dropped ${task.borrows.numBorrows} borrowed handle(s) it was given`);
   cx.begin();
   let value: unknown;
   if (result === null) value = undefined;
@@ -405,7 +454,7 @@ function release(inst: InstanceState, task: Task): void {
  * the task starts it ends the call at once; after, the task is told at its next wait.
  */
 function startAsyncCall(
-  inst: InstanceState, name: string, args: unknown[], lowerArgs: (args: unknown[]) => unknown[], poisoned: () => unknown,
+  inst: InstanceState, name: string, args: unknown[], lowerArgs: (args: unknown[], task: TaskBorrows) => unknown[], poisoned: () => unknown,
   resolve: (v: unknown) => void, reject: (e: unknown) => void, run: (task: Task, flat: unknown[]) => void,
 ): () => void {
   let task: Task | null = null;
@@ -416,8 +465,13 @@ function startAsyncCall(
       reject(poisoned());
       return;
     }
-    // a synchronous call is running (a task holding the lock is waited for instead)
+    // a synchronous call is running (a task holding the lock is waited for instead): one
+    // suspended under JSPI is waited for; one on the stack can't be
     if (!inst.mayEnter && asyncStateOf(inst).current === null) {
+      if (inst.queue) {
+        void inst.queue.then(start);
+        return;
+      }
       reject(new IsowasmError('REENTRANCE', `${name} was called while the instance ${inst.label} was running a call; a component instance can't be re-entered`));
       return;
     }
@@ -430,7 +484,7 @@ function startAsyncCall(
       task = t;
       let flat: unknown[];
       try {
-        flat = lowerArgs(args);
+        flat = lowerArgs(args, t);
       } catch (e) {
         release(inst, t);
         reject(e);
@@ -449,7 +503,7 @@ function startAsyncCall(
     if (task === null) {
       if (cancelled) return;
       cancelled = true;
-      reject(new TaskCancelled(false, name));
+      reject(taskCancelled(false, name));
       return;
     }
     if (task.returned || task.cancel !== CANCEL_NONE) return;
@@ -470,9 +524,24 @@ function wakeTask(task: Task): void {
  * A call of an export lifted async, as a promise a caller in another instance can cancel
  * (`subtask.cancel` through `cancellers`).
  */
-function cancellableCall(start: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => () => void): Promise<unknown> {
+function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => () => void): Promise<unknown> {
   let cancel: (() => void) | null = null;
-  const p = new Promise<unknown>((resolve, reject) => { cancel = start(resolve, reject); });
+  const p = new Promise<unknown>((resolve, reject) => {
+    const limit = inst.limits.timeoutMs;
+    if (limit === null) {
+      cancel = start(resolve, reject);
+      return;
+    }
+    // limits.timeoutMs bounds an async call's whole life, waits included: a task that never
+    // returns (it waits on nothing that will come) ends its instance instead of leaking
+    const timer = setTimeout(() => {
+      const e = new IsowasmError('TIMEOUT', `${name} did not return within limits.timeoutMs (${limit} ms); the instance was ended`);
+      inst.poisoned ??= e;
+      instanceDied(inst);
+      reject(e);
+    }, limit);
+    cancel = start((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+  });
   cancellers.set(p, () => cancel?.());
   return p;
 }
@@ -484,13 +553,13 @@ function cancellableCall(start: (resolve: (v: unknown) => void, reject: (e: unkn
 export function liftAsyncCallback(
   inst: InstanceState,
   name: string,
-  lowerArgs: (args: unknown[]) => unknown[],
+  lowerArgs: (args: unknown[], task: TaskBorrows) => unknown[],
   core: (...a: unknown[]) => unknown,
   callback: (...a: unknown[]) => unknown,
   poisonAt: (e: unknown) => unknown,
   poisoned: () => unknown,
 ): (...args: unknown[]) => Promise<unknown> {
-  return (...args: unknown[]) => cancellableCall((resolve, reject) =>
+  return (...args: unknown[]) => cancellableCall(inst, name, (resolve, reject) =>
     startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
       const api = asyncStateOf(inst).suspending;
       // a guest that may block in a task runs its steps under JSPI (they may suspend)
@@ -625,7 +694,7 @@ export function waitableSetWait(inst: InstanceState, memory: WebAssembly.Memory,
 export function liftAsyncStackful(
   inst: InstanceState,
   name: string,
-  lowerArgs: (args: unknown[]) => unknown[],
+  lowerArgs: (args: unknown[], task: TaskBorrows) => unknown[],
   core: (...a: unknown[]) => unknown,
   api: Jspi,
   poisonAt: (e: unknown) => unknown,
@@ -633,7 +702,7 @@ export function liftAsyncStackful(
 ): (...args: unknown[]) => Promise<unknown> {
   const run = api.promising(core as (...a: never[]) => unknown);
   asyncStateOf(inst).suspending ??= api;
-  return (...args: unknown[]) => cancellableCall((resolve, reject) =>
+  return (...args: unknown[]) => cancellableCall(inst, name, (resolve, reject) =>
     startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
       runAsTask(inst, task, () => {
         try {
@@ -691,8 +760,9 @@ export function lowerAsync(
       }
       resolveAs(SUBTASK_RETURNED);
     }, (e: unknown) => {
-      if (e instanceof TaskCancelled && sub.cancelling) {
-        resolveAs(e.started ? SUBTASK_CANCELLED_BEFORE_RETURNED : SUBTASK_CANCELLED_BEFORE_STARTED);
+      const started = cancelledStarted(e);
+      if (started !== null && sub.cancelling) {
+        resolveAs(started ? SUBTASK_CANCELLED_BEFORE_RETURNED : SUBTASK_CANCELLED_BEFORE_STARTED);
         return;
       }
       // the callee failed: the guest can't be told (the specification gives a lowered function no

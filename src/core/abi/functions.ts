@@ -10,7 +10,7 @@ import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
-import { leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync } from './async.js';
+import { instanceDied, keepCancel, leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -178,6 +178,7 @@ export function poison(inst: InstanceState, e: unknown, where: string, asyncName
       ? trapError(`${where}: ${e.message}`, e)
       : trapError(`${where}: ${e instanceof Error ? e.message : String(e)}`, e);
   if (!inst.poisoned) inst.poisoned = err;
+  if (inst.async) instanceDied(inst);
   return err;
 }
 
@@ -620,10 +621,44 @@ const MAX_FLAT_ASYNC_PARAMS = 4;
 export function liftFunctionAsyncCallback(ft: FuncType, core: (...a: unknown[]) => unknown, callback: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
   const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
   const parts = liftParts(ft, opts, inst, label);
-  if (parts.plan.hasBorrowParams) {
-    throw new IsowasmError('UNSUPPORTED', `${name} is lifted async and takes borrowed handles, which isowasm does not support yet`);
-  }
-  return labelled(liftAsyncCallback(inst, name, (args) => parts.lowerArgs(args), core, callback, (e) => poisonAt(inst, e, label), () => poisonedError(inst)), label);
+  return labelled(liftAsyncCallback(inst, name, asyncLowerArgs(parts), core, callback, (e) => poisonAt(inst, e, label), () => poisonedError(inst)), label);
+}
+
+/**
+ * An export lifted async with the instance's after-call hooks (a volume's flush): they run when
+ * its call settles, before the caller sees the result, whether it returned or failed.
+ */
+export function withAfterCall(call: ComponentCall, afterCall: readonly (() => Promise<void> | void)[]): ComponentCall {
+  const hooks = async (): Promise<void> => { for (const hook of afterCall) await hook(); };
+  const wrapped = ((...args: unknown[]) => {
+    const p = call(...args) as Promise<unknown>;
+    // hooks come with the host's rooms, which may be made after linking: read them per call
+    if (afterCall.length === 0) return p;
+    return keepCancel(p, p.then(async (v) => { await hooks(); return v; }, async (e: unknown) => { await hooks(); throw e; }));
+  }) as ComponentCall;
+  // the same label: naming the wrapper after its export names the call's messages
+  const label = (call as ComponentCall & { [LABEL]?: FuncLabel })[LABEL];
+  return label ? labelled(wrapped, label) : wrapped;
+}
+
+/**
+ * An async lift's arguments, lowered as a synchronous lift's; the borrowed handles among them
+ * count against the task, which must drop them before `task.return` (the specification's
+ * `num_borrows`).
+ */
+function asyncLowerArgs(parts: LiftParts): (args: unknown[], task: TaskBorrows) => unknown[] {
+  if (!parts.plan.hasBorrowParams) return (args) => parts.lowerArgs(args);
+  return (args, task) => {
+    const scope = { numBorrows: 0 };
+    const prev = parts.cx.scope;
+    parts.cx.scope = scope;
+    try {
+      return parts.lowerArgs(args);
+    } finally {
+      parts.cx.scope = prev;
+      task.borrows = scope;
+    }
+  };
 }
 
 /**
@@ -634,8 +669,7 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
   const plan = planFor(ft);
   const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lower');
   const spill = plan.flatParamCount > MAX_FLAT_ASYNC_PARAMS;
-  // the handles the arguments borrowed, from their lifting to the host's answer (as a
-  // synchronous lower lends them for its call)
+  // borrowed handles stay lent until the call resolves (the specification's subtask lenders)
   let lent: CallScratch | null = null;
   const liftArgs = (flat: unknown[]): unknown[] => {
     cx.begin();
@@ -643,26 +677,30 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
     const prev = cx.call;
     cx.call = call;
     try {
-      return liftParams(plan, cx, flat, spill);
+      const args = liftParams(plan, cx, flat, spill);
+      lent = call;
+      return args;
     } finally {
       cx.call = prev;
-      lent = call;
     }
   };
-  const invoke = (args: unknown[]): unknown => {
-    const call = lent!;
+  const call = (args: unknown[]): unknown => {
+    const scratch = lent!;
     lent = null;
     let r: unknown;
     try {
       r = callHost(callee, args, name);
     } catch (e) {
-      endImportCall(call);
+      endImportCall(scratch);
       throw e;
     }
-    if (!isThenable(r)) endImportCall(call);
-    // the borrows end when the host answers, before the guest hears of it
-    else Promise.resolve(r).then(() => endImportCall(call), () => endImportCall(call));
-    return r;
+    if (!isThenable(r)) {
+      endImportCall(scratch);
+      return r;
+    }
+    // nothing lent: no need to wait for the end (a promise less per call)
+    if (!scratch.lenders && !scratch.borrowedWrappers) return r;
+    return keepCancel(r, Promise.resolve(r).finally(() => endImportCall(scratch)));
   };
   const rc = plan.result;
   const storeResult = rc === null ? null : (value: unknown, flat: unknown[]): void => {
@@ -675,7 +713,7 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
       throw resultError(e, name);
     }
   };
-  return lowerAsync(inst, name, liftArgs, invoke, storeResult, (e) => hostError(e, name));
+  return lowerAsync(inst, name, liftArgs, call, storeResult, (e) => hostError(e, name));
 }
 
 /**
@@ -685,8 +723,5 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
 export function liftFunctionAsyncStackful(ft: FuncType, core: (...a: unknown[]) => unknown, api: Jspi, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
   const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
   const parts = liftParts(ft, opts, inst, label);
-  if (parts.plan.hasBorrowParams) {
-    throw new IsowasmError('UNSUPPORTED', `${name} is lifted async and takes borrowed handles, which isowasm does not support yet`);
-  }
-  return labelled(liftAsyncStackful(inst, name, (args) => parts.lowerArgs(args), core, api, (e) => poisonAt(inst, e, label), () => poisonedError(inst)), label);
+  return labelled(liftAsyncStackful(inst, name, asyncLowerArgs(parts), core, api, (e) => poisonAt(inst, e, label), () => poisonedError(inst)), label);
 }

@@ -4,10 +4,11 @@
  * component instance.
  */
 import { Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
-import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison } from '../abi/functions.js';
+import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison, withAfterCall } from '../abi/functions.js';
 import { asyncStateOf, backpressureChanged, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
 import { cancelCopy, copy, copyNew, dropEnd } from '../abi/async-copy.js';
-import { dropErrorContext, type ElementInfo, ErrorContext, liftErrorContext, lowerErrorContext } from '../abi/async-values.js';
+import { dropErrorContext, type ElementInfo, liftErrorContext, lowerErrorContext } from '../abi/async-values.js';
+import { ErrorContext } from '../abi/error-context.js';
 import { type Codec, codecFor, elementInfo } from '../abi/codec.js';
 import { jspi, type Jspi } from '../abi/jspi.js';
 import type { SuspendedCalls } from '../abi/suspended.js';
@@ -355,8 +356,10 @@ export class Instantiation {
         const api = jspi();
         if (!api) return notYet(`${name} (it needs JavaScript Promise Integration, which this runtime lacks)`);
         const memory = this.coreMemory(index!);
-        // the guest blocks in it: its tasks run under JSPI from now on
+        // the guest blocks in it: its tasks run under JSPI from now on (and its synchronous
+        // exports too, when the instance was made with `async: true`)
         asyncStateOf(state).suspending ??= api;
+        if (this.link.jspi) state.suspends = true;
         const f = new api.Suspending((s: number, ptr: number) => waitableSetWait(state, memory, s, ptr));
         jsSignatures.set(f, 'i32,i32->i32');
         return f as unknown as (...a: unknown[]) => unknown;
@@ -458,8 +461,11 @@ export class Instantiation {
    * `UNSUPPORTED` (see `waitFor`).
    */
   private mayBlock(async: boolean, f: (...a: never[]) => number | Promise<number>, signature: string, name: string): (...a: unknown[]) => unknown {
-    const api = async ? null : jspi();
+    // with `async: true` only: a Suspending import makes the instance's exports run under
+    // `promising` (V8 traps a call of one from a synchronous export)
+    const api = async ? null : this.link.jspi ?? null;
     if (api) {
+      this.state.suspends = true;
       asyncStateOf(this.state).suspending ??= api;
       const s = new api.Suspending(f as (...a: never[]) => unknown);
       jsSignatures.set(s, signature);
@@ -467,7 +473,7 @@ export class Instantiation {
     }
     const g = (...a: never[]): number => {
       const r = f(...a);
-      if (typeof r !== 'number') throw new IsowasmError('UNSUPPORTED', `${name} has to wait, which a synchronous built-in can do only with JavaScript Promise Integration`);
+      if (typeof r !== 'number') throw new IsowasmError('UNSUPPORTED', `${name} has to wait, which a synchronous built-in can do only with JavaScript Promise Integration: instantiate with \`async: true\``);
       return r | 0;
     };
     jsSignatures.set(g, signature);
@@ -550,6 +556,7 @@ export class Instantiation {
             if (!api) throw new IsowasmError('UNSUPPORTED', `${name} is lifted async without a callback (the stackful form), which needs JavaScript Promise Integration (WebAssembly.Suspending); this runtime has none`);
             call = liftFunctionAsyncStackful(type, this.coreFunc(e.coreFunc), api, this.options(e.options), this.state, name);
           }
+          if (this.link.afterCall) call = withAfterCall(call, this.link.afterCall);
           f = { sort: 'func', type, call };
           break;
         }

@@ -5,6 +5,7 @@
  * `async` sees it done without a turn of the event loop.
  */
 import { type MonotonicClock, wallClockNow } from '../clocks.js';
+import { maySuspend } from '../io.js';
 
 /** setTimeout's longest delay (a longer one fires at once); longer waits chain timers. */
 const MAX_TIMER_MS = 0x7fffffff;
@@ -37,14 +38,15 @@ export function clockNamespacesP3(clock: MonotonicClock): {
   };
   'wasi:clocks/system-clock@0.3.0': { now(): { seconds: bigint; nanoseconds: number }; getResolution(): bigint };
 } {
-  const waitUntil = (when: bigint): Promise<void> | undefined => (when <= clock.now() ? undefined : sleepUntil(clock.at(when)));
+  // may answer with a promise: under JSPI a guest lowering them synchronously waits
+  const waitUntil = maySuspend((when: bigint): Promise<void> | undefined => (when <= clock.now() ? undefined : sleepUntil(clock.at(when))));
   return {
     'wasi:clocks/types@0.3.0': {},
     'wasi:clocks/monotonic-clock@0.3.0': {
       now: clock.now,
       getResolution: () => 1000n,
       waitUntil,
-      waitFor: (howLong: bigint) => (howLong === 0n ? undefined : waitUntil(clock.now() + howLong)),
+      waitFor: maySuspend((howLong: bigint) => (howLong === 0n ? undefined : waitUntil(clock.now() + howLong))),
     },
     'wasi:clocks/system-clock@0.3.0': {
       now: wallClockNow,

@@ -1,8 +1,9 @@
 /**
  * `wasi:filesystem@0.3.0` over the same mounts, path confinement and operations as the 0.2 room
  * (../filesystem/): descriptors are resources whose methods are 0.3's async functions (answered
- * at once: volumes are synchronous), reads, writes and directory listings are streams, and
- * error codes and descriptor types are 0.3's variants (`{ tag: 'no-entry' }`).
+ * at once, volumes being synchronous; a change on a volume that persists asynchronously answers
+ * once persisted), reads, writes and directory listings are streams, and error codes and
+ * descriptor types are 0.3's variants (`{ tag: 'no-entry' }`).
  */
 import { symbolDispose } from '../../dispose.js';
 import type { FilesystemErrorCode, VolumeEntryType } from '../../host/volume.js';
@@ -12,7 +13,8 @@ import { type DescriptorFlags, type Mount, type Open, TOKEN } from '../filesyste
 import { register, unregister } from '../filesystem/open.js';
 import * as op from '../filesystem/operations.js';
 import { type DescriptorStat, type NewTimestamp, type OpenFlags, type PathFlags, toNumber } from '../filesystem/stat.js';
-import { drain, endedStream, refuse, type ResultValue, sourceStream } from './streams.js';
+import { maySuspend } from '../io.js';
+import { drain, endedStream, err, refuse, type ResultValue, sourceStream } from './streams.js';
 
 /** `wasi:filesystem/types@0.3.0#error-code`: 0.2's codes as cases, `other` for the one 0.3 dropped. */
 export type ErrorCodeP3 = { tag: Exclude<FilesystemErrorCode, 'would-block'> } | { tag: 'other'; val?: string };
@@ -43,6 +45,35 @@ function guarded<T>(m: Mount, fn: () => T): T {
     return fn();
   } catch (e) {
     throw errorCodeP3(codeOf(m, e));
+  }
+}
+
+/**
+ * Serves a call that changes the volume: like `guarded`, and on a volume that persists
+ * asynchronously (IndexedDB) it answers once the change is persisted, so a 0.3 guest's change
+ * is durable when its async call returns (a task of a 0.3 guest may outlive the export call
+ * whose end flushes 0.2 guests' changes).
+ */
+function durable<T>(m: Mount, fn: () => T): T | Promise<T> {
+  const value = guarded(m, fn);
+  return flushed(m, value);
+}
+
+/** `value`, once the mount's volume has persisted what changed (at once on one that needs no flush). */
+function flushed<T>(m: Mount, value: T): T | Promise<T> {
+  const v = m.volume;
+  if (typeof v.flush !== 'function') return value;
+  return Promise.resolve(v.flush()).then(() => value, (e: unknown) => {
+    throw errorCodeP3(codeOf(m, e));
+  });
+}
+
+/** A write stream's ok, once what it wrote is persisted (a failed flush is the stream's error). */
+async function flushedResult(m: Mount, r: ResultValue<ErrorCodeP3>): Promise<ResultValue<ErrorCodeP3>> {
+  try {
+    return await flushed(m, r);
+  } catch (e) {
+    return err(e as ErrorCodeP3);
   }
 }
 
@@ -102,7 +133,7 @@ export class DescriptorP3 {
     return drain(data, (chunk) => {
       const end = op.writeAt(o, pos, chunk);
       if (pos !== null) pos = end;
-    }, (e) => this.#fail(e));
+    }, (e) => this.#fail(e)).then((r) => (r.tag === 'ok' ? flushedResult(o.mount, r) : r));
   }
 
   writeViaStream(data: ReadableStream<Uint8Array>, offset: bigint): Done {
@@ -130,7 +161,7 @@ export class DescriptorP3 {
     return guarded(this.#o.mount, () => op.advise(this.#o));
   }
 
-  syncData(): void {
+  syncData(): void | Promise<void> {
     return this.sync();
   }
 
@@ -142,12 +173,12 @@ export class DescriptorP3 {
     return guarded(this.#o.mount, () => typeP3(op.getType(this.#o)));
   }
 
-  setSize(size: bigint): void {
-    return guarded(this.#o.mount, () => op.setSize(this.#o, size));
+  setSize(size: bigint): void | Promise<void> {
+    return durable(this.#o.mount, () => op.setSize(this.#o, size));
   }
 
-  setTimes(dataAccessTimestamp: NewTimestamp, dataModificationTimestamp: NewTimestamp): void {
-    return guarded(this.#o.mount, () => op.setTimes(this.#o, dataAccessTimestamp, dataModificationTimestamp));
+  setTimes(dataAccessTimestamp: NewTimestamp, dataModificationTimestamp: NewTimestamp): void | Promise<void> {
+    return durable(this.#o.mount, () => op.setTimes(this.#o, dataAccessTimestamp, dataModificationTimestamp));
   }
 
   readDirectory(): [ReadableStream<DirectoryEntryP3>, Done] {
@@ -165,12 +196,12 @@ export class DescriptorP3 {
     }, (e) => this.#fail(e));
   }
 
-  sync(): void {
-    return guarded(this.#o.mount, () => op.sync(this.#o));
+  sync(): void | Promise<void> {
+    return durable(this.#o.mount, () => op.sync(this.#o));
   }
 
-  createDirectoryAt(path: string): void {
-    return guarded(this.#o.mount, () => op.createDirectoryAt(this.#o, path));
+  createDirectoryAt(path: string): void | Promise<void> {
+    return durable(this.#o.mount, () => op.createDirectoryAt(this.#o, path));
   }
 
   stat(): DescriptorStatP3 {
@@ -181,36 +212,38 @@ export class DescriptorP3 {
     return guarded(this.#o.mount, () => statP3(op.statAt(this.#o, pathFlags, path)));
   }
 
-  setTimesAt(pathFlags: PathFlags, path: string, dataAccessTimestamp: NewTimestamp, dataModificationTimestamp: NewTimestamp): void {
-    return guarded(this.#o.mount, () => op.setTimesAt(this.#o, pathFlags, path, dataAccessTimestamp, dataModificationTimestamp));
+  setTimesAt(pathFlags: PathFlags, path: string, dataAccessTimestamp: NewTimestamp, dataModificationTimestamp: NewTimestamp): void | Promise<void> {
+    return durable(this.#o.mount, () => op.setTimesAt(this.#o, pathFlags, path, dataAccessTimestamp, dataModificationTimestamp));
   }
 
-  linkAt(oldPathFlags: PathFlags, oldPath: string, newDescriptor: DescriptorP3, newPath: string): void {
-    return guarded(this.#o.mount, () => op.linkAt(this.#o, oldPathFlags, oldPath, openOf(newDescriptor), newPath));
+  linkAt(oldPathFlags: PathFlags, oldPath: string, newDescriptor: DescriptorP3, newPath: string): void | Promise<void> {
+    return durable(this.#o.mount, () => op.linkAt(this.#o, oldPathFlags, oldPath, openOf(newDescriptor), newPath));
   }
 
-  openAt(pathFlags: PathFlags, path: string, openFlags: OpenFlags, flags: DescriptorFlags): DescriptorP3 {
-    return guarded(this.#o.mount, () => new DescriptorP3(TOKEN, op.openAt(this.#o, pathFlags, path, openFlags, flags)));
+  openAt(pathFlags: PathFlags, path: string, openFlags: OpenFlags, flags: DescriptorFlags): DescriptorP3 | Promise<DescriptorP3> {
+    const opened = (): DescriptorP3 => new DescriptorP3(TOKEN, op.openAt(this.#o, pathFlags, path, openFlags, flags));
+    // only creating or truncating changes the volume
+    return openFlags?.create || openFlags?.truncate ? durable(this.#o.mount, opened) : guarded(this.#o.mount, opened);
   }
 
   readlinkAt(path: string): string {
     return guarded(this.#o.mount, () => op.readlinkAt(this.#o, path));
   }
 
-  removeDirectoryAt(path: string): void {
-    return guarded(this.#o.mount, () => op.removeDirectoryAt(this.#o, path));
+  removeDirectoryAt(path: string): void | Promise<void> {
+    return durable(this.#o.mount, () => op.removeDirectoryAt(this.#o, path));
   }
 
-  renameAt(oldPath: string, newDescriptor: DescriptorP3, newPath: string): void {
-    return guarded(this.#o.mount, () => op.renameAt(this.#o, oldPath, openOf(newDescriptor), newPath));
+  renameAt(oldPath: string, newDescriptor: DescriptorP3, newPath: string): void | Promise<void> {
+    return durable(this.#o.mount, () => op.renameAt(this.#o, oldPath, openOf(newDescriptor), newPath));
   }
 
-  symlinkAt(oldPath: string, newPath: string): void {
-    return guarded(this.#o.mount, () => op.symlinkAt(this.#o, oldPath, newPath));
+  symlinkAt(oldPath: string, newPath: string): void | Promise<void> {
+    return durable(this.#o.mount, () => op.symlinkAt(this.#o, oldPath, newPath));
   }
 
-  unlinkFileAt(path: string): void {
-    return guarded(this.#o.mount, () => op.unlinkFileAt(this.#o, path));
+  unlinkFileAt(path: string): void | Promise<void> {
+    return durable(this.#o.mount, () => op.unlinkFileAt(this.#o, path));
   }
 
   isSameObject(other: DescriptorP3): boolean {
@@ -228,6 +261,11 @@ export class DescriptorP3 {
   [symbolDispose](): void {
     unregister(this.#o);
   }
+}
+
+/** The methods that may answer with a promise (on a volume that persists asynchronously): under JSPI a guest lowering them synchronously waits. */
+for (const m of ['syncData', 'sync', 'setSize', 'setTimes', 'createDirectoryAt', 'setTimesAt', 'linkAt', 'openAt', 'removeDirectoryAt', 'renameAt', 'symlinkAt', 'unlinkFileAt'] as const) {
+  maySuspend(DescriptorP3.prototype[m]);
 }
 
 /**
