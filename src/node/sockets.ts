@@ -311,6 +311,7 @@ function isUnspecifiedText(address: string): boolean {
 function pathAddress(createSocket: typeof import('node:dgram').createSocket, remote: SocketAddress): Promise<string> {
   return new Promise((resolve, reject) => {
     const probe = createSocket({ type: remote.family === 'ipv6' ? 'udp6' : 'udp4', ipv6Only: remote.family === 'ipv6' });
+    // its errors come through connect's callback
     probe.on('error', () => {});
     probe.connect(remote.port, remote.address, (e?: Error) => {
       try {

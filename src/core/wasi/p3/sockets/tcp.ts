@@ -152,6 +152,7 @@ export class TcpSocket {
   send(data: ReadableStream<Uint8Array>): Promise<Outcome> {
     const conn = this.#res.conn;
     if (this.#state !== 'connected' || this.#sendCalled || !conn) {
+      // dropping the guest's stream is the answer its writes see; a cancel has nothing to report
       void data.cancel().catch(() => {});
       return Promise.resolve(errOutcome('invalid-state'));
     }
@@ -402,7 +403,8 @@ export class TcpSocket {
       return OK;
     } catch (e) {
       if (e instanceof TypeError) throw e;
-      // the connection failed: the guest's stream is dropped, so its next write sees that
+      // the connection failed: the guest's stream is dropped, so its next write sees that (the
+      // failure itself is the outcome below)
       void reader.cancel().catch(() => {});
       return connectionError(conn, e);
     }
