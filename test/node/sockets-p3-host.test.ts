@@ -211,6 +211,23 @@ describe('wasi:sockets@0.3.0 TCP (Node)', { timeout: 20_000 }, () => {
     await accept.cancel();
   });
 
+  it('ends receive with the connection\'s error when the peer resets it', async () => {
+    const h = host(['127.0.0.1:*']);
+    const { listener, accept, port } = await listening(h);
+    const peer = netConnect({ host: '127.0.0.1', port });
+    await new Promise<void>((r) => peer.once('connect', () => r()));
+    const { value: sock } = await accept.read();
+    const [input, done] = sock!.receive();
+    const reader = input.getReader();
+    const first = reader.read();
+    peer.resetAndDestroy();
+    assert.equal((await first).done, true);
+    assert.deepEqual(await done, err('connection-reset'));
+    drop(sock!);
+    drop(listener);
+    await accept.cancel();
+  });
+
   it('accepts connections from node:net with the listener\'s options, independent of the listener', async () => {
     // listen without bind binds to every interface, which a grant of loopback only does not allow
     assert.deepEqual(await code(() => host(['127.0.0.1:*']).TcpSocket.create('ipv4').listen()), { tag: 'access-denied' });
