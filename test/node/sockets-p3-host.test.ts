@@ -198,7 +198,7 @@ describe('wasi:sockets@0.3.0 TCP (Node)', { timeout: 20_000 }, () => {
     let cancelled = false;
     void out.cancelled.then(() => { cancelled = true; });
     // writes reach a closed peer, which resets the connection; the host then drops the stream
-    for (let i = 0; i < 200 && !cancelled; i++) {
+    for (let i = 0; i < 1000 && !cancelled; i++) {
       out.write(bytes('undeliverable'));
       await new Promise((r) => setTimeout(r, 5));
     }
