@@ -22,8 +22,10 @@ import { cliNamespacesP3 } from './p3/cli.js';
 import { clockNamespacesP3 } from './p3/clocks.js';
 import { filesystemNamespacesP3 } from './p3/filesystem.js';
 import { randomNamespacesP3 } from './p3/random.js';
+import { deniedP3SocketNamespaces, p3SocketNamespacesFor } from './p3/sockets/index.js';
 import { insecureSeed, randomNamespaces } from './random.js';
-import { socketNamespaces } from './sockets/index.js';
+import { socketEnv } from './sockets/grant.js';
+import { socketNamespacesFor } from './sockets/index.js';
 
 /** One instance's WASI imports, served from `grants` with `platform`'s adapters. */
 function createWasiImports(platform: WasiPlatform, grants: Grants, options: WasiImportOptions): Record<string, unknown> {
@@ -60,13 +62,17 @@ function createWasiImports(platform: WasiPlatform, grants: Grants, options: Wasi
     ...configNamespaces(caps.config ?? {}),
     // no grant: every open is refused with access-denied
     ...(uses('wasi:keyvalue') ? keyValueNamespaces(grants.kv, ctx) : {}),
+    // wasi:sockets@0.3.0 without the grant: links, and refuses at the network's edge as 0.2 does
+    ...(uses('wasi:sockets') ? deniedP3SocketNamespaces(report) : {}),
   };
   if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, platform.fetch ?? ((r) => fetch(r))));
   if (caps.sockets) {
     if (!platform.sockets) {
       throw new IsowasmError('UNSUPPORTED', `wasi:sockets is available in Node only: the ${platform.name} platform has no sockets, so capabilities.sockets can't be granted here (remove it, or serve the component from Node)`);
     }
-    Object.assign(out, socketNamespaces(caps.sockets, ctx, platform.sockets));
+    // one grant, one state for both versions (names resolved through either allow connects through both)
+    const env = socketEnv(caps.sockets, ctx, platform.sockets);
+    Object.assign(out, socketNamespacesFor(env), p3SocketNamespacesFor(env));
   }
   return out;
 }
