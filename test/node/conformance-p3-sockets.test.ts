@@ -27,18 +27,8 @@ const dec = new TextDecoder();
  * Programs that do not pass yet, and why (a failure in the core's host streams, not in this
  * room: see the report of branch h/p3sock).
  */
-const KNOWN: Partial<Record<string, string>> = {
-  // the listener of its test_tcp_bind_reuseaddr stays open after the guest dropped it and its
-  // stream of accepted sockets: the host stream's pump has a pull in flight when the guest drops
-  // its end, and never cancels the ReadableStream (src/core/abi/async-values.ts pump), so the
-  // same address can't be bound again (address-in-use)
-  'p3-sockets-tcp-bind': 'the host stream pump does not cancel a ReadableStream whose pull is in flight when the guest drops its end',
-  // test_tcp_read_cancellation ends with a zero-length read (its result ignored) while the peer's
-  // FIN arrives: the pump pulls the end of the ReadableStream for it and drops the stream, so that
-  // read answers DROPPED and the guest's next read traps on a done end; a host writer should answer
-  // a zero-length read by readiness (COMPLETED(0)), not with the end
-  'p3-sockets-tcp-streams': 'the host stream pump answers a zero-length read with the end of the stream (DROPPED), so the guest\'s next read traps',
-};
+/** Programs that can't pass yet, and why (none now). */
+const KNOWN: Partial<Record<string, string>> = {};
 
 /** the sockets each program left open, by program (see the last test) */
 const leftOpen = new Map<string, number>();
@@ -141,9 +131,7 @@ describe('conformance-p3: wasi:sockets@0.3.0 programs (Node)', { timeout: 30_000
     });
   }
 
-  it('each program leaves nothing open: the last holder of a socket (handle, stream, future) closes it', {
-    todo: 'listeners whose stream of accepted sockets has a read in flight are never closed (the host stream pump, as for p3-sockets-tcp-bind)',
-  }, () => {
+  it('each program leaves nothing open: the last holder of a socket (handle, stream, future) closes it', () => {
     const open = [...leftOpen].filter(([, n]) => n > 0).map(([name, n]) => `${name}: ${n}`);
     assert.deepEqual(open, []);
   });

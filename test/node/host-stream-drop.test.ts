@@ -2,12 +2,9 @@
  * A host stream the guest stops reading must be cancelled, also when the host's source has a
  * read in flight (a socket listener waiting for the next connection, a connection waiting for
  * bytes): otherwise the source, and what it holds open, lives on. test/fixtures/stream-take-one.wat
- * reads one byte from the stream it is given, then drops it.
- *
- * Todo: the pump of src/core/abi/async-values.ts reads the next chunk ahead, and while that read
- * is in flight a drop of the guest's end only sets `dropped` (onDemand skips a busy pump), so the
- * source is never cancelled. This is why the corpus' p3-sockets-tcp-bind fails (its listener
- * stays bound) and why the TCP programs leave their listeners open (test/node/conformance-p3-sockets.test.ts).
+ * reads one byte from the stream it is given, then drops it. (Without this the corpus'
+ * p3-sockets-tcp-bind fails, its listener staying bound, and the TCP programs leave their
+ * listeners open: test/node/conformance-p3-sockets.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -15,7 +12,7 @@ import { loadComponent } from '../../src/node/index.js';
 import { readFixture } from '../harness/fixtures.js';
 
 describe('host streams a guest drops', () => {
-  it('cancel their source even while a read of it is in flight', { todo: 'the pump in src/core/abi/async-values.ts does not cancel a source whose read is in flight' }, async () => {
+  it('cancel their source even while a read of it is in flight', async () => {
     const component = await loadComponent(await readFixture('stream-take-one'));
     const { exports } = await component.instantiate();
     let pulls = 0;
