@@ -18,6 +18,7 @@ import { filesystemNamespaces } from './filesystem/index.js';
 import { httpNamespaces } from './http/index.js';
 import { ioNamespaces } from './io.js';
 import { keyValueNamespaces } from './keyvalue.js';
+import { httpP3Namespaces } from './p3/http/index.js';
 import { randomNamespaces } from './random.js';
 import { socketNamespaces } from './sockets/index.js';
 
@@ -56,7 +57,10 @@ function createWasiImports(platform: WasiPlatform, grants: Grants, options: Wasi
     // no grant: every open is refused with access-denied
     ...(uses('wasi:keyvalue') ? keyValueNamespaces(grants.kv, ctx) : {}),
   };
-  if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, platform.fetch ?? ((r) => fetch(r))));
+  const fetchAdapter = platform.fetch ?? ((r: Request) => fetch(r));
+  if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, fetchAdapter));
+  // WASI 0.3's HTTP, keyed with its version beside 0.2's: granted or refused by the same capability
+  if (uses('wasi:http')) Object.assign(out, httpP3Namespaces(caps.http, ctx, fetchAdapter));
   if (caps.sockets) {
     if (!platform.sockets) {
       throw new IsowasmError('UNSUPPORTED', `wasi:sockets is available in Node only: the ${platform.name} platform has no sockets, so capabilities.sockets can't be granted here (remove it, or serve the component from Node)`);
