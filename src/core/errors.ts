@@ -51,7 +51,9 @@ export type IsowasmErrorCode =
    */
   | 'UPSTREAM_FAILED'
   /** A component's bytes did not match the `integrity` they were loaded with; nothing was compiled. */
-  | 'INTEGRITY_MISMATCH';
+  | 'INTEGRITY_MISMATCH'
+  /** An async call was cancelled by its caller (component-model async's `subtask.cancel`). */
+  | 'CANCELLED';
 
 /**
  * An error raised by isowasm. `code` says what kind of failure it is; the message says what

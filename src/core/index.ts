@@ -9,6 +9,7 @@ export { Component, type CompileOptions, type Instance, type InstantiateOptions 
 export { loadComponent, readSource, type ComponentSource, type LoadOptions } from './load.js';
 export { checkIntegrity, integrityOf } from './integrity.js';
 export { IsowasmError, ComponentError, ComponentExit, type IsowasmErrorCode } from './errors.js';
+export { ErrorContext } from './abi/error-context.js';
 export type { InstanceLimits } from './limits.js';
 export type { ItemDescription } from './link/describe.js';
 export { parseComponent, binaryKind } from './binary/parse-component.js';

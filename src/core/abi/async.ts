@@ -9,19 +9,31 @@
  *   the set the guest joined it to;
  * - the tasks of one instance take turns at a lock (see `acquire`), so several calls may run in
  *   one instance at once and each resumes as itself;
- * - streams copy between two ends in one instance.
- *
- * Not yet here: cancellation, futures, error contexts, streams crossing to the host. Those
- * built-ins link, and trap with `UNSUPPORTED` when called.
+ * - a caller may cancel a subtask: a task not started yet ends at once, a started one is told
+ *   (TASK_CANCELLED) at its next wait and ends with `task.cancel` or returns anyway.
+ * Streams and futures are in async-copy.ts, their JS values in async-values.ts.
  */
 import { AbiTrap, IsowasmError } from '../errors.js';
-import type { Codec } from './codec.js';
 import type { Cx, InstanceState } from './context.js';
 import { isThenable, type Jspi } from './jspi.js';
 
+/**
+ * What this file needs of a value's codec (codec.ts's `Codec` is one; naming it here keeps the
+ * codec, which makes stream values, below this file).
+ */
+export interface CodecLike {
+  readonly flat: readonly unknown[];
+  readonly size: number;
+  readonly align: number;
+  lift(cx: Cx, src: readonly unknown[], at: number): unknown;
+  load(cx: Cx, ptr: number): unknown;
+  store(cx: Cx, v: unknown, ptr: number): void;
+}
+
 /** Event codes the guest receives (the specification's EventCode). */
-const EVENT_NONE = 0;
+export const EVENT_NONE = 0;
 const EVENT_SUBTASK = 1;
+const EVENT_TASK_CANCELLED = 6;
 
 /** A callback's return code: its low 4 bits, and a waitable set's index above them. */
 const CALLBACK_EXIT = 0;
@@ -32,20 +44,30 @@ const CALLBACK_POLL = 3;
 /** A subtask's state, as `canon lower async` returns it (below the subtask's index) and events report it. */
 const SUBTASK_STARTED = 1;
 const SUBTASK_RETURNED = 2;
+const SUBTASK_CANCELLED_BEFORE_STARTED = 3;
+const SUBTASK_CANCELLED_BEFORE_RETURNED = 4;
 
-type Event = readonly [code: number, p1: number, p2: number];
+/** What `subtask.cancel` and a cancellable wait return while they wait. */
+export const BLOCKED = 0xffffffff;
+
+export type Event = readonly [code: number, p1: number, p2: number];
 
 /**
  * Something a task can wait for. An event is pending on it until a wait or poll takes it; it is
  * made when taken (a stream's says how far its copy got then).
  */
-class Waitable {
+export class Waitable {
   pending: (() => Event) | null = null;
   set: WaitableSet | null = null;
+  /** a synchronous built-in blocked on this waitable alone (it is in no set then) */
+  waiter: (() => void) | null = null;
 
   deliver(e: Event | (() => Event)): void {
     this.pending = typeof e === 'function' ? e : () => e;
     this.set?.wake();
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
   }
 
   /** The pending event, taken. */
@@ -56,9 +78,20 @@ class Waitable {
   }
 }
 
-/** A call the instance made to a host function lowered `async`, still running or returned. */
+/** A call the instance made to a function lowered `async`, still running or resolved. */
 class Subtask extends Waitable {
   state = SUBTASK_STARTED;
+  /** the caller asked to cancel it */
+  cancelling = false;
+  /** its resolution was taken by the guest (an event, or `subtask.cancel`'s result) */
+  delivered = false;
+  constructor(readonly cancel: (() => void) | null) {
+    super();
+  }
+
+  resolved(): boolean {
+    return this.state >= SUBTASK_RETURNED;
+  }
 }
 
 /** Waitables a task waits on together. */
@@ -80,17 +113,16 @@ class WaitableSet {
   }
 }
 
-type Element = Waitable | WaitableSet;
-
 /**
- * The instance's table of waitables and waitable sets. (The specification keeps them in one table
- * with resource handles; here they have their own: indices are opaque to the guest either way.)
+ * The instance's table of waitables, waitable sets and error contexts. (The specification keeps
+ * them in one table with resource handles; here they have their own: indices are opaque to the
+ * guest either way.)
  */
-class AsyncTable {
-  readonly #items: (Element | undefined)[] = [undefined];
+export class AsyncTable {
+  readonly #items: (object | undefined)[] = [undefined];
   readonly #free: number[] = [];
 
-  add(x: Element): number {
+  add(x: object): number {
     const i = this.#free.pop();
     if (i !== undefined) {
       this.#items[i] = x;
@@ -100,7 +132,7 @@ class AsyncTable {
     return this.#items.push(x) - 1;
   }
 
-  get<T extends Element>(i: number, kind: abstract new (...a: never[]) => T, what: string): T {
+  get<T extends object>(i: number, kind: abstract new (...a: never[]) => T, what: string): T {
     const x = this.#items[i >>> 0];
     if (!(x instanceof kind)) throw new AbiTrap(`${i >>> 0} is not a ${what} of this instance`);
     return x;
@@ -112,11 +144,53 @@ class AsyncTable {
   }
 }
 
+/** The borrowed handles a task was given, which it must drop before it returns. */
+export interface TaskBorrows {
+  borrows: { numBorrows: number } | null;
+}
+
+/** Where a cancelled task stands: its caller asked; the task was told (an event); it ended. */
+const CANCEL_NONE = 0;
+const CANCEL_PENDING = 1;
+const CANCEL_DELIVERED = 2;
+
 /** One call of an export lifted `async`: its context slots, and where its result goes. */
-class Task {
+class Task implements TaskBorrows {
   readonly context = new Int32Array(2);
   returned = false;
-  constructor(readonly resolve: (v: unknown) => void) {}
+  cancel = CANCEL_NONE;
+  borrows: { numBorrows: number } | null = null;
+  constructor(readonly resolve: (v: unknown) => void, readonly reject: (e: unknown) => void) {}
+
+  /** Takes the cancellation its caller asked for, as the event a wait returns (null: none). */
+  cancelEvent(): Event | null {
+    if (this.cancel !== CANCEL_PENDING) return null;
+    this.cancel = CANCEL_DELIVERED;
+    return [EVENT_TASK_CANCELLED, 0, 0];
+  }
+}
+
+/**
+ * What a call of an export lifted async rejects with when its caller cancelled it (`subtask.cancel`
+ * through a composition): `started` says whether the task had begun.
+ */
+export class TaskCancelled extends IsowasmError {
+  constructor(readonly started: boolean, name: string) {
+    super('CANCELLED', `the call of ${name} was cancelled ${started ? 'after' : 'before'} it started`);
+  }
+}
+
+/**
+ * Cancels a promise an export lifted async returned (what `subtask.cancel` does to a subtask
+ * that is a call into another instance); false when the promise is not such a call.
+ */
+const cancellers = new WeakMap<object, () => void>();
+
+/** `to`, a promise made from `from`, cancels as `from` does. */
+export function keepCancel<T extends object>(from: unknown, to: T): T {
+  const cancel = cancellers.get(from as object);
+  if (cancel) cancellers.set(to, cancel);
+  return to;
 }
 
 /** The async state of one component instance (made when its component uses async). */
@@ -133,16 +207,35 @@ export class AsyncState {
    * calls then run under `WebAssembly.promising`
    */
   suspending: Jspi | null = null;
+  /** the host's waits on this instance's streams and futures, failed when it traps */
+  readonly onDeath: ((e: unknown) => void)[] = [];
+}
+
+/**
+ * The instance trapped: the host's reads of its streams and futures, which no guest will
+ * complete now, fail with its error.
+ */
+export function instanceDied(inst: InstanceState): void {
+  const state = asyncStateOf(inst);
+  for (const f of state.onDeath.splice(0)) f(inst.poisoned);
 }
 
 export function asyncStateOf(inst: InstanceState): AsyncState {
   return (inst.async ??= new AsyncState()) as AsyncState;
 }
 
-/** Starts the calls that waited for backpressure, once it is off. */
+/**
+ * Starts the calls that waited for backpressure, once it is off: after the call that turned it
+ * off (a synchronous export may do it, and the instance can't be entered while that runs).
+ */
 export function backpressureChanged(inst: InstanceState): void {
   if (inst.backpressure !== 0 || !inst.async) return;
-  for (const start of asyncStateOf(inst).waitingToStart.splice(0)) start();
+  const waiting = asyncStateOf(inst).waitingToStart;
+  if (waiting.length === 0) return;
+  queueMicrotask(() => {
+    if (inst.backpressure !== 0) return;
+    for (const start of waiting.splice(0)) start();
+  });
 }
 
 /** `waitable-set.new`. */
@@ -188,13 +281,104 @@ function writeEvent(memory: WebAssembly.Memory, ptr: number, e: Event): void {
   dv.setUint32(at + 4, e[2], true);
 }
 
-/** `subtask.drop`: only a subtask that returned. */
+/** `subtask.drop`: only a subtask whose resolution the guest has taken. */
 export function subtaskDrop(inst: InstanceState, i: number): void {
   const { table } = asyncStateOf(inst);
   const s = table.get(i, Subtask, 'subtask');
-  if (s.state !== SUBTASK_RETURNED) throw new AbiTrap(`subtask ${i >>> 0} is dropped before it returned`);
+  if (!s.resolved()) throw new AbiTrap(`subtask ${i >>> 0} is dropped before it returned`);
+  if (!s.delivered) throw new AbiTrap(`subtask ${i >>> 0} is dropped before the guest took the event of its return`);
   s.set?.members.delete(s);
   table.remove(i);
+}
+
+/**
+ * `subtask.cancel`: asks the callee to stop. A subtask that resolved already reports how; else
+ * the callee is asked (a call into another instance is cancelled there; a host promise can't be,
+ * so it is waited for) and this is BLOCKED until it resolves, or with `async` false waits (JSPI).
+ */
+export function subtaskCancel(inst: InstanceState, i: number, async: boolean): number | Promise<number> {
+  if (!inst.mayLeave) throw new AbiTrap('subtask.cancel was called while the instance may not call out');
+  const s = asyncStateOf(inst).table.get(i, Subtask, 'subtask');
+  if (s.delivered) throw new AbiTrap(`subtask ${i >>> 0} is cancelled after its return was delivered`);
+  if (s.cancelling) throw new AbiTrap(`subtask ${i >>> 0} is cancelled twice`);
+  if (s.set && !async) throw new AbiTrap(`subtask ${i >>> 0} is in a waitable set: a synchronous subtask.cancel can't wait for it`);
+  if (!s.resolved()) {
+    s.cancelling = true;
+    s.cancel?.();
+  }
+  if (s.pending) return s.take()[2];
+  if (async) return BLOCKED;
+  return waitFor(inst, s, `subtask.cancel of subtask ${i >>> 0}`).then((e) => e[2]);
+}
+
+/**
+ * Blocks a synchronous built-in until `w` has an event (under JSPI: the caller wraps it in
+ * `Suspending`); an async task leaves the instance while it waits, as in `waitable-set.wait`.
+ */
+export function waitFor(inst: InstanceState, w: Waitable, what: string): Promise<Event> {
+  const state = asyncStateOf(inst);
+  if (!state.suspending) {
+    throw new IsowasmError('UNSUPPORTED', `${what} has to wait, which a synchronous built-in can do only with JavaScript Promise Integration (instantiate with \`async: true\`)`);
+  }
+  const task = state.current;
+  return (async () => {
+    if (task) release(inst, task);
+    try {
+      while (!w.pending) {
+        if (inst.poisoned) throw inst.poisoned;
+        await new Promise<void>((wake) => { w.waiter = wake; });
+        if (inst.poisoned) throw inst.poisoned;
+      }
+    } finally {
+      if (task) {
+        const wait = acquire(inst, task);
+        if (wait) await wait;
+      }
+    }
+    return w.take();
+  })();
+}
+
+/**
+ * `task.cancel`: the current task ends without a result, after it was told its caller cancelled
+ * it; the caller's subtask resolves as cancelled.
+ */
+export function taskCancel(inst: InstanceState, name: string): void {
+  const task = inst.async ? asyncStateOf(inst).current : null;
+  if (!task) throw new AbiTrap('task.cancel was called outside of an async task');
+  if (task.returned) throw new AbiTrap('task.cancel was called by a task that returned already');
+  if (task.cancel !== CANCEL_DELIVERED) throw new AbiTrap('task.cancel was called by a task that was not told it is cancelled');
+  if (task.borrows && task.borrows.numBorrows > 0) throw new AbiTrap(`task.cancel was called before the task dropped ${task.borrows.numBorrows} borrowed handle(s) it was given`);
+  task.returned = true;
+  task.reject(new TaskCancelled(true, name));
+}
+
+/**
+ * `thread.yield`: lets the instance's other tasks and the host run (under JSPI: a suspension to
+ * the next task of the event loop); without JSPI, or in a synchronous call, there is nothing to
+ * let run and it returns at once. Returns 1 when a cancellation was asked for a cancellable yield.
+ */
+export function threadYield(inst: InstanceState, cancellable: boolean): number | Promise<number> {
+  const state = inst.async ? asyncStateOf(inst) : null;
+  const task = state?.current ?? null;
+  if (!task) {
+    // a synchronous call under JSPI lets the host run (its promises settle), keeping the instance
+    if (!inst.suspends) return 0;
+    return new Promise<number>((go) => setTimeout(() => go(0), 0));
+  }
+  if (cancellable && task.cancelEvent()) return 1;
+  if (!state!.suspending) return 0;
+  return (async () => {
+    release(inst, task);
+    try {
+      await new Promise<void>((go) => setTimeout(go, 0));
+    } finally {
+      const wait = acquire(inst, task);
+      if (wait) await wait;
+    }
+    if (inst.poisoned) throw inst.poisoned;
+    return cancellable && task.cancelEvent() ? 1 : 0;
+  })();
 }
 
 /** `context.get`/`context.set` read and write the current task's slots (a sync call's too). */
@@ -208,10 +392,11 @@ export function contextSlots(inst: InstanceState): Int32Array {
  * `task.return`: the current task's result, lifted from its flat values (or from memory past 16
  * of them) and handed to the caller. A task returns once.
  */
-export function taskReturn(inst: InstanceState, result: Codec | null, cx: Cx, flat: readonly unknown[]): void {
+export function taskReturn(inst: InstanceState, result: CodecLike | null, cx: Cx, flat: readonly unknown[]): void {
   const task = inst.async ? asyncStateOf(inst).current : null;
   if (!task) throw new AbiTrap('task.return was called outside of an async task');
   if (task.returned) throw new AbiTrap('task.return was called twice by one task');
+  if (task.borrows && task.borrows.numBorrows > 0) throw new AbiTrap(`task.return was called before the task dropped ${task.borrows.numBorrows} borrowed handle(s) it was given`);
   cx.begin();
   let value: unknown;
   if (result === null) value = undefined;
@@ -254,41 +439,85 @@ function release(inst: InstanceState, task: Task): void {
 /**
  * Starts a call of an export lifted async: refused on a dead instance or while a synchronous call
  * runs; held back by backpressure; run once the instance's lock is free, with the arguments
- * lowered under the lock (they may call the guest's realloc).
+ * lowered under the lock (they may call the guest's realloc). Returns the call's cancel: before
+ * the task starts it ends the call at once; after, the task is told at its next wait.
  */
 function startAsyncCall(
-  inst: InstanceState, name: string, args: unknown[], lowerArgs: (args: unknown[]) => unknown[], poisoned: () => unknown,
+  inst: InstanceState, name: string, args: unknown[], lowerArgs: (args: unknown[], task: TaskBorrows) => unknown[], poisoned: () => unknown,
   resolve: (v: unknown) => void, reject: (e: unknown) => void, run: (task: Task, flat: unknown[]) => void,
-): void {
+): () => void {
+  let task: Task | null = null;
+  let cancelled = false;
   const start = (): void => {
+    if (cancelled) return;
     if (inst.poisoned) {
       reject(poisoned());
       return;
     }
-    // a synchronous call is running (a task holding the lock is waited for instead)
+    // a synchronous call is running (a task holding the lock is waited for instead): one
+    // suspended under JSPI is waited for; one on the stack can't be
     if (!inst.mayEnter && asyncStateOf(inst).current === null) {
+      if (inst.queue) {
+        void inst.queue.then(start);
+        return;
+      }
       reject(new IsowasmError('REENTRANCE', `${name} was called while the instance ${inst.label} was running a call; a component instance can't be re-entered`));
       return;
     }
-    const task = new Task(resolve);
+    const t = new Task(resolve, reject);
     const begin = (): void => {
+      if (cancelled) {
+        release(inst, t);
+        return;
+      }
+      task = t;
       let flat: unknown[];
       try {
-        flat = lowerArgs(args);
+        flat = lowerArgs(args, t);
       } catch (e) {
-        release(inst, task);
+        release(inst, t);
         reject(e);
         return;
       }
-      run(task, flat);
+      run(t, flat);
     };
-    const wait = acquire(inst, task);
+    const wait = acquire(inst, t);
     if (wait) void wait.then(begin);
     else begin();
   };
   // backpressure holds new calls back until the guest lets it go
   if (inst.backpressure > 0) asyncStateOf(inst).waitingToStart.push(start);
   else start();
+  return () => {
+    if (task === null) {
+      if (cancelled) return;
+      cancelled = true;
+      reject(new TaskCancelled(false, name));
+      return;
+    }
+    if (task.returned || task.cancel !== CANCEL_NONE) return;
+    task.cancel = CANCEL_PENDING;
+    // a task waiting in its callback loop is told now
+    wakeTask(task);
+  };
+}
+
+/** The set each waiting task waits on (its callback loop's), to wake it when it is cancelled. */
+const waitingOn = new WeakMap<Task, WaitableSet>();
+
+function wakeTask(task: Task): void {
+  waitingOn.get(task)?.wake();
+}
+
+/**
+ * A call of an export lifted async, as a promise a caller in another instance can cancel
+ * (`subtask.cancel` through `cancellers`).
+ */
+function cancellableCall(start: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => () => void): Promise<unknown> {
+  let cancel: (() => void) | null = null;
+  const p = new Promise<unknown>((resolve, reject) => { cancel = start(resolve, reject); });
+  cancellers.set(p, () => cancel?.());
+  return p;
 }
 
 /**
@@ -298,13 +527,13 @@ function startAsyncCall(
 export function liftAsyncCallback(
   inst: InstanceState,
   name: string,
-  lowerArgs: (args: unknown[]) => unknown[],
+  lowerArgs: (args: unknown[], task: TaskBorrows) => unknown[],
   core: (...a: unknown[]) => unknown,
   callback: (...a: unknown[]) => unknown,
   poisonAt: (e: unknown) => unknown,
   poisoned: () => unknown,
 ): (...args: unknown[]) => Promise<unknown> {
-  return (...args: unknown[]) => new Promise<unknown>((resolve, reject) => {
+  return (...args: unknown[]) => cancellableCall((resolve, reject) =>
     startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
       const api = asyncStateOf(inst).suspending;
       // a guest that may block in a task runs its steps under JSPI (they may suspend)
@@ -323,8 +552,7 @@ export function liftAsyncCallback(
       void step(() => run(...flat), true)
         .then((code) => loop(inst, task, code, (ev) => step(() => again(ev[0], ev[1], ev[2]), false), name))
         .catch((e: unknown) => reject(poisonAt(e)));
-    });
-  });
+    }));
 }
 
 /**
@@ -365,23 +593,25 @@ async function loop(inst: InstanceState, task: Task, first: number, callback: (e
     let e: Event;
     if (kind === CALLBACK_YIELD) {
       await Promise.resolve();
-      e = [EVENT_NONE, 0, 0];
+      e = task.cancelEvent() ?? [EVENT_NONE, 0, 0];
     } else if (kind === CALLBACK_WAIT || kind === CALLBACK_POLL) {
       const { table } = asyncStateOf(inst);
       const set = table.get(si, WaitableSet, 'waitable set');
       if (kind === CALLBACK_POLL) {
         await Promise.resolve();
-        e = set.take() ?? [EVENT_NONE, 0, 0];
+        e = task.cancelEvent() ?? set.take() ?? [EVENT_NONE, 0, 0];
       } else {
-        let got = set.take();
+        let got = task.cancelEvent() ?? set.take();
         while (!got) {
           // the instance may have ended (a host failed) before this task got to wait
           if (inst.poisoned) throw inst.poisoned;
           if (set.waiter) throw new AbiTrap(`two tasks wait on waitable set ${si} at once`);
+          waitingOn.set(task, set);
           await new Promise<void>((wake) => { set.waiter = wake; });
+          waitingOn.delete(task);
           // a host failure ends the instance and wakes its waiting task
           if (inst.poisoned) throw inst.poisoned;
-          got = set.take();
+          got = task.cancelEvent() ?? set.take();
         }
         e = got;
       }
@@ -438,7 +668,7 @@ export function waitableSetWait(inst: InstanceState, memory: WebAssembly.Memory,
 export function liftAsyncStackful(
   inst: InstanceState,
   name: string,
-  lowerArgs: (args: unknown[]) => unknown[],
+  lowerArgs: (args: unknown[], task: TaskBorrows) => unknown[],
   core: (...a: unknown[]) => unknown,
   api: Jspi,
   poisonAt: (e: unknown) => unknown,
@@ -446,7 +676,7 @@ export function liftAsyncStackful(
 ): (...args: unknown[]) => Promise<unknown> {
   const run = api.promising(core as (...a: never[]) => unknown);
   asyncStateOf(inst).suspending ??= api;
-  return (...args: unknown[]) => new Promise<unknown>((resolve, reject) => {
+  return (...args: unknown[]) => cancellableCall((resolve, reject) =>
     startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
       runAsTask(inst, task, () => {
         try {
@@ -458,14 +688,14 @@ export function liftAsyncStackful(
       }, true).then(() => {
         if (!task.returned) throw new AbiTrap(`${name} ended its task without calling task.return`);
       }).catch((e: unknown) => reject(poisonAt(e)));
-    });
-  });
+    }));
 }
 
 /**
- * `canon lower async` of a host function: `liftArgs` lifts its arguments, `storeResult` writes
- * its result where the guest asked. A value comes back at once (RETURNED); a promise makes a
- * subtask whose return is an event of the set the guest joins it to.
+ * `canon lower async` of a function (the host's, or another instance's export): `liftArgs` lifts
+ * its arguments, `storeResult` writes its result where the guest asked. A value comes back at
+ * once (RETURNED); a promise makes a subtask whose resolution is an event of the set the guest
+ * joins it to. A call into another instance may be cancelled (`subtask.cancel`).
  */
 export function lowerAsync(
   inst: InstanceState,
@@ -483,8 +713,16 @@ export function lowerAsync(
       return SUBTASK_RETURNED;
     }
     const { table } = asyncStateOf(inst);
-    const sub = new Subtask();
+    const cancel = cancellers.get(r as object) ?? null;
+    const sub = new Subtask(cancel);
     const index = table.add(sub);
+    const resolveAs = (state: number): void => {
+      sub.state = state;
+      sub.deliver(() => {
+        sub.delivered = true;
+        return [EVENT_SUBTASK, index, state];
+      });
+    };
     Promise.resolve(r).then((value) => {
       if (inst.poisoned) return;
       try {
@@ -494,13 +732,19 @@ export function lowerAsync(
         sub.set?.wake();
         return;
       }
-      sub.state = SUBTASK_RETURNED;
-      sub.deliver([EVENT_SUBTASK, index, SUBTASK_RETURNED]);
+      resolveAs(SUBTASK_RETURNED);
     }, (e: unknown) => {
-      // the host failed: the guest can't be told (the specification gives a lowered function no
-      // error path), so the instance ends with the host's error, and its waiting task with it
+      if (e instanceof TaskCancelled && sub.cancelling) {
+        resolveAs(e.started ? SUBTASK_CANCELLED_BEFORE_RETURNED : SUBTASK_CANCELLED_BEFORE_STARTED);
+        return;
+      }
+      // the callee failed: the guest can't be told (the specification gives a lowered function no
+      // error path), so the instance ends with the callee's error, and its waiting task with it
       inst.poisoned ??= hostError(e);
       sub.set?.wake();
+      const w = sub.waiter;
+      sub.waiter = null;
+      w?.();
     });
     return SUBTASK_STARTED | (index << 4);
   };
@@ -513,182 +757,6 @@ export function notYet(name: string): () => never {
   };
 }
 
-
-// --- streams -----------------------------------------------------------------------------------
-
-/** A copy's result, in the low 4 bits of its payload (the elements copied are above). */
-const COPY_COMPLETED = 0;
-const COPY_DROPPED = 1;
-const COPY_CANCELLED = 2;
-/** A copy that has not finished yet. */
-const BLOCKED = 0xffffffff;
-/** Elements one copy may move. */
-const MAX_BUFFER_LENGTH = (1 << 28) - 1;
-const EVENT_STREAM_READ = 2;
-const EVENT_STREAM_WRITE = 3;
-
-/** Elements in guest memory a copy reads from or writes to; a unit stream's have no bytes. */
-class GuestBuffer {
-  progress = 0;
-  constructor(readonly elem: Codec | null, readonly cx: Cx, readonly ptr: number, readonly length: number) {
-    if (length > MAX_BUFFER_LENGTH) throw new AbiTrap(`a stream copy of ${length} elements is longer than ${MAX_BUFFER_LENGTH}`);
-    if (elem && length > 0) cx.check(ptr, elem.size * length, elem.align);
-  }
-
-  remain(): number {
-    return this.length - this.progress;
-  }
-
-  /** The next `n` elements, lifted. */
-  read(n: number): unknown[] {
-    const out: unknown[] = [];
-    for (let k = 0; k < n; k++) out.push(this.elem ? this.elem.load(this.cx, this.ptr + (this.progress + k) * this.elem.size) : undefined);
-    this.progress += n;
-    return out;
-  }
-
-  /** Stores `vs` after what was written so far. */
-  write(vs: readonly unknown[]): void {
-    if (this.elem) for (let k = 0; k < vs.length; k++) this.elem.store(this.cx, vs[k], this.ptr + (this.progress + k) * this.elem.size);
-    this.progress += vs.length;
-  }
-}
-
-type OnCopy = (reclaim: () => void) => void;
-type OnCopyDone = (result: number) => void;
-
-/** A copy waiting for the other end of its stream. */
-interface PendingCopy {
-  readonly inst: InstanceState;
-  readonly buffer: GuestBuffer;
-  readonly onCopy: OnCopy;
-  readonly onCopyDone: OnCopyDone;
-}
-
-/** The state both ends of a stream share: the copy waiting for its other side. */
-class SharedStream {
-  dropped = false;
-  #pending: PendingCopy | null = null;
-
-  /** @param plain its elements hold no pointers or handles (they may be copied within one instance) */
-  constructor(readonly elem: Codec | null, readonly plain: boolean) {}
-
-  #notify(result: number): void {
-    const p = this.#pending!;
-    this.#pending = null;
-    p.onCopyDone(result);
-  }
-
-  cancel(): void {
-    if (this.#pending) this.#notify(COPY_CANCELLED);
-  }
-
-  drop(): void {
-    if (this.dropped) return;
-    this.dropped = true;
-    if (this.#pending) this.#notify(COPY_DROPPED);
-  }
-
-  /** A read (`into` the reader's buffer) or a write (`from` the writer's), the specification's copy. */
-  copy(inst: InstanceState, buffer: GuestBuffer, writing: boolean, onCopy: OnCopy, onCopyDone: OnCopyDone): void {
-    if (this.dropped) {
-      onCopyDone(COPY_DROPPED);
-      return;
-    }
-    const p = this.#pending;
-    if (!p) {
-      this.#pending = { inst, buffer, onCopy, onCopyDone };
-      return;
-    }
-    // both ends in one instance: only elements without pointers can be copied there yet
-    if (p.inst === inst && !this.plain) throw new AbiTrap('a stream of this type can\'t be copied between two ends in one instance yet');
-    if (p.buffer.remain() > 0) {
-      if (buffer.remain() > 0) {
-        const n = Math.min(buffer.remain(), p.buffer.remain());
-        if (writing) p.buffer.write(buffer.read(n));
-        else buffer.write(p.buffer.read(n));
-        p.onCopy(() => { this.#pending = null; });
-      }
-      onCopyDone(COPY_COMPLETED);
-    } else if (writing && buffer.length === 0 && p.buffer.length === 0) {
-      onCopyDone(COPY_COMPLETED);
-    } else {
-      this.#notify(COPY_COMPLETED);
-      this.#pending = { inst, buffer, onCopy, onCopyDone };
-    }
-  }
-}
-
-const IDLE = 0;
-const COPYING = 1;
-const CANCELLING = 2;
-const DONE = 3;
-
-/** One end of a stream, in the table of the instance that holds it. */
-class StreamEnd extends Waitable {
-  state = IDLE;
-  constructor(readonly shared: SharedStream, readonly readable: boolean) {
-    super();
-  }
-}
-
-/** `stream.new`: a stream's two ends, as readable | writable << 32. */
-export function streamNew(inst: InstanceState, elem: Codec | null, plain: boolean): bigint {
-  const { table } = asyncStateOf(inst);
-  const shared = new SharedStream(elem, plain);
-  const ri = table.add(new StreamEnd(shared, true));
-  const wi = table.add(new StreamEnd(shared, false));
-  return BigInt(ri) | (BigInt(wi) << 32n);
-}
-
-function streamEnd(inst: InstanceState, i: number, readable: boolean): StreamEnd {
-  const e = asyncStateOf(inst).table.get(i, StreamEnd, 'stream end');
-  if (e.readable !== readable) throw new AbiTrap(`${i >>> 0} is the ${e.readable ? 'readable' : 'writable'} end of a stream, not its ${readable ? 'readable' : 'writable'} one`);
-  return e;
-}
-
-/** `stream.read` / `stream.write` (async: BLOCKED when the other side is not there yet). */
-export function streamCopy(inst: InstanceState, cx: Cx, readable: boolean, i: number, ptr: number, n: number): number {
-  if (!inst.mayLeave) throw new AbiTrap('a stream was copied while the instance may not call out');
-  const e = streamEnd(inst, i, readable);
-  if (e.state !== IDLE) throw new AbiTrap(`stream end ${i >>> 0} is ${e.state === DONE ? 'done (its other end was dropped)' : 'already copying'}`);
-  cx.begin();
-  const buffer = new GuestBuffer(e.shared.elem, cx, ptr >>> 0, n >>> 0);
-  const code = readable ? EVENT_STREAM_READ : EVENT_STREAM_WRITE;
-  const event = (result: number, reclaim: () => void) => (): Event => {
-    reclaim();
-    e.state = result === COPY_DROPPED ? DONE : IDLE;
-    return [code, i, result | (buffer.progress << 4)];
-  };
-  e.state = COPYING;
-  e.shared.copy(inst, buffer, !readable, (reclaim) => e.deliver(event(COPY_COMPLETED, reclaim)), (result) => e.deliver(event(result, () => {})));
-  if (!e.pending) return BLOCKED;
-  return e.take()[2];
-}
-
-/** `stream.cancel-read` / `cancel-write` (async: BLOCKED until the cancel is done). */
-export function streamCancel(inst: InstanceState, readable: boolean, i: number, async: boolean): number {
-  const e = streamEnd(inst, i, readable);
-  if (e.state !== COPYING) throw new AbiTrap(`stream end ${i >>> 0} has no copy to cancel`);
-  e.state = CANCELLING;
-  if (!e.pending) {
-    e.shared.cancel();
-    if (!e.pending) {
-      if (!async) throw new IsowasmError('UNSUPPORTED', 'a synchronous stream cancel that has to wait is not supported yet (it needs the stackful form of component-model async)');
-      return BLOCKED;
-    }
-  }
-  return e.take()[2];
-}
-
-/** `stream.drop-readable` / `drop-writable`. */
-export function streamDrop(inst: InstanceState, readable: boolean, i: number): void {
-  const e = streamEnd(inst, i, readable);
-  if (e.state === COPYING || e.state === CANCELLING) throw new AbiTrap(`stream end ${i >>> 0} is dropped while it copies`);
-  e.shared.drop();
-  e.set?.members.delete(e);
-  asyncStateOf(inst).table.remove(i);
-}
 
 /**
  * An async task is about to wait for the host inside the guest (a synchronously lowered import

@@ -5,9 +5,10 @@
 import { MAX_TYPE_DEPTH_CAP } from '../binary/limits.js';
 import { AbiTrap, IsowasmError } from '../errors.js';
 import { type Cx, MAX_BYTE_LENGTH } from './context.js';
+import { type ElementInfo, liftErrorContext, liftFuture, liftStream, lowerErrorContext, lowerFuture, lowerStream } from './async-values.js';
 import { liftBorrow, liftOwn, lowerBorrow, lowerOwn } from './resources.js';
 import { checkString, describe, liftString, loweredLength, lowerString } from './strings.js';
-import type { CoreValType, PrimKind, ValType } from './types.js';
+import type { AsyncValueType, CoreValType, PrimKind, ValType } from './types.js';
 import { witText } from './types.js';
 import { ObjectMemo } from './memo.js';
 
@@ -124,10 +125,57 @@ function build(t: ValType): Codec {
     case 'result': return variantCodec([t.ok, t.err], resultRepr);
     case 'flags': return flagsCodec(t.keys);
     case 'own': case 'borrow': return handleCodec(t.kind, t.resource);
-    case 'stream': case 'future': case 'error-context': case 'map':
-      throw new IsowasmError('UNSUPPORTED', `${witText(t)} values belong to the component-model async ABI, which this runtime does not support yet`);
+    case 'stream': case 'future': return asyncValueCodec(t);
+    case 'error-context': return errorContextCodec;
+    case 'map':
+      throw new IsowasmError('UNSUPPORTED', `${witText(t)} values are not supported yet`);
   }
 }
+
+const elementInfos = new ObjectMemo<ValType, ElementInfo>('element info');
+
+/** What a stream's or future's ends need of its element type. */
+export function elementInfo(t: AsyncValueType): ElementInfo {
+  let info = elementInfos.get(t);
+  if (!info) {
+    const inner = t.elem ?? null;
+    info = {
+      elem: inner === null ? null : codecFor(inner),
+      key: inner === null ? '_' : witText(inner, { spellOut: true }),
+      // numbers only: the specification copies nothing else between two ends in one instance yet
+      plain: inner === null || NUMBER_KINDS.has(inner.kind),
+      bytes: inner !== null && inner.kind === 'u8',
+    };
+    elementInfos.set(t, info);
+  }
+  return info;
+}
+
+const NUMBER_KINDS = new Set(['s8', 'u8', 's16', 'u16', 's32', 'u32', 's64', 'u64', 'f32', 'f64']);
+
+/** A stream or future: an end's index in the instance's table, moved in (lowered) or out (lifted). */
+function asyncValueCodec(t: AsyncValueType): Codec {
+  const future = t.kind === 'future';
+  const lift = future ? liftFuture : liftStream;
+  const lower = future ? lowerFuture : lowerStream;
+  let info: ElementInfo | null = null;
+  const infoOf = (): ElementInfo => (info ??= elementInfo(t));
+  return {
+    flat: ['i32'], size: 4, align: 4, simple: false, heap: HANDLE_COST,
+    lower: (cx, v, out) => { out.push(lower(cx, v, infoOf())); },
+    lift: (cx, src, at) => lift(cx, src[at] as number, infoOf()),
+    store: (cx, v, ptr) => { cx.dv().setUint32(ptr, lower(cx, v, infoOf()), true); },
+    load: (cx, ptr) => lift(cx, cx.dv().getUint32(ptr, true), infoOf()),
+  };
+}
+
+const errorContextCodec: Codec = {
+  flat: ['i32'], size: 4, align: 4, simple: false, heap: HANDLE_COST,
+  lower: (cx, v, out) => { out.push(lowerErrorContext(cx.inst, v)); },
+  lift: (cx, src, at) => liftErrorContext(cx.inst, src[at] as number),
+  store: (cx, v, ptr) => { cx.dv().setUint32(ptr, lowerErrorContext(cx.inst, v), true); },
+  load: (cx, ptr) => liftErrorContext(cx.inst, cx.dv().getUint32(ptr, true)),
+};
 
 // ---------------------------------------------------------------------------------------------
 // scalars

@@ -10,7 +10,7 @@ import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
-import { leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync } from './async.js';
+import { instanceDied, keepCancel, leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -178,6 +178,7 @@ export function poison(inst: InstanceState, e: unknown, where: string, asyncName
       ? trapError(`${where}: ${e.message}`, e)
       : trapError(`${where}: ${e instanceof Error ? e.message : String(e)}`, e);
   if (!inst.poisoned) inst.poisoned = err;
+  if (inst.async) instanceDied(inst);
   return err;
 }
 
@@ -617,10 +618,27 @@ const MAX_FLAT_ASYNC_PARAMS = 4;
 export function liftFunctionAsyncCallback(ft: FuncType, core: (...a: unknown[]) => unknown, callback: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
   const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
   const parts = liftParts(ft, opts, inst, label);
-  if (parts.plan.hasBorrowParams) {
-    throw new IsowasmError('UNSUPPORTED', `${name} is lifted async and takes borrowed handles, which isowasm does not support yet`);
-  }
-  return labelled(liftAsyncCallback(inst, name, (args) => parts.lowerArgs(args), core, callback, (e) => poisonAt(inst, e, label), () => poisonedError(inst)), label);
+  return labelled(liftAsyncCallback(inst, name, asyncLowerArgs(parts), core, callback, (e) => poisonAt(inst, e, label), () => poisonedError(inst)), label);
+}
+
+/**
+ * An async lift's arguments, lowered as a synchronous lift's; the borrowed handles among them
+ * count against the task, which must drop them before `task.return` (the specification's
+ * `num_borrows`).
+ */
+function asyncLowerArgs(parts: LiftParts): (args: unknown[], task: TaskBorrows) => unknown[] {
+  if (!parts.plan.hasBorrowParams) return (args) => parts.lowerArgs(args);
+  return (args, task) => {
+    const scope = { numBorrows: 0 };
+    const prev = parts.cx.scope;
+    parts.cx.scope = scope;
+    try {
+      return parts.lowerArgs(args);
+    } finally {
+      parts.cx.scope = prev;
+      task.borrows = scope;
+    }
+  };
 }
 
 /**
@@ -631,9 +649,36 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
   const plan = planFor(ft);
   const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lower');
   const spill = plan.flatParamCount > MAX_FLAT_ASYNC_PARAMS;
+  // borrowed handles stay lent until the call resolves (the specification's subtask lenders)
+  let lent: CallScratch | null = null;
   const liftArgs = (flat: unknown[]): unknown[] => {
     cx.begin();
-    return liftParams(plan, cx, flat, spill);
+    const call: CallScratch = { lenders: null, borrowedWrappers: null };
+    const prev = cx.call;
+    cx.call = call;
+    try {
+      const args = liftParams(plan, cx, flat, spill);
+      lent = call;
+      return args;
+    } finally {
+      cx.call = prev;
+    }
+  };
+  const call = (args: unknown[]): unknown => {
+    const scratch = lent!;
+    lent = null;
+    let r: unknown;
+    try {
+      r = callHost(callee, args, name);
+    } catch (e) {
+      endImportCall(scratch);
+      throw e;
+    }
+    if (!isThenable(r)) {
+      endImportCall(scratch);
+      return r;
+    }
+    return keepCancel(r, Promise.resolve(r).finally(() => endImportCall(scratch)));
   };
   const rc = plan.result;
   const storeResult = rc === null ? null : (value: unknown, flat: unknown[]): void => {
@@ -646,7 +691,7 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
       throw resultError(e, name);
     }
   };
-  return lowerAsync(inst, name, liftArgs, (args) => callHost(callee, args, name), storeResult, (e) => hostError(e, name));
+  return lowerAsync(inst, name, liftArgs, call, storeResult, (e) => hostError(e, name));
 }
 
 /**
@@ -656,8 +701,5 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
 export function liftFunctionAsyncStackful(ft: FuncType, core: (...a: unknown[]) => unknown, api: Jspi, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
   const label: FuncLabel = { name, asyncName: name, named: false, cx: null };
   const parts = liftParts(ft, opts, inst, label);
-  if (parts.plan.hasBorrowParams) {
-    throw new IsowasmError('UNSUPPORTED', `${name} is lifted async and takes borrowed handles, which isowasm does not support yet`);
-  }
-  return labelled(liftAsyncStackful(inst, name, (args) => parts.lowerArgs(args), core, api, (e) => poisonAt(inst, e, label), () => poisonedError(inst)), label);
+  return labelled(liftAsyncStackful(inst, name, asyncLowerArgs(parts), core, api, (e) => poisonAt(inst, e, label), () => poisonedError(inst)), label);
 }

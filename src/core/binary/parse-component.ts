@@ -943,7 +943,8 @@ class ComponentParser {
     const op = r.u8();
     const builtin = (name: string): void => { m.coreFuncs.push({ kind: 'builtin', name }); };
     const typeIdx = (): number => check(r, r.u32(), m.types.length, 'type');
-    const flag = (): void => { const b = r.u8(); if (b > 1) r.fail('bad flag'); };
+    const flagValue = (): boolean => { const b = r.u8(); if (b > 1) r.fail('bad flag'); return b === 1; };
+    const flag = (): void => { flagValue(); };
     switch (op) {
       case 0x00: {
         if (r.u8() !== 0x00) r.fail('canon lift must lift a core func');
@@ -986,7 +987,7 @@ class ComponentParser {
         m.coreFuncs.push({ kind: 'builtin', name: op === 0x0a ? 'context.get' : 'context.set', index });
         return;
       }
-      case 0x06: flag(); builtin('subtask.cancel'); return;
+      case 0x06: m.coreFuncs.push({ kind: 'builtin', name: 'subtask.cancel', async: flagValue() }); return;
       case 0x0d: builtin('subtask.drop'); return;
       case 0x0e: case 0x15: m.coreFuncs.push({ kind: 'builtin', name: op === 0x0e ? 'stream.new' : 'future.new', type: typeIdx() }); return;
       case 0x0f: case 0x10: case 0x16: case 0x17: {
@@ -1008,13 +1009,16 @@ class ComponentParser {
         m.coreFuncs.push({ kind: 'builtin', name, type: typeIdx() });
         return;
       }
-      case 0x1c: case 0x1d: this.readOptions(r); builtin('error-context'); return;
+      case 0x1c: case 0x1d:
+        m.coreFuncs.push({ kind: 'builtin', name: op === 0x1c ? 'error-context.new' : 'error-context.debug-message', options: this.readOptions(r) });
+        return;
       case 0x1e: builtin('error-context.drop'); return;
       case 0x1f: builtin('waitable-set.new'); return;
       case 0x20: case 0x21: {
-        flag();
+        // `async` here is the `cancellable` flag
+        const cancellable = flagValue();
         const memory = check(r, r.u32(), m.coreMemories.length, 'core memory');
-        m.coreFuncs.push({ kind: 'builtin', name: op === 0x20 ? 'waitable-set.wait' : 'waitable-set.poll', index: memory });
+        m.coreFuncs.push({ kind: 'builtin', name: op === 0x20 ? 'waitable-set.wait' : 'waitable-set.poll', index: memory, async: cancellable });
         return;
       }
       case 0x22: builtin('waitable-set.drop'); return;
@@ -1022,7 +1026,8 @@ class ComponentParser {
       case 0x26: builtin('thread.index'); return;
       case 0x27: r.u32(); check(r, r.u32(), m.coreTables.length, 'core table'); builtin('thread.new-indirect'); return;
       case 0x28: builtin('thread.resume-later'); return;
-      case 0x29: case 0x0c: case 0x2a: case 0x2b: case 0x2c: case 0x2d: flag(); builtin('thread.switch'); return;
+      case 0x0c: m.coreFuncs.push({ kind: 'builtin', name: 'thread.yield', async: flagValue() }); return;
+      case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: flag(); builtin('thread.switch'); return;
       case 0x40: flag(); r.u32(); builtin('thread.spawn-ref'); return;
       case 0x41: flag(); r.u32(); check(r, r.u32(), m.coreTables.length, 'core table'); builtin('thread.spawn-indirect'); return;
       case 0x42: flag(); builtin('thread.available-parallelism'); return;

@@ -5,8 +5,11 @@
  */
 import { Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
 import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison } from '../abi/functions.js';
-import { asyncStateOf, backpressureChanged, contextSlots, notYet, streamCancel, streamCopy, streamDrop, streamNew, subtaskDrop, taskReturn, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
-import { type Codec, codecFor } from '../abi/codec.js';
+import { asyncStateOf, backpressureChanged, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
+import { cancelCopy, copy, copyNew, dropEnd } from '../abi/async-copy.js';
+import { dropErrorContext, type ElementInfo, liftErrorContext, lowerErrorContext } from '../abi/async-values.js';
+import { ErrorContext } from '../abi/error-context.js';
+import { type Codec, codecFor, elementInfo } from '../abi/codec.js';
 import { jspi, type Jspi } from '../abi/jspi.js';
 import type { SuspendedCalls } from '../abi/suspended.js';
 import { METER_FUEL, METER_MODULE } from '../meter/names.js';
@@ -353,8 +356,10 @@ export class Instantiation {
         const api = jspi();
         if (!api) return notYet(`${name} (it needs JavaScript Promise Integration, which this runtime lacks)`);
         const memory = this.coreMemory(index!);
-        // the guest blocks in it: its tasks run under JSPI from now on
+        // the guest blocks in it: its tasks run under JSPI from now on (and its synchronous
+        // exports too, when the instance was made with `async: true`)
         asyncStateOf(state).suspending ??= api;
+        if (this.link.jspi) state.suspends = true;
         const f = new api.Suspending((s: number, ptr: number) => waitableSetWait(state, memory, s, ptr));
         jsSignatures.set(f, 'i32,i32->i32');
         return f as unknown as (...a: unknown[]) => unknown;
@@ -369,46 +374,118 @@ export class Instantiation {
         const cx = new Cx(state, o.memory === null ? null : this.coreMemory(o.memory), null, o.encoding, 'task.return', 'lift');
         return (...flat: unknown[]) => { taskReturn(state, codec, cx, flat); };
       }
-      case 'stream.new': {
-        const { elem, plain } = this.streamElem(e.type!);
-        return signed(() => streamNew(state, elem, plain), '->i64');
+      case 'stream.new':
+      case 'future.new': {
+        const future = name === 'future.new';
+        const info = this.copyElement(e.type!, future);
+        return signed(() => copyNew(state, future, info.elem, info.key, info.plain, info.bytes), '->i64');
       }
       case 'stream.read':
-      case 'stream.write': {
+      case 'stream.write':
+      case 'future.read':
+      case 'future.write': {
         const o = e.options!;
-        const { elem } = this.streamElem(e.type!);
-        if (!o.async) return notYet(`${name} (synchronous)`);
-        if (elem && o.memory === null) throw new IsowasmError('INVALID_BINARY', `${name} of a stream with elements names no memory option`);
-        const cx = new Cx(state, o.memory === null ? null : this.coreMemory(o.memory), o.realloc === null ? null : (this.coreFunc(o.realloc) as Realloc), o.encoding, name, name === 'stream.read' ? 'lower' : 'lift');
-        const readable = name === 'stream.read';
-        return signed((i: number, ptr: number, n: number) => streamCopy(state, cx, readable, i, ptr, n) | 0, 'i32,i32,i32->i32');
+        const future = name.startsWith('future.');
+        const readable = name.endsWith('.read');
+        const info = this.copyElement(e.type!, future);
+        if (info.elem && o.memory === null) throw new IsowasmError('INVALID_BINARY', `${name} of a ${future ? 'future' : 'stream'} with elements names no memory option`);
+        const cx = new Cx(state, o.memory === null ? null : this.coreMemory(o.memory), o.realloc === null ? null : (this.coreFunc(o.realloc) as Realloc), o.encoding, name, readable ? 'lower' : 'lift');
+        const { key } = info;
+        if (future) {
+          return this.mayBlock(o.async, (i: number, ptr: number) => copy(state, cx, true, readable, key, i, ptr, 1, o.async), 'i32,i32->i32', name);
+        }
+        return this.mayBlock(o.async, (i: number, ptr: number, n: number) => copy(state, cx, false, readable, key, i, ptr, n, o.async), 'i32,i32,i32->i32', name);
       }
       case 'stream.cancel-read':
-      case 'stream.cancel-write': {
-        const readable = name === 'stream.cancel-read';
+      case 'stream.cancel-write':
+      case 'future.cancel-read':
+      case 'future.cancel-write': {
+        const future = name.startsWith('future.');
+        const readable = name.endsWith('-read');
+        const { key } = this.copyElement(e.type!, future);
         const async = e.async === true;
-        return signed((i: number) => streamCancel(state, readable, i, async) | 0, 'i32->i32');
+        return this.mayBlock(async, (i: number) => cancelCopy(state, future, readable, key, i, async), 'i32->i32', name);
       }
       case 'stream.drop-readable':
-      case 'stream.drop-writable': {
-        const readable = name === 'stream.drop-readable';
-        return signed((i: number) => { streamDrop(state, readable, i); }, 'i32->');
+      case 'stream.drop-writable':
+      case 'future.drop-readable':
+      case 'future.drop-writable': {
+        const future = name.startsWith('future.');
+        const readable = name.endsWith('-readable');
+        const { key } = this.copyElement(e.type!, future);
+        return signed((i: number) => { dropEnd(state, future, readable, key, i); }, 'i32->');
       }
+      case 'subtask.cancel': {
+        const async = e.async === true;
+        return this.mayBlock(async, (i: number) => subtaskCancel(state, i, async), 'i32->i32', name);
+      }
+      case 'task.cancel': return signed(() => { taskCancel(state, state.label); }, '->');
+      case 'thread.yield': {
+        const cancellable = e.async === true;
+        return this.mayBlock(false, () => threadYield(state, cancellable), '->i32', name);
+      }
+      case 'error-context.new': {
+        const o = e.options!;
+        if (o.memory === null) throw new IsowasmError('INVALID_BINARY', 'error-context.new names no memory option');
+        const cx = new Cx(state, this.coreMemory(o.memory), null, o.encoding, name, 'lift');
+        const str = codecFor({ kind: 'string' });
+        return signed((ptr: number, units: number) => {
+          if (!state.mayLeave) throw new AbiTrap('error-context.new was called while the instance may not call out');
+          cx.begin();
+          return lowerErrorContext(state, new ErrorContext(str.lift(cx, [ptr, units], 0) as string));
+        }, 'i32,i32->i32');
+      }
+      case 'error-context.debug-message': {
+        const o = e.options!;
+        if (o.memory === null) throw new IsowasmError('INVALID_BINARY', 'error-context.debug-message names no memory option');
+        const cx = new Cx(state, this.coreMemory(o.memory), o.realloc === null ? null : (this.coreFunc(o.realloc) as Realloc), o.encoding, name, 'lower');
+        const str = codecFor({ kind: 'string' });
+        return signed((i: number, ptr: number) => {
+          if (!state.mayLeave) throw new AbiTrap('error-context.debug-message was called while the instance may not call out');
+          cx.begin();
+          const at = ptr >>> 0;
+          cx.check(at, 8, 4);
+          str.store(cx, liftErrorContext(state, i).debugMessage, at);
+        }, 'i32,i32->');
+      }
+      case 'error-context.drop': return signed((i: number) => { dropErrorContext(state, i); }, 'i32->');
       default:
-        // the rest of component-model async (stackful waits, cancellation of tasks, futures,
-        // error contexts, threads) links, and traps when the guest calls it
+        // the rest (threads, the stackful cancellable waits) links, and traps when the guest calls it
         return notYet(name);
     }
   }
 
-  /** A stream type's element codec (null: a unit stream), and whether its elements are plain numbers. */
-  private streamElem(typeIndex: number): { elem: Codec | null; plain: boolean } {
+  /**
+   * A built-in that may have to wait (a synchronous copy, cancel or yield): under JSPI it
+   * suspends the guest (`Suspending`); without, it works until it has to wait, then fails with
+   * `UNSUPPORTED` (see `waitFor`).
+   */
+  private mayBlock(async: boolean, f: (...a: never[]) => number | Promise<number>, signature: string, name: string): (...a: unknown[]) => unknown {
+    // with `async: true` only: a Suspending import makes the instance's exports run under
+    // `promising` (V8 traps a call of one from a synchronous export)
+    const api = async ? null : this.link.jspi ?? null;
+    if (api) {
+      this.state.suspends = true;
+      asyncStateOf(this.state).suspending ??= api;
+      const s = new api.Suspending(f as (...a: never[]) => unknown);
+      jsSignatures.set(s, signature);
+      return s as unknown as (...a: unknown[]) => unknown;
+    }
+    const g = (...a: never[]): number => {
+      const r = f(...a);
+      if (typeof r !== 'number') throw new IsowasmError('UNSUPPORTED', `${name} has to wait, which a synchronous built-in can do only with JavaScript Promise Integration: instantiate with \`async: true\``);
+      return r | 0;
+    };
+    jsSignatures.set(g, signature);
+    return g as (...a: unknown[]) => unknown;
+  }
+
+  /** A stream or future type's element, as its ends need it. */
+  private copyElement(typeIndex: number, future: boolean): ElementInfo {
     const t = this.env.get(typeIndex) as ValType;
-    if (t.kind !== 'stream') throw new IsowasmError('INVALID_BINARY', `type ${typeIndex} is not a stream type`);
-    const inner = t.elem ?? null;
-    // numbers only: the specification copies nothing else between two ends in one instance yet
-    const plain = inner === null || ['s8', 'u8', 's16', 'u16', 's32', 'u32', 's64', 'u64', 'f32', 'f64'].includes(inner.kind);
-    return { elem: inner === null ? null : codecFor(inner), plain };
+    const kind = future ? 'future' : 'stream';
+    if (t.kind !== kind) throw new IsowasmError('INVALID_BINARY', `type ${typeIndex} is not a ${kind} type`);
+    return elementInfo(t);
   }
 
   /** The signature of a core function, where it can be known (null: unknown, not checked). */
