@@ -84,6 +84,19 @@ describe('wasi:http@0.3.0 types', () => {
     clone.append('x-b', enc('1'));
   });
 
+  it('capabilities.http.forbiddenHeaders: the guest\'s fields refuse those names too; the host\'s own fields still pass as the guest\'s', () => {
+    const ns = httpP3Namespaces({ allow: [], forbiddenHeaders: ['Custom-Forbidden-Header'] }, { async: true, report: () => {}, afterCall: () => {} }, (r) => fetch(r));
+    const GuestFields = (ns['wasi:http/types@0.3.0'] as { Fields: typeof Fields }).Fields;
+    const f = new GuestFields();
+    for (const name of ['custom-forbidden-header', 'Custom-Forbidden-Header', 'connection']) deepEqual(throws(() => f.append(name, enc('x'))), { tag: 'forbidden' });
+    deepEqual(throws(() => GuestFields.fromList([['custom-forbidden-header', enc('v')]])), { tag: 'forbidden' });
+    f.append('x-ok', enc('1'));
+    ok(f.clone() instanceof GuestFields && new Fields() instanceof GuestFields, 'one resource type for the guest\'s and the host\'s fields');
+    deepEqual(throws(() => f.clone().append('custom-forbidden-header', enc('x'))), { tag: 'forbidden' });
+    new Fields().append('custom-forbidden-header', enc('x'));
+    equal((httpP3Namespaces({ allow: [], forbiddenHeaders: ['custom-forbidden-header'] }, { async: true, report: () => {}, afterCall: () => {} }, (r) => fetch(r))['wasi:http/types@0.3.0'] as { Fields: unknown }).Fields, GuestFields, 'one class per list');
+  });
+
   it('request setters refuse what upstream\'s response-build refuses; options are the request\'s immutable copy', () => {
     const [req] = Request.new(new Fields(), undefined, noTrailers(), undefined);
     deepEqual(req.getMethod(), { tag: 'get' });

@@ -196,7 +196,7 @@ export abstract class FieldStore {
 export class Fields extends FieldStore {
   /** Creates fields from a list of pairs; fails on invalid or forbidden names or values. */
   static fromList(entries: [string, Uint8Array][]): Fields {
-    const f = new Fields();
+    const f = new this();
     for (const [name, value] of entries) f.append(name, value);
     return f;
   }
@@ -205,6 +205,49 @@ export class Fields extends FieldStore {
   entries(): [string, Uint8Array][] {
     return this.entryList();
   }
+}
+
+const forbidding = new WeakMap<object, Map<string, unknown>>();
+
+/**
+ * The fields class a guest sees when the host forbids more names than the hop-by-hop ones
+ * (`capabilities.http.forbiddenHeaders`): constructing it (or `fromList`) makes fields that also
+ * refuse `names` with `forbidden`, while every fields of `base` (the host's own, say) is still an
+ * instance of it, so the resource type stays `base`'s in all but name. One class per list of
+ * names, so instances with the same list share it.
+ *
+ * @example
+ * ```ts
+ * const GuestFields = forbiddingFields(Fields, ['x-internal-auth']);
+ * new GuestFields().append('X-Internal-Auth', bytes); // throws { tag: 'forbidden' }
+ * ```
+ */
+export function forbiddingFields<C extends abstract new () => FieldStore>(base: C, names: readonly string[]): C {
+  if (!Array.isArray(names) || !names.every(validFieldName)) {
+    throw new TypeError(`capabilities.http.forbiddenHeaders must be a list of header names, got ${JSON.stringify(names)}`);
+  }
+  const lower = [...new Set(names.map((n) => n.toLowerCase()))].sort();
+  if (lower.length === 0) return base;
+  const key = lower.join(',');
+  let byKey = forbidding.get(base);
+  if (!byKey) forbidding.set(base, (byKey = new Map()));
+  const known = byKey.get(key);
+  if (known) return known as C;
+  const extra = new Set(lower);
+  const Concrete = base as unknown as new () => FieldStore;
+  class Forbidding extends Concrete {
+    protected override forbids(n: string): boolean {
+      return extra.has(n) || super.forbids(n);
+    }
+  }
+  const statics = Forbidding as unknown as Record<PropertyKey, unknown>;
+  // `instanceof` reads the proxy's prototype, which is base's: the host's fields pass as the guest's
+  const proxy = new Proxy(base, {
+    construct: (_target, args) => Reflect.construct(Forbidding, args) as object,
+    get: (target, p, receiver) => (p === 'fromList' && typeof statics[p] === 'function' ? (statics[p] as (...a: unknown[]) => unknown).bind(Forbidding) : Reflect.get(target, p, receiver)),
+  });
+  byKey.set(key, proxy);
+  return proxy;
 }
 
 /**

@@ -8,6 +8,7 @@
 import type { FetchAdapter } from '../../../host/platform.js';
 import { HttpAllowList } from '../../../host/http-policy.js';
 import type { HostContext } from '../../context.js';
+import { forbiddingFields } from '../../http/fields.js';
 import type { HttpGrant } from '../../http/index.js';
 import { clientSend, deniedSend } from './client.js';
 import { Fields } from './fields.js';
@@ -30,11 +31,11 @@ export const HTTP_P3_HANDLER = 'wasi:http/handler@0.3.0';
  *
  * @example
  * ```ts
- * const { Fields, Request } = httpP3TypesNamespace();
+ * const { Fields, Request } = httpP3TypesNamespace(); // or with a Fields of forbiddingFields
  * ```
  */
-export function httpP3TypesNamespace(): { Fields: typeof Fields; Request: typeof Request; Response: typeof Response; RequestOptions: typeof RequestOptions } {
-  return { Fields, Request, Response, RequestOptions };
+export function httpP3TypesNamespace(fields: typeof Fields = Fields): { Fields: typeof Fields; Request: typeof Request; Response: typeof Response; RequestOptions: typeof RequestOptions } {
+  return { Fields: fields, Request, Response, RequestOptions };
 }
 
 /**
@@ -59,5 +60,5 @@ export function httpP3Namespaces(grant: HttpGrant | undefined, ctx: HostContext,
       policy: new HttpAllowList(grant.allow), fetch, report: ctx.report, async: ctx.async, ...(ctx.onHttpFailure ? { onFailure: ctx.onHttpFailure } : {}),
     });
   }
-  return { [HTTP_P3_TYPES]: httpP3TypesNamespace(), [HTTP_P3_CLIENT]: { send } };
+  return { [HTTP_P3_TYPES]: httpP3TypesNamespace(grant ? forbiddingFields(Fields, grant.forbiddenHeaders ?? []) : Fields), [HTTP_P3_CLIENT]: { send } };
 }
