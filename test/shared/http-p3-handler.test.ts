@@ -150,6 +150,20 @@ describe('createFetchHandler: a wasi:http/handler@0.3.0 export', () => {
     await grows.close();
   });
 
+  it('instances in workers (no JSPI) can\'t serve a 0.3 handler: a 500 and UNSUPPORTED, saying why', async () => {
+    let called = false;
+    const errors: IsowasmError[] = [];
+    const handle = createFetchHandler({
+      exports: [{ name: 'wasi:http/handler@0.3.0' }],
+      instantiate: async () => ({ strategy: 'worker', exports: { 'wasi:http/handler': { handle: async () => { called = true; } } }, terminate: async () => {} }),
+    }, { onError: (e) => errors.push(e) });
+    equal((await handle(new Request('https://app.local/'))).status, 500);
+    equal(called, false);
+    equal(errors[0]?.code, 'UNSUPPORTED');
+    ok(errors[0]!.message.includes('JavaScript Promise Integration'), errors[0]!.message);
+    await handle.close();
+  });
+
   it('the client going away cancels the guest\'s body and fails its transmission', async () => {
     let transmitted!: Promise<Transmission>;
     let cancelled = false;
