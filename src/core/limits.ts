@@ -80,6 +80,9 @@ export interface InstanceLimits {
    * call's first such check, so a short call reads no clock at all): a guest looping in its
    * own code is stopped in the thread it runs in, with `TIMEOUT`, and the instance is dead. Time
    * a JSPI call spends waiting for the host counts too, but the check comes when the guest runs.
+   * A call of an export lifted `async` (component-model async) is also bounded as a whole, waits
+   * included: a task that has not returned by then ends the instance with `TIMEOUT`, so a guest
+   * waiting on something that never comes does not hold its caller forever.
    */
   readonly timeoutMs?: number;
   /**

@@ -3,7 +3,8 @@
  * (test/fixtures/async-traps.wat): a task that ends without `task.return`, returns twice, answers
  * with a code that is no callback code, or drops something that is not a subtask traps with a
  * message saying so, and its instance is ended; tasks that keep the rules return at once or after
- * a yield, and one waiting on an empty set keeps waiting without blocking anything else.
+ * a yield, and one waiting on an empty set keeps waiting without blocking anything else (until
+ * `limits.timeoutMs`, which ends it).
  */
 import { equal, ok, rejects } from '../harness/assert.js';
 import { readFixture } from '../harness/fixtures.js';
@@ -12,10 +13,10 @@ import { describe, it } from '../harness/test-api.js';
 
 type Guest = Record<'ok' | 'twice' | 'never' | 'badCode' | 'dropBad' | 'yield' | 'waitEmpty', (x: number) => Promise<number>>;
 
-async function instance(): Promise<Guest> {
+async function instance(limits?: { timeoutMs: number }): Promise<Guest> {
   const { loadComponent } = await platform();
   const component = await loadComponent(await readFixture('async-traps'));
-  return (await component.instantiate()).exports as unknown as Guest;
+  return (await component.instantiate(limits ? { limits } : {})).exports as unknown as Guest;
 }
 
 describe('component-model async: the rules a task must keep', () => {
@@ -57,5 +58,12 @@ describe('component-model async: the rules a task must keep', () => {
     equal(await g.ok(1), 2);
     await new Promise((r) => setTimeout(r, 20));
     equal(settled, false);
+  });
+
+  it('with limits.timeoutMs, a task that never returns ends its instance with TIMEOUT (it does not wait forever)', async () => {
+    const g = await instance({ timeoutMs: 100 });
+    equal(await g.ok(1), 2);
+    await rejects(g.waitEmpty(1), { code: 'TIMEOUT', message: /waitEmpty|wait-empty/ });
+    await rejects(g.ok(1), { code: 'INSTANCE_POISONED' });
   });
 });

@@ -172,19 +172,30 @@ class Task implements TaskBorrows {
 
 /**
  * What a call of an export lifted async rejects with when its caller cancelled it (`subtask.cancel`
- * through a composition): `started` says whether the task had begun.
+ * through a composition): `CANCELLED`, whose `details.started` says whether the task had begun.
+ * (An error code, not a subclass: this file loads in a lazy chunk, where a class extending
+ * IsowasmError at load time can run before the chunk that defines it.)
  */
-export class TaskCancelled extends IsowasmError {
-  constructor(readonly started: boolean, name: string) {
-    super('CANCELLED', `the call of ${name} was cancelled ${started ? 'after' : 'before'} it started`);
-  }
+function taskCancelled(started: boolean, name: string): IsowasmError {
+  return new IsowasmError('CANCELLED', `the call of ${name} was cancelled ${started ? 'after' : 'before'} it started`, { details: { started } });
+}
+
+function cancelledStarted(e: unknown): boolean | null {
+  if (!(e instanceof IsowasmError) || e.code !== 'CANCELLED') return null;
+  return (e.details as { started: boolean }).started;
 }
 
 /**
  * Cancels a promise an export lifted async returned (what `subtask.cancel` does to a subtask
  * that is a call into another instance); false when the promise is not such a call.
  */
-const cancellers = new WeakMap<object, () => void>();
+const CANCEL = Symbol('isowasm.cancel');
+type Cancellable = { [CANCEL]?: () => void };
+/** (A symbol property, not a WeakMap: one per async call, and ephemerons cost the collector.) */
+const cancellers = {
+  get: (p: object): (() => void) | undefined => (p as Cancellable)[CANCEL],
+  set: (p: object, f: () => void): void => { (p as Cancellable)[CANCEL] = f; },
+};
 
 /** `to`, a promise made from `from`, cancels as `from` does. */
 export function keepCancel<T extends object>(from: unknown, to: T): T {
@@ -350,7 +361,7 @@ export function taskCancel(inst: InstanceState, name: string): void {
   if (task.cancel !== CANCEL_DELIVERED) throw new AbiTrap('task.cancel was called by a task that was not told it is cancelled');
   if (task.borrows && task.borrows.numBorrows > 0) throw new AbiTrap(`task.cancel was called before the task dropped ${task.borrows.numBorrows} borrowed handle(s) it was given`);
   task.returned = true;
-  task.reject(new TaskCancelled(true, name));
+  task.reject(taskCancelled(true, name));
 }
 
 /**
@@ -492,7 +503,7 @@ function startAsyncCall(
     if (task === null) {
       if (cancelled) return;
       cancelled = true;
-      reject(new TaskCancelled(false, name));
+      reject(taskCancelled(false, name));
       return;
     }
     if (task.returned || task.cancel !== CANCEL_NONE) return;
@@ -513,9 +524,24 @@ function wakeTask(task: Task): void {
  * A call of an export lifted async, as a promise a caller in another instance can cancel
  * (`subtask.cancel` through `cancellers`).
  */
-function cancellableCall(start: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => () => void): Promise<unknown> {
+function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => () => void): Promise<unknown> {
   let cancel: (() => void) | null = null;
-  const p = new Promise<unknown>((resolve, reject) => { cancel = start(resolve, reject); });
+  const p = new Promise<unknown>((resolve, reject) => {
+    const limit = inst.limits.timeoutMs;
+    if (limit === null) {
+      cancel = start(resolve, reject);
+      return;
+    }
+    // limits.timeoutMs bounds an async call's whole life, waits included: a task that never
+    // returns (it waits on nothing that will come) ends its instance instead of leaking
+    const timer = setTimeout(() => {
+      const e = new IsowasmError('TIMEOUT', `${name} did not return within limits.timeoutMs (${limit} ms); the instance was ended`);
+      inst.poisoned ??= e;
+      instanceDied(inst);
+      reject(e);
+    }, limit);
+    cancel = start((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+  });
   cancellers.set(p, () => cancel?.());
   return p;
 }
@@ -533,7 +559,7 @@ export function liftAsyncCallback(
   poisonAt: (e: unknown) => unknown,
   poisoned: () => unknown,
 ): (...args: unknown[]) => Promise<unknown> {
-  return (...args: unknown[]) => cancellableCall((resolve, reject) =>
+  return (...args: unknown[]) => cancellableCall(inst, name, (resolve, reject) =>
     startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
       const api = asyncStateOf(inst).suspending;
       // a guest that may block in a task runs its steps under JSPI (they may suspend)
@@ -676,7 +702,7 @@ export function liftAsyncStackful(
 ): (...args: unknown[]) => Promise<unknown> {
   const run = api.promising(core as (...a: never[]) => unknown);
   asyncStateOf(inst).suspending ??= api;
-  return (...args: unknown[]) => cancellableCall((resolve, reject) =>
+  return (...args: unknown[]) => cancellableCall(inst, name, (resolve, reject) =>
     startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
       runAsTask(inst, task, () => {
         try {
@@ -734,8 +760,9 @@ export function lowerAsync(
       }
       resolveAs(SUBTASK_RETURNED);
     }, (e: unknown) => {
-      if (e instanceof TaskCancelled && sub.cancelling) {
-        resolveAs(e.started ? SUBTASK_CANCELLED_BEFORE_RETURNED : SUBTASK_CANCELLED_BEFORE_STARTED);
+      const started = cancelledStarted(e);
+      if (started !== null && sub.cancelling) {
+        resolveAs(started ? SUBTASK_CANCELLED_BEFORE_RETURNED : SUBTASK_CANCELLED_BEFORE_STARTED);
         return;
       }
       // the callee failed: the guest can't be told (the specification gives a lowered function no

@@ -498,6 +498,8 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
   const plan = planFor(ft);
   const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lower');
   const nparams = plan.params.length;
+  // a function returning a future answers with a promise: that is its value, not a wait
+  const givesFuture = ft.result?.kind === 'future';
   const fast = !api && !plan.spillParams && !plan.spillResult && plan.params.every(isScalar) && (plan.result === null || isScalar(plan.result));
   if (fast) {
     const ps = plan.params as ScalarCodec[];
@@ -545,6 +547,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     let settled = true;
     try {
       const r = callHost(callee, liftArgs(flat), name);
+      if (givesFuture) return lowerResult(r, flat);
       if (api && isThenable(r)) {
         // the guest is suspended until this settles; its borrows stay lent until then
         settled = false;
@@ -622,6 +625,23 @@ export function liftFunctionAsyncCallback(ft: FuncType, core: (...a: unknown[]) 
 }
 
 /**
+ * An export lifted async with the instance's after-call hooks (a volume's flush): they run when
+ * its call settles, before the caller sees the result, whether it returned or failed.
+ */
+export function withAfterCall(call: ComponentCall, afterCall: readonly (() => Promise<void> | void)[]): ComponentCall {
+  const hooks = async (): Promise<void> => { for (const hook of afterCall) await hook(); };
+  const wrapped = ((...args: unknown[]) => {
+    const p = call(...args) as Promise<unknown>;
+    // hooks come with the host's rooms, which may be made after linking: read them per call
+    if (afterCall.length === 0) return p;
+    return keepCancel(p, p.then(async (v) => { await hooks(); return v; }, async (e: unknown) => { await hooks(); throw e; }));
+  }) as ComponentCall;
+  // the same label: naming the wrapper after its export names the call's messages
+  const label = (call as ComponentCall & { [LABEL]?: FuncLabel })[LABEL];
+  return label ? labelled(wrapped, label) : wrapped;
+}
+
+/**
  * An async lift's arguments, lowered as a synchronous lift's; the borrowed handles among them
  * count against the task, which must drop them before `task.return` (the specification's
  * `num_borrows`).
@@ -678,6 +698,8 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
       endImportCall(scratch);
       return r;
     }
+    // nothing lent: no need to wait for the end (a promise less per call)
+    if (!scratch.lenders && !scratch.borrowedWrappers) return r;
     return keepCancel(r, Promise.resolve(r).finally(() => endImportCall(scratch)));
   };
   const rc = plan.result;

@@ -4,7 +4,7 @@
  * component instance.
  */
 import { Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
-import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison } from '../abi/functions.js';
+import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison, withAfterCall } from '../abi/functions.js';
 import { asyncStateOf, backpressureChanged, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
 import { cancelCopy, copy, copyNew, dropEnd } from '../abi/async-copy.js';
 import { dropErrorContext, type ElementInfo, liftErrorContext, lowerErrorContext } from '../abi/async-values.js';
@@ -556,6 +556,7 @@ export class Instantiation {
             if (!api) throw new IsowasmError('UNSUPPORTED', `${name} is lifted async without a callback (the stackful form), which needs JavaScript Promise Integration (WebAssembly.Suspending); this runtime has none`);
             call = liftFunctionAsyncStackful(type, this.coreFunc(e.coreFunc), api, this.options(e.options), this.state, name);
           }
+          if (this.link.afterCall) call = withAfterCall(call, this.link.afterCall);
           f = { sort: 'func', type, call };
           break;
         }
