@@ -12,7 +12,7 @@ import { createFetchHandler } from '../../src/core/http/fetch-handler.js';
 import {
   Fields, Request as P3Request, Response as P3Response, type TrailersResult, type Transmission,
 } from '../../src/core/wasi/p3/http/index.js';
-import { deepEqual, equal, ok } from '../harness/assert.js';
+import { deepEqual, equal, ok, rejects } from '../harness/assert.js';
 import { describe, it } from '../harness/test-api.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -150,7 +150,7 @@ describe('createFetchHandler: a wasi:http/handler@0.3.0 export', () => {
     await grows.close();
   });
 
-  it('instances in workers (no JSPI) can\'t serve a 0.3 handler: a 500 and UNSUPPORTED, saying why', async () => {
+  it('instances in workers (no JSPI) can\'t serve a 0.3 handler: the instance is refused when made, each request a 500 and UNSUPPORTED saying why, warmUp rejects', async () => {
     let called = false;
     const errors: IsowasmError[] = [];
     const handle = createFetchHandler({
@@ -161,6 +161,7 @@ describe('createFetchHandler: a wasi:http/handler@0.3.0 export', () => {
     equal(called, false);
     equal(errors[0]?.code, 'UNSUPPORTED');
     ok(errors[0]!.message.includes('JavaScript Promise Integration'), errors[0]!.message);
+    equal((await rejects(handle.warmUp()) as IsowasmError).code, 'UNSUPPORTED');
     await handle.close();
   });
 

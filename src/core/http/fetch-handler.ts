@@ -236,6 +236,11 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
         instance = await component.instantiate(made);
       }
     } else instance = await component.instantiate(made);
+    if (handlerP3(instance.exports) && (instance as { strategy?: unknown }).strategy === 'worker') {
+      // its request and response are host objects with streams, which don't cross to a worker
+      await instance.terminate().catch(() => {});
+      throw new IsowasmError('UNSUPPORTED', 'a wasi:http/handler@0.3.0 component is served with JavaScript Promise Integration (Node 24+, Deno, Bun, workerd, Chromium); this runtime lacks it, so its instances would run in workers (the \'worker\' strategy), which can\'t carry a 0.3 request');
+    }
     upstream.set(instance, seen);
     return instance;
   };

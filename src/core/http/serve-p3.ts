@@ -113,10 +113,6 @@ export async function serveP3(request: Request, handler: HandlerP3, env: ServeP3
     release();
   });
 
-  if ((env.instance as { strategy?: unknown }).strategy === 'worker') {
-    // its request and response are host objects with streams, which don't cross to a worker
-    return failed(new IsowasmError('UNSUPPORTED', `a wasi:http/handler@0.3.0 component is served with JavaScript Promise Integration (Node 24+, Deno, Bun, workerd, Chromium); this runtime lacks it, so its instances run in workers (the 'worker' strategy), which can't carry a 0.3 request`));
-  }
   const body = request.body ? limitedBody(request.body, env.maxRequestBody, () => { tooLarge = true; }) : null;
   let answer: { ok: unknown } | { failed: unknown } | { timedOut: true };
   try {
