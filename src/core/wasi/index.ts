@@ -21,6 +21,7 @@ import { keyValueNamespaces } from './keyvalue.js';
 import { cliNamespacesP3 } from './p3/cli.js';
 import { clockNamespacesP3 } from './p3/clocks.js';
 import { filesystemNamespacesP3 } from './p3/filesystem.js';
+import { httpP3Namespaces } from './p3/http/index.js';
 import { randomNamespacesP3 } from './p3/random.js';
 import { deniedP3SocketNamespaces, p3SocketNamespacesFor } from './p3/sockets/index.js';
 import { insecureSeed, randomNamespaces } from './random.js';
@@ -65,7 +66,10 @@ function createWasiImports(platform: WasiPlatform, grants: Grants, options: Wasi
     // wasi:sockets@0.3.0 without the grant: links, and refuses at the network's edge as 0.2 does
     ...(uses('wasi:sockets') ? deniedP3SocketNamespaces(report) : {}),
   };
-  if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, platform.fetch ?? ((r) => fetch(r))));
+  const fetchAdapter = platform.fetch ?? ((r: Request) => fetch(r));
+  if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, fetchAdapter));
+  // WASI 0.3's HTTP, keyed with its version beside 0.2's: granted or refused by the same capability
+  if (uses('wasi:http')) Object.assign(out, httpP3Namespaces(caps.http, ctx, fetchAdapter));
   if (caps.sockets) {
     if (!platform.sockets) {
       throw new IsowasmError('UNSUPPORTED', `wasi:sockets is available in Node only: the ${platform.name} platform has no sockets, so capabilities.sockets can't be granted here (remove it, or serve the component from Node)`);
