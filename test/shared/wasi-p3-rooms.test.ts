@@ -19,12 +19,12 @@ const dec = new TextDecoder();
 type Fn = (...a: any[]) => any;
 type Ns = Record<string, Record<string, Fn>>;
 
-function imports(caps: Capabilities, async = true) {
+function imports(caps: Capabilities, async = true, ended?: AbortSignal) {
   const out: Uint8Array[] = [];
   const errOut: Uint8Array[] = [];
   const denied: IsowasmError[] = [];
   const platform: WasiPlatform = { name: 'test', host: wasiHost, defaultStdout: (b) => out.push(b), defaultStderr: (b) => errOut.push(b) };
-  const ns = wasiHost.createImports(platform, wasiHost.resolveGrants(caps, platform), { onDenied: (e) => denied.push(e), async, afterCall: () => {} }) as Ns;
+  const ns = wasiHost.createImports(platform, wasiHost.resolveGrants(caps, platform), { onDenied: (e) => denied.push(e), async, afterCall: () => {}, ...(ended ? { ended } : {}) }) as Ns;
   return { ns, out, errOut, denied };
 }
 
@@ -161,6 +161,25 @@ describe('WASI 0.3 rooms: wasi:clocks@0.3.0 and wasi:random@0.3.0', () => {
     await mono.waitFor!(2_000_000n);
     ok((mono.now!() as bigint) - before >= 2_000_000n);
     equal(mono.getResolution!(), 1000n);
+  });
+
+  it('a wait ends when its instance ends (its timer cleared): a guest waiting forever keeps nothing alive', async () => {
+    const ended = new AbortController();
+    const { ns } = imports({}, true, ended.signal);
+    const mono = ns['wasi:clocks/monotonic-clock@0.3.0']!;
+    const forever = mono.waitFor!(2n ** 64n - 1n) as Promise<void>;
+    let settled: unknown = 'pending';
+    forever.then(() => { settled = 'resolved'; }, (e: unknown) => { settled = e; });
+    await new Promise((r) => setTimeout(r, 10));
+    equal(settled, 'pending');
+    ended.abort();
+    await new Promise((r) => setTimeout(r, 0));
+    ok(settled instanceof IsowasmError && settled.code === 'INSTANCE_POISONED', `the wait ended: ${String(settled)}`);
+    // a wait asked for after the end ends at once
+    const late = mono.waitFor!(1_000_000_000n) as Promise<void>;
+    let lateErr: unknown = null;
+    await late.catch((e: unknown) => { lateErr = e; });
+    ok(lateErr instanceof IsowasmError, 'a wait after the end is refused');
   });
 
   it('shares one monotonic clock with 0.2 (marks agree) and reads the system clock', () => {

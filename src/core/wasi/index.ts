@@ -38,7 +38,7 @@ function createWasiImports(platform: WasiPlatform, grants: Grants, options: Wasi
     reported.add(key);
     options.onDenied(denialError(d));
   };
-  const ctx: HostContext = { async: options.async, report, afterCall: options.afterCall, ...(options.onHttpFailure ? { onHttpFailure: options.onHttpFailure } : {}) };
+  const ctx: HostContext = { async: options.async, report, afterCall: options.afterCall, ...(options.onHttpFailure ? { onHttpFailure: options.onHttpFailure } : {}), ...(options.ended ? { ended: options.ended } : {}) };
   // rooms the component does not import are left out: a fresh instance per request pays for each
   const uses = options.imports ?? ((): boolean => true);
   const stdio = caps.stdio === undefined || caps.stdio === true ? {} : caps.stdio;
@@ -56,7 +56,7 @@ function createWasiImports(platform: WasiPlatform, grants: Grants, options: Wasi
     ...denyNamespaces(report),
     ...ioNamespaces(),
     ...cli(cliOptions),
-    ...(caps.clocks === false ? withheldNamespaces('clocks', report, WITHHELD_CLOCKS) : clocks(options.async)),
+    ...(caps.clocks === false ? withheldNamespaces('clocks', report, WITHHELD_CLOCKS) : clocks(options.async, options.ended)),
     ...(!uses('wasi:random') ? {} : caps.random === false ? withheldNamespaces('random', report, WITHHELD_RANDOM) : random()),
     // no grant: an empty preopen list (the guest links, and sees no filesystem)
     ...(uses('wasi:filesystem') ? filesystem(grants.preopens, ctx) : {}),
@@ -93,9 +93,9 @@ function filesystem(preopens: Grants['preopens'], ctx: HostContext): Record<stri
 }
 
 /** Both versions of wasi:clocks over one monotonic clock (their marks agree). */
-function clocks(async: boolean): Record<string, unknown> {
+function clocks(async: boolean, ended?: AbortSignal): Record<string, unknown> {
   const clock = monotonicClock();
-  return { ...clockNamespaces({ async }, clock), ...clockNamespacesP3(clock) };
+  return { ...clockNamespaces({ async }, clock), ...clockNamespacesP3(clock, ended) };
 }
 
 /** Both versions of wasi:random with one insecure seed. */

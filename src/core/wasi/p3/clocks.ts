@@ -5,18 +5,34 @@
  * `async` sees it done without a turn of the event loop.
  */
 import { type MonotonicClock, wallClockNow } from '../clocks.js';
+import { IsowasmError } from '../../errors.js';
 import { maySuspend } from '../io.js';
 
 /** setTimeout's longest delay (a longer one fires at once); longer waits chain timers. */
 const MAX_TIMER_MS = 0x7fffffff;
 
-/** Resolves once `performance.now()` reaches `at`. */
-function sleepUntil(at: number): Promise<void> {
-  return new Promise<void>((resolve) => {
+/**
+ * Resolves once `performance.now()` reaches `at`; rejects when `ended` is aborted (the instance
+ * ended), clearing its timer, so a guest's long wait doesn't keep the process alive after it.
+ */
+function sleepUntil(at: number, ended?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stop = (): void => {
+      clearTimeout(timer);
+      reject(new IsowasmError('INSTANCE_POISONED', 'the instance ended while its guest waited on the clock'));
+    };
+    if (ended?.aborted) {
+      stop();
+      return;
+    }
+    ended?.addEventListener('abort', stop, { once: true });
     const tick = (): void => {
       const left = at - performance.now();
-      if (left <= 0) resolve();
-      else setTimeout(tick, Math.min(MAX_TIMER_MS, Math.ceil(left)));
+      if (left <= 0) {
+        ended?.removeEventListener('abort', stop);
+        resolve();
+      } else timer = setTimeout(tick, Math.min(MAX_TIMER_MS, Math.ceil(left)));
     };
     tick();
   });
@@ -31,7 +47,7 @@ function sleepUntil(at: number): Promise<void> {
  * await ns['wasi:clocks/monotonic-clock@0.3.0'].waitFor(10_000_000n); // 10 ms
  * ```
  */
-export function clockNamespacesP3(clock: MonotonicClock): {
+export function clockNamespacesP3(clock: MonotonicClock, ended?: AbortSignal): {
   'wasi:clocks/types@0.3.0': Record<string, never>;
   'wasi:clocks/monotonic-clock@0.3.0': {
     now(): bigint; getResolution(): bigint; waitUntil(when: bigint): Promise<void> | undefined; waitFor(howLong: bigint): Promise<void> | undefined;
@@ -39,7 +55,7 @@ export function clockNamespacesP3(clock: MonotonicClock): {
   'wasi:clocks/system-clock@0.3.0': { now(): { seconds: bigint; nanoseconds: number }; getResolution(): bigint };
 } {
   // may answer with a promise: under JSPI a guest lowering them synchronously waits
-  const waitUntil = maySuspend((when: bigint): Promise<void> | undefined => (when <= clock.now() ? undefined : sleepUntil(clock.at(when))));
+  const waitUntil = maySuspend((when: bigint): Promise<void> | undefined => (when <= clock.now() ? undefined : sleepUntil(clock.at(when), ended)));
   return {
     'wasi:clocks/types@0.3.0': {},
     'wasi:clocks/monotonic-clock@0.3.0': {
