@@ -263,6 +263,8 @@ export class Instantiation {
       case 'lower': {
         const callee = this.func(e.func);
         if (e.options.async) {
+          // the specification's validation: only an async function type is lowered async
+          if (!callee.type.async) throw new IsowasmError('INVALID_BINARY', `canon lower of ${funcLabel(this.model, e.func)} is async, but its type ${witFuncText(callee.type)} is not an async func (the \`async\` canonical option requires an async function type)`);
           // the host's promise (or value) comes back as a subtask (see abi/async.ts)
           f = lowerFunctionAsync(callee.type, callee.call, this.options(e.options), this.state, funcLabel(this.model, e.func)) as (...a: unknown[]) => unknown;
           break;
@@ -546,7 +548,7 @@ export class Instantiation {
         const type = this.env.func(e.type);
         if (e.options.async) {
           // the specification's validation: only an async function type is lifted async
-          if (!type.async) throw new IsowasmError('INVALID_BINARY', `canon lift of ${funcLabel(this.model, i)} is async, but its type ${witFuncText(type)} is not an async func`);
+          if (!type.async) throw new IsowasmError('INVALID_BINARY', `canon lift of ${funcLabel(this.model, i)} is async, but its type ${witFuncText(type)} is not an async func (the \`async\` canonical option requires an async function type)`);
           const name = funcLabel(this.model, i);
           let call: (...a: unknown[]) => unknown;
           if (e.options.callback !== null) call = liftFunctionAsyncCallback(type, this.coreFunc(e.coreFunc), this.coreFunc(e.options.callback), this.options(e.options), this.state, name);

@@ -211,6 +211,7 @@ export class TypeEnv {
       case 'own': case 'borrow': return { kind: d.kind, resource: this.resource(d.resource) };
       case 'stream': case 'future': {
         const inner = d.type === null ? null : this.val(d.type);
+        if (d.kind === 'stream' && inner?.kind === 'char') throw new IsowasmError('INVALID_BINARY', '`stream<char>` is not valid (the specification does not allow streams of char yet)');
         return { kind: d.kind, text: inner ? `${d.kind}<${witText(inner, { max: 200 })}>` : d.kind, elem: inner };
       }
       case 'map': return { kind: 'map', text: 'map' };
