@@ -99,6 +99,11 @@ class WaitableSet {
   readonly members = new Set<Waitable>();
   /** the task waiting on this set, if one is */
   waiter: (() => void) | null = null;
+  /**
+   * the task whose callback returned WAIT on this set: it waits from that moment (the
+   * specification's num_waiting), before its loop gets to `waiter`
+   */
+  claimed: object | null = null;
 
   /** The next pending event of a member, taken (null: none). */
   take(): Event | null {
@@ -258,7 +263,7 @@ export function waitableSetNew(inst: InstanceState): number {
 export function waitableSetDrop(inst: InstanceState, i: number): void {
   const { table } = asyncStateOf(inst);
   const set = table.get(i, WaitableSet, 'waitable set');
-  if (set.waiter) throw new AbiTrap(`waitable set ${i >>> 0} is dropped while a task waits on it`);
+  if (set.waiter || set.claimed) throw new AbiTrap(`waitable set ${i >>> 0} is dropped while a task waits on it (cannot drop waitable set with waiters)`);
   for (const w of set.members) w.set = null;
   table.remove(i);
 }
@@ -513,6 +518,19 @@ function startAsyncCall(
   };
 }
 
+/** Marks the set a task's callback said it waits on (an index that is no set traps in its loop). */
+function claim(inst: InstanceState, task: Task, si: number): void {
+  const { table } = asyncStateOf(inst);
+  let set: WaitableSet;
+  try {
+    set = table.get(si, WaitableSet, 'waitable set');
+  } catch {
+    // not a set: the task's loop traps on it, with this message
+    return;
+  }
+  if (set.claimed === null) set.claimed = task;
+}
+
 /** The set each waiting task waits on (its callback loop's), to wake it when it is cancelled. */
 const waitingOn = new WeakMap<Task, WaitableSet>();
 
@@ -567,11 +585,15 @@ export function liftAsyncCallback(
       const again = api ? api.promising(callback as (...a: never[]) => unknown) : callback;
       // a trap poisons the instance at once, before anyone else can call it
       const trapping = (call: () => unknown) => (): unknown => {
+        let code: unknown;
         try {
-          return call();
+          code = call();
         } catch (e) {
           throw poisonAt(e);
         }
+        // a task that returns WAIT waits from now on, not from when its loop gets there
+        if (typeof code === 'number' && (code & 0xf) === CALLBACK_WAIT) claim(inst, task, code >>> 4);
+        return code;
       };
       const step = async (call: () => unknown, held: boolean): Promise<number> => (await runAsTask(inst, task, trapping(call), held) as number) | 0;
       // the first step runs under the lock the start took
@@ -628,6 +650,8 @@ async function loop(inst: InstanceState, task: Task, first: number, callback: (e
         e = task.cancelEvent() ?? set.take() ?? [EVENT_NONE, 0, 0];
       } else {
         let got = task.cancelEvent() ?? set.take();
+        if (set.claimed !== null && set.claimed !== task) throw new AbiTrap(`two tasks wait on waitable set ${si} at once`);
+        set.claimed = task;
         while (!got) {
           // the instance may have ended (a host failed) before this task got to wait
           if (inst.poisoned) throw inst.poisoned;
@@ -639,6 +663,7 @@ async function loop(inst: InstanceState, task: Task, first: number, callback: (e
           if (inst.poisoned) throw inst.poisoned;
           got = task.cancelEvent() ?? set.take();
         }
+        set.claimed = null;
         e = got;
       }
     } else {
