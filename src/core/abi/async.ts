@@ -206,7 +206,21 @@ const cancellers = {
 export function keepCancel<T extends object>(from: unknown, to: T): T {
   const cancel = cancellers.get(from as object);
   if (cancel) cancellers.set(to, cancel);
+  const early = earlyResult(from);
+  if (early) (to as Early)[EARLY] = early;
   return to;
+}
+
+const EARLY = Symbol('isowasm.early');
+type Early = { [EARLY]?: { readonly value: unknown } };
+
+/**
+ * The result of a call of an export lifted async that returned (`task.return`) before the call
+ * itself returned its promise: a guest calling it through `canon lower async` sees RETURNED at
+ * once, as the specification's synchronous completion says, not a subtask.
+ */
+export function earlyResult(p: unknown): { readonly value: unknown } | undefined {
+  return typeof p === 'object' && p !== null ? (p as Early)[EARLY] : undefined;
 }
 
 /** The async state of one component instance (made when its component uses async). */
@@ -544,7 +558,13 @@ function wakeTask(task: Task): void {
  */
 function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => () => void): Promise<unknown> {
   let cancel: (() => void) | null = null;
-  const p = new Promise<unknown>((resolve, reject) => {
+  let early: { value: unknown } | null = null;
+  let calling = true;
+  const p = new Promise<unknown>((settle, reject) => {
+    const resolve = (v: unknown): void => {
+      if (calling) early = { value: v };
+      settle(v);
+    };
     const limit = inst.limits.timeoutMs;
     if (limit === null) {
       cancel = start(resolve, reject);
@@ -560,6 +580,8 @@ function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v:
     }, limit);
     cancel = start((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
   });
+  calling = false;
+  if (early) (p as Early)[EARLY] = early;
   cancellers.set(p, () => cancel?.());
   return p;
 }
@@ -759,8 +781,10 @@ export function lowerAsync(
   return (...flat: unknown[]) => {
     if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
     const r = call(liftArgs(flat));
-    if (!isThenable(r)) {
-      storeResult?.(r, flat);
+    // a value, or a callee that returned before its call did
+    const early = earlyResult(r);
+    if (!isThenable(r) || early) {
+      storeResult?.(early ? early.value : r, flat);
       return SUBTASK_RETURNED;
     }
     const { table } = asyncStateOf(inst);

@@ -10,7 +10,7 @@ import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
-import { instanceDied, keepCancel, leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
+import { earlyResult, instanceDied, keepCancel, leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -698,8 +698,12 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
       endImportCall(scratch);
       return r;
     }
-    // nothing lent: no need to wait for the end (a promise less per call)
+    // nothing lent, or returned already: no need to wait for the end (a promise less per call)
     if (!scratch.lenders && !scratch.borrowedWrappers) return r;
+    if (earlyResult(r)) {
+      endImportCall(scratch);
+      return r;
+    }
     return keepCancel(r, Promise.resolve(r).finally(() => endImportCall(scratch)));
   };
   const rc = plan.result;
