@@ -264,7 +264,10 @@ export class Instantiation {
         const callee = this.func(e.func);
         if (e.options.async) {
           // the host's promise (or value) comes back as a subtask (see abi/async.ts)
-          f = lowerFunctionAsync(callee.type, callee.call, this.options(e.options), this.state, funcLabel(this.model, e.func)) as (...a: unknown[]) => unknown;
+          // a guest callee that may suspend (its instance lowers an async import synchronously)
+          // runs its JSPI variant, so that its promise becomes the subtask instead of a trap
+          const call = this.link.jspi && callee.async && callee.callAsync ? callee.callAsync : callee.call;
+          f = lowerFunctionAsync(callee.type, call, this.options(e.options), this.state, funcLabel(this.model, e.func)) as (...a: unknown[]) => unknown;
           break;
         }
         this.checkOptions(e.options, coreSignature(callee.type, 'lower'), `canon lower of ${funcLabel(this.model, e.func)}`);
@@ -556,7 +559,9 @@ export class Instantiation {
             if (!api) throw new IsowasmError('UNSUPPORTED', `${name} is lifted async without a callback (the stackful form), which needs JavaScript Promise Integration (WebAssembly.Suspending); this runtime has none`);
             call = liftFunctionAsyncStackful(type, this.coreFunc(e.coreFunc), api, this.options(e.options), this.state, name);
           }
-          f = { sort: 'func', type, call };
+          // its calls answer with promises: a component that lowers it synchronously must suspend
+          // (under JSPI) until the task returns, as for an async host import
+          f = { sort: 'func', type, call, callAsync: call, async: true };
           break;
         }
         const core = this.coreFunc(e.coreFunc);
