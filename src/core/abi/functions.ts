@@ -498,6 +498,10 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
   const plan = planFor(ft);
   const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lower');
   const nparams = plan.params.length;
+  // a future<T> result is a promise in JS: from a callee that can't suspend, a promise is that
+  // future, not an answer to wait for. (A callee that may suspend answers with a promise that
+  // has already flattened the future into its value: waited for below, as for any result.)
+  const isAnswer: (r: unknown) => r is PromiseLike<unknown> = ft.result?.kind === 'future' ? (_r: unknown): _r is PromiseLike<unknown> => false : isThenable;
   const fast = !api && !plan.spillParams && !plan.spillResult && plan.params.every(isScalar) && (plan.result === null || isScalar(plan.result));
   if (fast) {
     const ps = plan.params as ScalarCodec[];
@@ -507,7 +511,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
       const args = new Array<unknown>(nparams);
       for (let i = 0; i < nparams; i++) args[i] = ps[i]!.fromCore(flat[i]);
       const r = callHost(callee, args, name);
-      if (isThenable(r)) throw promiseError(name);
+      if (isAnswer(r)) throw promiseError(name);
       if (!rc) return undefined;
       try {
         return rc.toCore(r);
@@ -555,7 +559,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
           async (e: unknown) => { await back(); endImportCall(call); throw hostError(e, name); },
         );
       }
-      if (isThenable(r)) throw promiseError(name);
+      if (isAnswer(r)) throw promiseError(name);
       return lowerResult(r, flat);
     } finally {
       cx.call = prev;
