@@ -57,7 +57,7 @@ const REASONS: Record<string, RegExp> = {
   'cannot block a synchronous task before returning': /synchronous task .*block|blocks? before (it )?return/,
   'deadlock detected: event loop cannot make further progress': /deadlock/,
   'wasm trap: deadlock detected: event loop cannot make further progress': /deadlock/,
-  'the `async` canonical option requires an async function type': /is not an async func/,
+  'the `async` canonical option requires an async function type': /requires an async function type|is not an async func/,
   '`stream<char>` is not valid': /stream<char>/,
 };
 
@@ -86,8 +86,6 @@ const EXPECTED_FAILURES: Record<string, string> = {
   'trap-if-done': 'line 446: a call returning a future from a component that may suspend never settles',
   'trap-if-sync-and-waitable-set': 'thread.new-indirect (cooperative threads) is not implemented',
   'trap-on-reenter': 'line 65: re-entering a component instance is not trapped',
-  'validate-no-async-abi-for-sync-type': 'line 22: canon lower async of a non-async function type is not rejected',
-  'validate-no-stream-char': 'stream<char> is not rejected',
 };
 
 // a guest that never answers ends with TIMEOUT, and a call isowasm never settles fails as hung,

@@ -263,6 +263,9 @@ export class Instantiation {
       case 'lower': {
         const callee = this.func(e.func);
         if (e.options.async) {
+          // the specification's validation (checked here for functions whose type only linking
+          // tells, such as an instance's export; the parser checks imports and lifts)
+          if (!callee.type.async) throw new IsowasmError('INVALID_BINARY', `canon lower of ${funcLabel(this.model, e.func)} is async, but its type ${witFuncText(callee.type)} is not an async func: the \`async\` canonical option requires an async function type`);
           // the host's promise (or value) comes back as a subtask (see abi/async.ts)
           // a guest callee that may suspend (its instance lowers an async import synchronously)
           // runs its JSPI variant, so that its promise becomes the subtask instead of a trap
