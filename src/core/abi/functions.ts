@@ -363,7 +363,7 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
   const parts = liftParts(ft, opts, inst, label);
   const cx = parts.cx;
   const meter = inst.meter;
-  return labelled(async function liftedAsync(...args: unknown[]): Promise<unknown> {
+  const call = async function liftedBoxed(...args: unknown[]): Promise<{ value: unknown }> {
     const prev = inst.queue;
     let release!: () => void;
     inst.queue = new Promise<void>((r) => { release = r; });
@@ -387,7 +387,9 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
           } finally {
             meter?.leave();
           }
-          return parts.finish(r);
+          // boxed: a future<T> result is a promise, which an async function's own promise would
+          // otherwise adopt (see `boxedResults`)
+          return { value: parts.finish(r) };
         } finally {
           // what the call wrote is made durable whether it returned, trapped or exited
           for (const hook of afterCall) await hook();
@@ -399,8 +401,25 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
     } finally {
       release();
     }
+  };
+  if (ft.result?.kind !== 'future') return labelled(async function liftedAsync(...args: unknown[]): Promise<unknown> { return (await call(...args)).value; }, label);
+  return labelled(function liftedAsync(...args: unknown[]): Promise<unknown> {
+    const boxed = call(...args);
+    // to JS a future<T> result is a promise of T: this promise takes the future's value
+    const p = boxed.then((b) => b.value);
+    boxedResults.set(p, boxed);
+    return p;
   }, label);
 }
+
+/**
+ * The calls of lifted functions that return a future<T> (a promise in JS), by the promise their
+ * JS callers get, which settles with the future's value, not when the call returns: a component
+ * that lowers the call waits for the boxed one instead, which settles when the call returns and
+ * holds the future itself. (Waiting for the future's value would never end when the caller is
+ * the one who writes it later.)
+ */
+const boxedResults = new WeakMap<Promise<unknown>, Promise<{ value: unknown }>>();
 
 /** The fast path of `liftFunction`: every parameter and the result is one scalar core value. */
 function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: LiveOptions['postReturn'], inst: InstanceState, label: FuncLabel, pnames: readonly string[]): ComponentCall {
@@ -554,8 +573,11 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
         settled = false;
         // an async task waiting here leaves the instance to its other tasks meanwhile
         const back = leaveTask(inst);
-        return (inst.suspended ? inst.suspended.wait(r) : Promise.resolve(r)).then(
-          async (v) => { await back(); try { return lowerResult(v, flat); } finally { endImportCall(call); } },
+        // a lifted function's future<T> result: wait for the call, and lower the future itself
+        const boxed = ft.result?.kind === 'future' ? boxedResults.get(r as Promise<unknown>) : undefined;
+        const wait: PromiseLike<unknown> = boxed ?? r;
+        return (inst.suspended ? inst.suspended.wait(wait) : Promise.resolve(wait)).then(
+          async (v) => { await back(); try { return lowerResult(boxed ? (v as { value: unknown }).value : v, flat); } finally { endImportCall(call); } },
           async (e: unknown) => { await back(); endImportCall(call); throw hostError(e, name); },
         );
       }
