@@ -5,8 +5,9 @@
  * through loadComponent / instantiate under JSPI (test/harness/wast-runner.ts); every assertion of
  * a script must hold, and a trap must be the trap the script names (REASONS below).
  *
- * A script that can't pass yet is listed in EXPECTED_FAILURES with the reason; its test asserts
- * that it still fails, so a script that starts passing must leave the list.
+ * A script that can't pass yet is listed in EXPECTED_FAILURES with the line of its first failing
+ * command and the reason; its test asserts that it still fails there, so a script that starts
+ * passing (or gets further) must leave the list (or have its line updated).
  */
 import { AssertionError } from '../harness/assert.js';
 import { isNode, describe, it } from '../harness/test-api.js';
@@ -64,8 +65,9 @@ const REASONS: Record<string, RegExp> = {
 };
 
 /**
- * The scripts isowasm can't pass yet, with the reason (the first assertion that fails, and what is
- * missing). Their tests assert that they still fail: shrink this list as the features land.
+ * The scripts isowasm can't pass yet: "line N: why", N being the script line of the first command
+ * that fails. Their tests assert that they still fail at that line: shrink this list as the
+ * features land. The root causes, (A) to (G), are grouped in comments.
  */
 const EXPECTED_FAILURES: Record<string, string> = {
   // (A) a guest-to-guest async call always crosses a JS promise, so what the spec does at once
@@ -88,8 +90,9 @@ const EXPECTED_FAILURES: Record<string, string> = {
   'sync-barges-in': 'line 323: resource.drop of a resource whose destructor is in an instance with a callback task that just returned WAIT must run the destructor (sync-typed, barges in); isowasm traps "destructor would re-enter" because under JSPI the step\'s lock is released a microtask after the step returned',
   // (E) deadlock detection
   'deadlock': 'line 73: a task waiting on an empty set with nothing left to run must trap "deadlock detected"; isowasm has no deadlock detection, the call ends with TIMEOUT',
-  // (F) futures returned through a callee that may suspend
-  'trap-if-done': 'line 446: a synchronously lowered call returning future<u8> from a callee that may suspend (JSPI) never settles: the callee\'s promise flattens the future into its value, which comes only after the caller writes it (src/core/abi/functions.ts lowerFunction waits for it)',
+  // (G) stream and future ends cross between components as JS values (promise-likes and
+  // ReadableStreams, src/core/abi/async-values.ts), not as the ends themselves
+  'trap-if-done': 'line 448: $D holds the readable end of $C\'s future, so $C\'s future.write must block (BLOCKED) until $D reads; in isowasm the end crossed as a promise-like whose JS side takes the value at once, so the write COMPLETES and the guest reaches unreachable',
   // not implemented upstream either, or not encodable
   'cancellable': 'jco 1.35 cannot encode it: its text parser removed the `cancellable` immediate (component-model#716, 2026-08-29, after the vendored commit)',
   'during-sync-call-may-block-if-other-ready-threads': 'line 111: thread.new-indirect (cooperative threads) is not implemented (upstream lists this script in test/nyi.txt)',
@@ -122,12 +125,21 @@ describe('Component Model spec async .wast scripts', () => {
         await run;
         return;
       }
+      let failure: unknown;
       try {
         await run;
-      } catch {
-        return;
+      } catch (e) {
+        failure = e;
       }
-      throw new AssertionError(`${name}.wast passes now: remove it from EXPECTED_FAILURES (it was listed because: ${why})`);
+      if (failure === undefined) throw new AssertionError(`${name}.wast passes now: remove it from EXPECTED_FAILURES (it was listed because: ${why})`);
+      // it must still fail where the list says: an earlier failure is a regression, a later
+      // one is progress (update the line and the reason)
+      const message = failure instanceof Error ? failure.message : String(failure);
+      const line = /^line (\d+)\b/.exec(why)?.[1];
+      const where = line === undefined ? 'jco parse could not encode' : `${name}.wast:${line} `;
+      if (line === undefined ? !message.includes(where) : !message.startsWith(where)) {
+        throw new AssertionError(`${name}.wast fails elsewhere than EXPECTED_FAILURES says (${where}): ${message}`);
+      }
     });
   }
 });
