@@ -18,6 +18,8 @@ const CHUNKS = [
   ['rewriter', /\/core\/meter\/(decode|instrument|table-cap|variant)\.js$|\/core\/reset\/rewrite\.js$|\/core\/rewriter\.js$/],
   ['dts', /\/core\/link\/(dts|ts-names|ts-types|same-shape)\.js$/],
   ['types', /\/core\/abi\/(types|memo)\.js$|\/core\/link\/(type-env|bounds|describe|names)\.js$/],
+  // the public entry exports ErrorContext: its module stays with the loader, not the async ABI
+  ['core', /\/core\/abi\/error-context\.js$/],
   ['linker', /\/core\/(abi\/|link\/|meter\/meter\.js$|reset\/(names|tracker|swap)\.js$|strategy\.js$|linker\.js$)/],
   ['core', /\/core\/(errors|bytes|limits|lazy|component|load|integrity|index|dispose|weak)\.js$|\/core\/binary\/|\/core\/meter\/(names|variant-key)\.js$/],
   ['host', /\/core\/(host|wasi|http)\/|\/core\/offload\/transfer\.js$/],

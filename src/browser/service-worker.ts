@@ -99,8 +99,8 @@ function withHeader(response: Response, header: readonly [string, string] | null
 }
 
 /**
- * Serves a `wasi:http/incoming-handler` component from a module Service Worker: requests of
- * its own origin that `routes` match are answered by the component (through `createFetchHandler`,
+ * Serves a `wasi:http/incoming-handler` (or 0.3 `wasi:http/handler`) component from a module
+ * Service Worker: requests of its own origin that `routes` match are answered by the component (through `createFetchHandler`,
  * so grants, instances and limits work as on a server), marked with `x-served-by:
  * service-worker`; others, and all of them until the component is ready, go to the network. The
  * component's bytes are kept in Cache Storage, so a Service Worker started offline serves from

@@ -332,7 +332,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
    * (resolved once, in `instantiate`). For a resettable instance they are linked through
    * trampolines (`swap` makes the WASI host's state anew).
    */
-  #withWasi(imports: Record<string, unknown>, wasi: WasiPlatform | null, grants: Grants | null, options: InstantiateOptions<I>, async: boolean, afterCall: (() => Promise<void> | void)[], resettable = false): { imports: Record<string, unknown>; swap: SwappableImports | null } {
+  #withWasi(imports: Record<string, unknown>, wasi: WasiPlatform | null, grants: Grants | null, options: InstantiateOptions<I>, async: boolean, afterCall: (() => Promise<void> | void)[], resettable = false): { imports: Record<string, unknown>; swap: SwappableImports | null; end?: () => void } {
     const { findImportKey, SwappableImports } = this.#linker;
     const wanted = this.#model.imports.filter((i) => i.name.startsWith('wasi:') && findImportKey(imports, i.name) === null);
     if (wanted.length === 0) return { imports, swap: null };
@@ -345,18 +345,22 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const onDenied = options.onCapabilityDenied ?? ((e: IsowasmError) => console.warn(`isowasm: ${e.message}`));
     const packages = new Set(wanted.map((i) => i.name.replace(/\/.*$/, '')));
     const resolved = grants ?? wasi.host.resolveGrants({}, wasi);
+    let ended: AbortController | null = null;
     const make = (): Record<string, unknown> => {
-      // the hooks of the WASI host made last (a reset makes it anew)
+      // the hooks of the WASI host made last (a reset makes it anew, and ends the last one's waits)
       afterCall.length = 0;
+      ended?.abort();
+      ended = new AbortController();
       return wasi.host.createImports(wasi, resolved, {
-        onDenied, async, afterCall: (h) => { afterCall.push(h); },
+        onDenied, async, afterCall: (h) => { afterCall.push(h); }, ended: ended.signal,
         ...(options.onOutgoingError ? { onHttpFailure: options.onOutgoingError } : {}),
         imports: (pkg) => packages.has(pkg),
       });
     };
-    if (!resettable) return { imports: { ...make(), ...imports }, swap: null };
+    const end = (): void => { ended?.abort(); };
+    if (!resettable) return { imports: { ...make(), ...imports }, swap: null, end };
     const swap = new SwappableImports(make);
-    return { imports: { ...swap.imports, ...imports }, swap };
+    return { imports: { ...swap.imports, ...imports }, swap, end };
   }
 
   /**
@@ -449,7 +453,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     const afterCall: (() => Promise<void> | void)[] = [];
     if (chosen.strategy === 'worker') {
       // the host's side stays in this thread, where its waits may return promises
-      const { imports, swap } = this.#withWasi(given, wasi, grants, options, true, afterCall, resettable);
+      const { imports, swap, end } = this.#withWasi(given, wasi, grants, options, true, afterCall, resettable);
       try {
         // the worker meters its own guest (worker/guest.ts), and snapshots and restores it
         const w = await chosen.platform.instantiate({ bytes: this.#bytes, model: this.#model, link: variant, imports, afterCall, platform: chosen.platform, limits, resettable });
@@ -460,6 +464,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
           strategy: 'worker',
           terminate: () => {
             ended = true;
+            end?.();
             return w.terminate();
           },
           reset: !reset ? notResettable : async () => {
@@ -475,7 +480,7 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
     // each instance its own meter: the modules refill from it, its calls start its deadline
     const base: LinkContext = metered ? { ...variant, meter: new Meter(limits.fuel ?? Infinity, limits.timeoutMs ?? Infinity) } : variant;
     const suspends = chosen.strategy === 'jspi' && !!asyncSpec;
-    const { imports, swap } = this.#withWasi(given, wasi, grants, options, suspends, afterCall, resettable);
+    const { imports, swap, end } = this.#withWasi(given, wasi, grants, options, suspends, afterCall, resettable);
     const suspended = suspends ? new SuspendedCalls() : null;
     const tracker = resettable ? new ResetTracker(variant.modules.values()) : null;
     const link: LinkContext = { ...base, ...(suspended && chosen.strategy === 'jspi' ? { jspi: chosen.jspi, afterCall, suspended } : {}), ...(tracker ? { reset: tracker } : {}), limits };
@@ -517,6 +522,8 @@ export class Component<E = Record<string, any>, I = Record<string, unknown>> {
         terminate: async () => {
           terminated = true;
           state.poisoned ??= new IsowasmError('INSTANCE_POISONED', 'the instance was terminated');
+          // the WASI host's waits (timers) end with it
+          end?.();
           // a call suspended in a host import traps now, so its stack unwinds and nothing lands in it later
           suspended?.endAll('the instance was terminated while the guest waited for the host');
         },

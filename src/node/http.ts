@@ -1,7 +1,8 @@
 /**
  * A fetch handler on a Node `http` server: `createRequestListener` converts IncomingMessage to
  * Request and Response to ServerResponse, streaming both ways at the socket's pace, and `serve`
- * runs a `wasi:http/incoming-handler` component on its own server with a graceful shutdown.
+ * runs a `wasi:http/incoming-handler` (or 0.3 `wasi:http/handler`) component on its own server
+ * with a graceful shutdown.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { once } from 'node:events';
@@ -293,8 +294,8 @@ export interface Served {
 }
 
 /**
- * Serves a `wasi:http/incoming-handler` component over HTTP on its own Node server: a fresh
- * instance per request by default, with one kept ready ahead (`instances.warm`: 1; see
+ * Serves a `wasi:http/incoming-handler` (or 0.3 `wasi:http/handler`) component over HTTP on its
+ * own Node server: a fresh instance per request by default, with one kept ready ahead (`instances.warm`: 1; see
  * `createFetchHandler` for the options). Aborting `signal`
  * (or `close()`) shuts down gracefully: the server stops accepting connections, new requests on
  * open connections get 503, requests in flight finish within `gracePeriodMs`, then the rest are cut.

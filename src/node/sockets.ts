@@ -149,6 +149,7 @@ function connectionOf(socket: Socket): TcpConnection {
       }
     },
     setKeepAlive: (enabled, idleMs) => { socket.setKeepAlive(enabled, idleMs); },
+    error: () => error,
     destroy: () => { socket.destroy(); },
   };
 }
@@ -259,17 +260,68 @@ async function udpBind(options: { local: SocketAddress }): Promise<UdpBinding> {
       socket.off('error', onBindError);
       // a failed send is reported by the OS later: UDP delivery is best effort, so it is dropped
       socket.on('error', () => {});
-      const address = addressOf(socket.address());
+      const bound = addressOf(socket.address());
+      // the local address of the path to the associated peer (see connect)
+      let pathLocal: SocketAddress | null = null;
+      let inFlight = 0;
+      let closing = false;
       resolve({
-        localAddress: () => address,
-        send(data, to) {
-          socket.send(Buffer.from(data), to.port, to.address);
+        localAddress: () => pathLocal ?? bound,
+        // Node's dgram can't connect a connected socket again (Linux can, and a disconnect
+        // there gives up a port the OS chose): the association is kept here (the WASI layer
+        // sends to the peer and filters what arrives), and the OS is asked which local address
+        // it would use for the peer, through a throwaway socket connected to it
+        connect: async (remote) => {
+          pathLocal = null;
+          if (!isUnspecifiedText(bound.address)) return;
+          const ip = await pathAddress(createSocket, remote);
+          pathLocal = { ...bound, address: ip };
         },
+        disconnect() {
+          pathLocal = null;
+        },
+        send: (data, to) => new Promise<void>((done, fail) => {
+          inFlight++;
+          // a copy: the bytes may be a view of guest memory
+          socket.send(Buffer.from(data), to.port, to.address, (e) => {
+            if (--inFlight === 0 && closing) socket.close();
+            if (e) fail(codeOf(e));
+            else done();
+          });
+        }),
         receive: () => queue.shift() ?? null,
         receiveReady: () => queue.length > 0,
         waitReceive: () => (queue.length > 0 ? Promise.resolve() : arrived.wait()),
-        close: () => { socket.close(); },
+        // node:dgram drops a send whose address is still being looked up when the socket closes
+        close: () => {
+          if (closing) return;
+          closing = true;
+          if (inFlight === 0) socket.close();
+        },
       });
+    });
+  });
+}
+
+function isUnspecifiedText(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+/** The local IP address the OS picks for a path to `remote` (connecting a UDP socket sends nothing). */
+function pathAddress(createSocket: typeof import('node:dgram').createSocket, remote: SocketAddress): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const probe = createSocket({ type: remote.family === 'ipv6' ? 'udp6' : 'udp4', ipv6Only: remote.family === 'ipv6' });
+    // its errors come through connect's callback
+    probe.on('error', () => {});
+    probe.connect(remote.port, remote.address, (e?: Error) => {
+      try {
+        if (e) reject(codeOf(e));
+        else resolve(addressOf(probe.address()).address);
+      } catch (code) {
+        reject(code);
+      } finally {
+        probe.close();
+      }
     });
   });
 }

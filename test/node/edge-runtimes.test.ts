@@ -20,6 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadComponent, serve } from '../../src/index.node.js';
 import { main as cli } from '../../src/node/cli/main.js';
+import { conformanceP3Path } from '../harness/conformance-dir.js';
 import { type ComparableResponse, type ListedRequest, REQUESTS, outgoingRequests, sendAll } from '../harness/http-request-list.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -215,5 +216,74 @@ describe('the same component on Node, Deno, Bun and workerd', { timeout: 180_000
     assert.equal(await (await fetch(`${s.base}/count`)).text(), '1', 'a fresh instance serves the next request');
     const echo = await fetch(`${s.base}/echo`, { method: 'POST', body: 'metered' });
     assert.equal(((await echo.json()) as { body: string }).body, 'metered');
+  });
+});
+
+describe('a wasi:http/handler@0.3.0 component on Node, Deno, Bun and workerd', { timeout: 180_000 }, () => {
+  // the corpus' p3-http-proxy: it forwards a request to the URL of its `url` header, through the
+  // runtime's fetch, to an origin every server grants (upstream's p3 echo server)
+  const proxy = conformanceP3Path('components/http/p3-http-proxy.wasm');
+  const body = 'And the mome raths outgrabe';
+  let origin: string;
+  let originServer: Server;
+  let reference: string[];
+
+  /** What a server answered to the proxy's requests, as comparable lines. */
+  async function ask(base: string): Promise<string[]> {
+    const out: string[] = [];
+    const forwarded = await fetch(`${base}/post`, { method: 'POST', body, headers: { foo: 'bar', url: `${origin}/proxy?x=1` } });
+    out.push(`${forwarded.status} ${forwarded.headers.get('x-wasmtime-test-method')} ${forwarded.headers.get('x-wasmtime-test-uri')} ${await forwarded.text()}`);
+    const bad = await fetch(`${base}/`);
+    out.push(`${bad.status} ${await bad.text()}`);
+    return out;
+  }
+
+  before(async () => {
+    originServer = createHttpServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-wasmtime-test-method': req.method ?? '', 'x-wasmtime-test-uri': req.url ?? '' });
+      res.flushHeaders();
+      req.pipe(res);
+    });
+    await new Promise<void>((resolve) => originServer.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(originServer.address() as AddressInfo).port}`;
+    const controller = new AbortController();
+    const served = await serve(await loadComponent(proxy), { hostname: '127.0.0.1', port: 0, signal: controller.signal, capabilities: { http: { allow: [origin] } } });
+    try {
+      reference = await ask(served.url.href.replace(/\/$/, ''));
+    } finally {
+      controller.abort();
+      await served.closed;
+    }
+  });
+
+  after(async () => {
+    await Promise.all([...running].map(stop));
+    originServer.closeAllConnections();
+    await new Promise<void>((resolve) => originServer.close(() => resolve()));
+  });
+
+  it('Node forwards it (the reference is right)', () => {
+    assert.deepEqual(reference, [`200 POST /proxy ${body}`, '400 ']);
+  });
+
+  it('Deno', async () => {
+    await prepareApp();
+    const s = await start('deno', bin('deno'), ['run', '--allow-read', '--allow-net=127.0.0.1', 'serve-deno.mjs', proxy, '0', origin], app, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    assert.deepEqual(await ask(s.base), reference, s.output());
+  });
+
+  it('Bun', async () => {
+    if (!existsSync(`${app}/serve-bun.mjs`)) await prepareApp();
+    const s = await start('bun', bin('bun'), ['serve-bun.mjs', proxy, '0', origin], app, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    assert.deepEqual(await ask(s.base), reference, s.output());
+  });
+
+  it('workerd (isowasm bundle --target workerd)', async () => {
+    const dir = `${bundleDir}-p3`;
+    const code = await cli(['bundle', '--target', 'workerd', '--out', dir, '--allow-http', origin, proxy]);
+    assert.equal(code, 0, 'isowasm bundle succeeds');
+    const port = await freePort();
+    const s = await start('workerd', bin('workerd'), ['serve', 'config.capnp', '--socket-addr', `http=127.0.0.1:${port}`], dir, /Listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    assert.deepEqual(await ask(s.base), reference, s.output());
   });
 });

@@ -54,7 +54,24 @@ function withVersionSection(bytes: Uint8Array, version: string): Uint8Array {
 
 async function route(req: IncomingMessage, res: ServerResponse, url: URL, prefix: string, log: string[]): Promise<void> {
   const q = url.searchParams;
-  switch (url.pathname.slice(prefix.length)) {
+  const rel = url.pathname.slice(prefix.length);
+  if (rel.startsWith('/p3/')) {
+    // what upstream's tests of the wasi:http@0.3 programs serve (jco's helpers/http.js): the
+    // method and the URI (below /p3) as headers, and the body echoed as it arrives
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'x-wasmtime-test-method': req.method ?? '', 'x-wasmtime-test-uri': `${rel.slice(3)}${url.search}` };
+    if (req.headers['content-length']) headers['content-length'] = req.headers['content-length'];
+    res.writeHead(200, headers);
+    res.flushHeaders();
+    req.pipe(res);
+    return;
+  }
+  switch (rel) {
+    case '/silent': {
+      // no answer at all for a while (a destination that never answers)
+      await sleep(Number(q.get('ms') ?? 5000));
+      if (!res.destroyed) res.end();
+      return;
+    }
     case '/hits': {
       // how many logged requests start with `prefix` (relative to the routes), for the browser
       const p = `${prefix}${q.get('prefix') ?? '/'}`;

@@ -123,6 +123,16 @@ abstract class Shared {
     return this.pending !== null && this.pending.writing;
   }
 
+  /** The waiting reader asked for no elements (a readiness check). */
+  readerWantsNothing(): boolean {
+    return this.readerWaiting() && this.pending!.buffer.length === 0;
+  }
+
+  /** Completes the waiting reader's copy with what it has (a zero-length read: nothing). */
+  completeReader(): void {
+    if (this.readerWaiting()) this.notify(COPY_COMPLETED);
+  }
+
   protected notify(result: number): void {
     const p = this.pending!;
     this.pending = null;

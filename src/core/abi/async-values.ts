@@ -6,7 +6,7 @@
  * the host reads, or makes, is pumped by the host end here, on demand.
  */
 import { AbiTrap, IsowasmError } from '../errors.js';
-import { asyncStateOf, type CodecLike } from './async.js';
+import { asyncStateOf, type CodecLike, instanceDied } from './async.js';
 import { COPY_COMPLETED, COPY_DROPPED, type CopyBuffer, giveReadable, SharedFuture, SharedStream, takeReadable } from './async-copy.js';
 import type { Cx, InstanceState } from './context.js';
 import { ErrorContext } from './error-context.js';
@@ -177,41 +177,54 @@ function chunksOf(v: unknown, info: ElementInfo): Next {
 
 /**
  * The host end writing `next`'s chunks into `shared` while a guest reader waits: chunks are
- * read from the source only on demand, and the source is cancelled if the guest drops its end.
- * A source that fails ends the instance (a stream can't carry an error).
+ * read from the source only on demand, and the source is cancelled as soon as the guest drops
+ * its end (even while a read of it is pending: a listener's stream of connections may never give
+ * another). A zero-length read is a readiness check: it completes when data is there, and at the
+ * end of the source it completes without taking the end, which a read with room then gets (as
+ * wasmtime's producers do; wit-bindgen treats an empty DROPPED as the end). A source that fails
+ * ends the instance (a stream can't carry an error).
  */
 function pump(inst: InstanceState, shared: SharedStream, next: Next, info: ElementInfo): void {
   let chunk: HostSource | null = null;
   // the source's next read, started early to learn whether `chunk` is its last
   let ahead: Promise<IteratorResult<unknown>> | null = null;
-  let last = false;
+  // the source has no more chunks (after `chunk`)
+  let ended = false;
   let busy = false;
   let waiting = false;
+  let cancelled = false;
+  const cancelSource = (): void => {
+    if (cancelled || ended) return;
+    cancelled = true;
+    // the guest let the stream go: a source failing as it is cancelled has nobody to tell
+    next.cancel().catch(() => {});
+  };
   const step = async (): Promise<void> => {
     busy = true;
     try {
       for (;;) {
         if (shared.dropped) {
-          if (!last) await next.cancel();
+          cancelSource();
           return;
         }
         if (waiting || !shared.readerWaiting()) return;
         if (!chunk || chunk.remain() === 0) {
-          if (last) {
-            shared.drop();
-            return;
+          if (ended) {
+            if (shared.readerWantsNothing()) shared.completeReader();
+            else shared.drop();
+            continue;
           }
           const r = await (ahead ?? next.next());
           ahead = null;
           if (r.done) {
-            shared.drop();
-            return;
+            ended = true;
+            continue;
           }
           chunk = new HostSource(chunkItems(r.value, info));
           ahead = next.next();
           const peek = await settledSoon(ahead);
           if (peek?.done) {
-            last = true;
+            ended = true;
             ahead = null;
           }
           continue;
@@ -223,10 +236,11 @@ function pump(inst: InstanceState, shared: SharedStream, next: Next, info: Eleme
           waiting = false;
         }, () => {
           waiting = false;
-        }, last);
+        }, ended);
       }
     } catch (e) {
       inst.poisoned ??= new IsowasmError('HOST_ERROR', `a stream the host gave the guest failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      instanceDied(inst);
       shared.drop();
     } finally {
       busy = false;
@@ -234,6 +248,7 @@ function pump(inst: InstanceState, shared: SharedStream, next: Next, info: Eleme
   };
   shared.onDemand = () => {
     if (!busy) void step();
+    else if (shared.dropped) cancelSource();
   };
 }
 

@@ -99,6 +99,11 @@ class WaitableSet {
   readonly members = new Set<Waitable>();
   /** the task waiting on this set, if one is */
   waiter: (() => void) | null = null;
+  /**
+   * the task whose callback returned WAIT on this set: it waits from that moment (the
+   * specification's num_waiting), before its loop gets to `waiter`
+   */
+  claimed: object | null = null;
 
   /** The next pending event of a member, taken (null: none). */
   take(): Event | null {
@@ -172,25 +177,50 @@ class Task implements TaskBorrows {
 
 /**
  * What a call of an export lifted async rejects with when its caller cancelled it (`subtask.cancel`
- * through a composition): `started` says whether the task had begun.
+ * through a composition): `CANCELLED`, whose `details.started` says whether the task had begun.
+ * (An error code, not a subclass: this file loads in a lazy chunk, where a class extending
+ * IsowasmError at load time can run before the chunk that defines it.)
  */
-export class TaskCancelled extends IsowasmError {
-  constructor(readonly started: boolean, name: string) {
-    super('CANCELLED', `the call of ${name} was cancelled ${started ? 'after' : 'before'} it started`);
-  }
+function taskCancelled(started: boolean, name: string): IsowasmError {
+  return new IsowasmError('CANCELLED', `the call of ${name} was cancelled ${started ? 'after' : 'before'} it started`, { details: { started } });
+}
+
+function cancelledStarted(e: unknown): boolean | null {
+  if (!(e instanceof IsowasmError) || e.code !== 'CANCELLED') return null;
+  return (e.details as { started: boolean }).started;
 }
 
 /**
  * Cancels a promise an export lifted async returned (what `subtask.cancel` does to a subtask
  * that is a call into another instance); false when the promise is not such a call.
  */
-const cancellers = new WeakMap<object, () => void>();
+const CANCEL = Symbol('isowasm.cancel');
+type Cancellable = { [CANCEL]?: () => void };
+/** (A symbol property, not a WeakMap: one per async call, and ephemerons cost the collector.) */
+const cancellers = {
+  get: (p: object): (() => void) | undefined => (p as Cancellable)[CANCEL],
+  set: (p: object, f: () => void): void => { (p as Cancellable)[CANCEL] = f; },
+};
 
 /** `to`, a promise made from `from`, cancels as `from` does. */
 export function keepCancel<T extends object>(from: unknown, to: T): T {
   const cancel = cancellers.get(from as object);
   if (cancel) cancellers.set(to, cancel);
+  const early = earlyResult(from);
+  if (early) (to as Early)[EARLY] = early;
   return to;
+}
+
+const EARLY = Symbol('isowasm.early');
+type Early = { [EARLY]?: { readonly value: unknown } };
+
+/**
+ * The result of a call of an export lifted async that returned (`task.return`) before the call
+ * itself returned its promise: a guest calling it through `canon lower async` sees RETURNED at
+ * once, as the specification's synchronous completion says, not a subtask.
+ */
+export function earlyResult(p: unknown): { readonly value: unknown } | undefined {
+  return typeof p === 'object' && p !== null ? (p as Early)[EARLY] : undefined;
 }
 
 /** The async state of one component instance (made when its component uses async). */
@@ -247,7 +277,7 @@ export function waitableSetNew(inst: InstanceState): number {
 export function waitableSetDrop(inst: InstanceState, i: number): void {
   const { table } = asyncStateOf(inst);
   const set = table.get(i, WaitableSet, 'waitable set');
-  if (set.waiter) throw new AbiTrap(`waitable set ${i >>> 0} is dropped while a task waits on it`);
+  if (set.waiter || set.claimed) throw new AbiTrap(`waitable set ${i >>> 0} is dropped while a task waits on it (cannot drop waitable set with waiters)`);
   for (const w of set.members) w.set = null;
   table.remove(i);
 }
@@ -350,7 +380,7 @@ export function taskCancel(inst: InstanceState, name: string): void {
   if (task.cancel !== CANCEL_DELIVERED) throw new AbiTrap('task.cancel was called by a task that was not told it is cancelled');
   if (task.borrows && task.borrows.numBorrows > 0) throw new AbiTrap(`task.cancel was called before the task dropped ${task.borrows.numBorrows} borrowed handle(s) it was given`);
   task.returned = true;
-  task.reject(new TaskCancelled(true, name));
+  task.reject(taskCancelled(true, name));
 }
 
 /**
@@ -492,7 +522,7 @@ function startAsyncCall(
     if (task === null) {
       if (cancelled) return;
       cancelled = true;
-      reject(new TaskCancelled(false, name));
+      reject(taskCancelled(false, name));
       return;
     }
     if (task.returned || task.cancel !== CANCEL_NONE) return;
@@ -500,6 +530,19 @@ function startAsyncCall(
     // a task waiting in its callback loop is told now
     wakeTask(task);
   };
+}
+
+/** Marks the set a task's callback said it waits on (an index that is no set traps in its loop). */
+function claim(inst: InstanceState, task: Task, si: number): void {
+  const { table } = asyncStateOf(inst);
+  let set: WaitableSet;
+  try {
+    set = table.get(si, WaitableSet, 'waitable set');
+  } catch {
+    // not a set: the task's loop traps on it, with this message
+    return;
+  }
+  if (set.claimed === null) set.claimed = task;
 }
 
 /** The set each waiting task waits on (its callback loop's), to wake it when it is cancelled. */
@@ -515,7 +558,13 @@ function wakeTask(task: Task): void {
  */
 function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => () => void): Promise<unknown> {
   let cancel: (() => void) | null = null;
-  const p = new Promise<unknown>((resolve, reject) => {
+  let early: { value: unknown } | null = null;
+  let calling = true;
+  const p = new Promise<unknown>((settle, reject) => {
+    const resolve = (v: unknown): void => {
+      if (calling) early = { value: v };
+      settle(v);
+    };
     const limit = inst.limits.timeoutMs;
     if (limit === null) {
       cancel = start(resolve, reject);
@@ -531,6 +580,8 @@ function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v:
     }, limit);
     cancel = start((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
   });
+  calling = false;
+  if (early) (p as Early)[EARLY] = early;
   cancellers.set(p, () => cancel?.());
   return p;
 }
@@ -556,11 +607,15 @@ export function liftAsyncCallback(
       const again = api ? api.promising(callback as (...a: never[]) => unknown) : callback;
       // a trap poisons the instance at once, before anyone else can call it
       const trapping = (call: () => unknown) => (): unknown => {
+        let code: unknown;
         try {
-          return call();
+          code = call();
         } catch (e) {
           throw poisonAt(e);
         }
+        // a task that returns WAIT waits from now on, not from when its loop gets there
+        if (typeof code === 'number' && (code & 0xf) === CALLBACK_WAIT) claim(inst, task, code >>> 4);
+        return code;
       };
       const step = async (call: () => unknown, held: boolean): Promise<number> => (await runAsTask(inst, task, trapping(call), held) as number) | 0;
       // the first step runs under the lock the start took
@@ -617,6 +672,8 @@ async function loop(inst: InstanceState, task: Task, first: number, callback: (e
         e = task.cancelEvent() ?? set.take() ?? [EVENT_NONE, 0, 0];
       } else {
         let got = task.cancelEvent() ?? set.take();
+        if (set.claimed !== null && set.claimed !== task) throw new AbiTrap(`two tasks wait on waitable set ${si} at once`);
+        set.claimed = task;
         while (!got) {
           // the instance may have ended (a host failed) before this task got to wait
           if (inst.poisoned) throw inst.poisoned;
@@ -628,6 +685,7 @@ async function loop(inst: InstanceState, task: Task, first: number, callback: (e
           if (inst.poisoned) throw inst.poisoned;
           got = task.cancelEvent() ?? set.take();
         }
+        set.claimed = null;
         e = got;
       }
     } else {
@@ -723,8 +781,10 @@ export function lowerAsync(
   return (...flat: unknown[]) => {
     if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
     const r = call(liftArgs(flat));
-    if (!isThenable(r)) {
-      storeResult?.(r, flat);
+    // a value, or a callee that returned before its call did
+    const early = earlyResult(r);
+    if (!isThenable(r) || early) {
+      storeResult?.(early ? early.value : r, flat);
       return SUBTASK_RETURNED;
     }
     const { table } = asyncStateOf(inst);
@@ -749,8 +809,9 @@ export function lowerAsync(
       }
       resolveAs(SUBTASK_RETURNED);
     }, (e: unknown) => {
-      if (e instanceof TaskCancelled && sub.cancelling) {
-        resolveAs(e.started ? SUBTASK_CANCELLED_BEFORE_RETURNED : SUBTASK_CANCELLED_BEFORE_STARTED);
+      const started = cancelledStarted(e);
+      if (started !== null && sub.cancelling) {
+        resolveAs(started ? SUBTASK_CANCELLED_BEFORE_RETURNED : SUBTASK_CANCELLED_BEFORE_STARTED);
         return;
       }
       // the callee failed: the guest can't be told (the specification gives a lowered function no

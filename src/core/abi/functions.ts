@@ -10,7 +10,7 @@ import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
-import { instanceDied, keepCancel, leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
+import { earlyResult, instanceDied, keepCancel, leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -517,10 +517,8 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
   const plan = planFor(ft);
   const cx = new Cx(inst, opts.memory, opts.realloc, opts.encoding, name, 'lower');
   const nparams = plan.params.length;
-  // a future<T> result is a promise in JS: from a callee that can't suspend, a promise is that
-  // future, not an answer to wait for. (A callee that may suspend answers with a promise that
-  // has already flattened the future into its value: waited for below, as for any result.)
-  const isAnswer: (r: unknown) => r is PromiseLike<unknown> = ft.result?.kind === 'future' ? (_r: unknown): _r is PromiseLike<unknown> => false : isThenable;
+  // a function returning a future answers with a promise: that is its value, not a wait
+  const givesFuture = ft.result?.kind === 'future';
   const fast = !api && !plan.spillParams && !plan.spillResult && plan.params.every(isScalar) && (plan.result === null || isScalar(plan.result));
   if (fast) {
     const ps = plan.params as ScalarCodec[];
@@ -530,7 +528,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
       const args = new Array<unknown>(nparams);
       for (let i = 0; i < nparams; i++) args[i] = ps[i]!.fromCore(flat[i]);
       const r = callHost(callee, args, name);
-      if (isAnswer(r)) throw promiseError(name);
+      if (isThenable(r)) throw promiseError(name);
       if (!rc) return undefined;
       try {
         return rc.toCore(r);
@@ -568,20 +566,22 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     let settled = true;
     try {
       const r = callHost(callee, liftArgs(flat), name);
-      if (api && isThenable(r)) {
+      // a lifted function's future from an instance that may suspend comes boxed (see
+      // `boxedResults`): the guest waits for the call, then gets the future itself
+      const boxed = givesFuture && api ? boxedResults.get(r as Promise<unknown>) : undefined;
+      if (givesFuture && !boxed) return lowerResult(r, flat);
+      if (api && (boxed || isThenable(r))) {
         // the guest is suspended until this settles; its borrows stay lent until then
         settled = false;
         // an async task waiting here leaves the instance to its other tasks meanwhile
         const back = leaveTask(inst);
-        // a lifted function's future<T> result: wait for the call, and lower the future itself
-        const boxed = ft.result?.kind === 'future' ? boxedResults.get(r as Promise<unknown>) : undefined;
-        const wait: PromiseLike<unknown> = boxed ?? r;
+        const wait = (boxed ?? r) as PromiseLike<unknown>;
         return (inst.suspended ? inst.suspended.wait(wait) : Promise.resolve(wait)).then(
           async (v) => { await back(); try { return lowerResult(boxed ? (v as { value: unknown }).value : v, flat); } finally { endImportCall(call); } },
           async (e: unknown) => { await back(); endImportCall(call); throw hostError(e, name); },
         );
       }
-      if (isAnswer(r)) throw promiseError(name);
+      if (isThenable(r)) throw promiseError(name);
       return lowerResult(r, flat);
     } finally {
       cx.call = prev;
@@ -648,6 +648,23 @@ export function liftFunctionAsyncCallback(ft: FuncType, core: (...a: unknown[]) 
 }
 
 /**
+ * An export lifted async with the instance's after-call hooks (a volume's flush): they run when
+ * its call settles, before the caller sees the result, whether it returned or failed.
+ */
+export function withAfterCall(call: ComponentCall, afterCall: readonly (() => Promise<void> | void)[]): ComponentCall {
+  const hooks = async (): Promise<void> => { for (const hook of afterCall) await hook(); };
+  const wrapped = ((...args: unknown[]) => {
+    const p = call(...args) as Promise<unknown>;
+    // hooks come with the host's rooms, which may be made after linking: read them per call
+    if (afterCall.length === 0) return p;
+    return keepCancel(p, p.then(async (v) => { await hooks(); return v; }, async (e: unknown) => { await hooks(); throw e; }));
+  }) as ComponentCall;
+  // the same label: naming the wrapper after its export names the call's messages
+  const label = (call as ComponentCall & { [LABEL]?: FuncLabel })[LABEL];
+  return label ? labelled(wrapped, label) : wrapped;
+}
+
+/**
  * An async lift's arguments, lowered as a synchronous lift's; the borrowed handles among them
  * count against the task, which must drop them before `task.return` (the specification's
  * `num_borrows`).
@@ -701,6 +718,12 @@ export function lowerFunctionAsync(ft: FuncType, callee: ComponentCall, opts: Li
       throw e;
     }
     if (!isThenable(r)) {
+      endImportCall(scratch);
+      return r;
+    }
+    // nothing lent, or returned already: no need to wait for the end (a promise less per call)
+    if (!scratch.lenders && !scratch.borrowedWrappers) return r;
+    if (earlyResult(r)) {
       endImportCall(scratch);
       return r;
     }

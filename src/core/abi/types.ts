@@ -211,7 +211,13 @@ class WitWriter {
         return this.put(' }');
       case 'own': return this.put(t.resource.name);
       case 'borrow': return this.put(`borrow<${t.resource.name}>`);
-      case 'stream': case 'future': case 'error-context': case 'map': return this.put(t.text);
+      case 'stream': case 'future':
+        // the element spelled out (the type's `text` names only its kind)
+        if (!t.elem) return this.put(t.kind);
+        this.put(`${t.kind}<`);
+        this.type(t.elem);
+        return this.put('>');
+      case 'error-context': case 'map': return this.put(t.text);
       default: return this.put(t.kind);
     }
   }

@@ -87,8 +87,12 @@ export interface Capabilities {
   readonly random?: boolean;
   /** Filesystem preopens: guest path -> volume (a string is a host directory in Node). */
   readonly fs?: { readonly preopens: Readonly<Record<string, string | Volume | PreopenGrant>> };
-  /** Outgoing HTTP: allowed origins, e.g. `https://api.example.com`, `https://*.example.com`, `http://127.0.0.1:8080`. */
-  readonly http?: { readonly allow: readonly string[] };
+  /**
+   * Outgoing HTTP: allowed origins, e.g. `https://api.example.com`, `https://*.example.com`,
+   * `http://127.0.0.1:8080`; and header names the guest may not set on any request or response it
+   * makes (beyond the hop-by-hop ones always refused; `fields` refuses them with `forbidden`).
+   */
+  readonly http?: { readonly allow: readonly string[]; readonly forbiddenHeaders?: readonly string[] };
   /**
    * `wasi:keyvalue` (store, atomics, batch) buckets: `{ buckets: { name: store } }`; opening a
    * bucket not named here (nor by `'*'`) fails with `access-denied`. Asynchronous stores

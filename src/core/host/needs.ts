@@ -13,7 +13,7 @@ export interface CapabilityNeed {
 
 const TABLE: [RegExp, keyof Capabilities, boolean, string][] = [
   [/^wasi:filesystem\//, 'fs', false, 'capabilities.fs = { preopens: { "/data": volume } }  (CLI: --dir HOST::GUEST[::ro])'],
-  [/^wasi:http\/(outgoing-handler|types)$/, 'http', false, 'capabilities.http = { allow: ["https://api.example.com"] }  (CLI: --allow-http ORIGIN)'],
+  [/^wasi:http\/(outgoing-handler|client|types)$/, 'http', false, 'capabilities.http = { allow: ["https://api.example.com"] }  (CLI: --allow-http ORIGIN)'],
   [/^wasi:sockets\//, 'sockets', false, 'capabilities.sockets = { allow: ["host:port"] }  (Node only)'],
   [/^wasi:cli\/environment$/, 'env', false, 'capabilities.env / args / cwd  (CLI: --env K=V, arguments after --)'],
   [/^wasi:cli\/(stdin|stdout|stderr|terminal-.*)$/, 'stdio', true, 'capabilities.stdio (granted by default)'],

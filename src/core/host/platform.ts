@@ -38,6 +38,11 @@ export interface WasiImportOptions {
    * does not import need not be built for each instance (default: build them all).
    */
   readonly imports?: (pkg: string) => boolean;
+  /**
+   * Aborted when the instance these imports serve ends (terminated, or reset: a reset makes new
+   * imports): the rooms end their waits then (a timer a guest waits on would outlive it).
+   */
+  readonly ended?: AbortSignal;
 }
 
 /**

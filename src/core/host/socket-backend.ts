@@ -30,6 +30,8 @@ export interface TcpConnection {
   /** stops receiving (buffered and later data is discarded) and/or sends FIN */
   shutdown(how: 'receive' | 'send' | 'both'): void;
   setKeepAlive(enabled: boolean, idleMs: number): void;
+  /** the error the connection failed with, once it has (null while it has not) */
+  error?(): SocketErrorCode | null;
   /** closes the connection at once */
   destroy(): void;
 }
@@ -60,9 +62,21 @@ export interface Datagram {
 
 /** A bound UDP socket. */
 export interface UdpBinding {
+  /** the address bound to (while associated with a peer, the one the OS picks for the path to it) */
   localAddress(): SocketAddress;
-  /** queues a datagram (throws an error-code, e.g. `datagram-too-large`) */
-  send(data: Uint8Array, to: SocketAddress): void;
+  /**
+   * Associates the socket with one peer (again, or with another): its local address becomes the
+   * one the OS picks for the path to the peer. Sending to the peer and receiving from it only is
+   * the WASI layer's. Rejects with an error-code (e.g. `remote-unreachable`: no route).
+   */
+  connect?(remote: SocketAddress): Promise<void>;
+  /** dissociates the socket from its peer */
+  disconnect?(): void;
+  /**
+   * Sends a datagram; a promise resolves once the OS has it (rejects with an error-code, e.g.
+   * `datagram-too-large`). `close` lets the sends in flight finish first.
+   */
+  send(data: Uint8Array, to: SocketAddress): void | Promise<void>;
   /** the next received datagram, or null */
   receive(): Datagram | null;
   receiveReady(): boolean;

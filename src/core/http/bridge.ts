@@ -44,13 +44,34 @@ export const TRAILERS: unique symbol = Symbol.for('isowasm.http.trailers') as ne
 export const RESPONSE_TRAILERS: unique symbol = Symbol.for('isowasm.http.responseTrailers') as never;
 
 /** Statuses whose responses have no body (fetch refuses one). */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+export const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
-function schemeOf(protocol: string): Scheme {
+/**
+ * The `scheme` of a URL's protocol (`https:`).
+ *
+ * @example
+ * ```ts
+ * schemeOf('https:'); // { tag: 'HTTPS' }
+ * ```
+ */
+export function schemeOf(protocol: string): Scheme {
   const name = protocol.replace(/:$/, '');
   if (name === 'http') return { tag: 'HTTP' };
   if (name === 'https') return { tag: 'HTTPS' };
   return { tag: 'other', val: name };
+}
+
+/**
+ * The request's header pairs as a guest should see them: as they arrived when an adapter kept
+ * them (else from `Headers`), without connection-level fields.
+ *
+ * @example
+ * ```ts
+ * const pairs = guestHeaderPairs(request);
+ * ```
+ */
+export function guestHeaderPairs(request: Request): (readonly [string, string])[] {
+  return requestHeaderPairs(request).filter(([name]) => !FORBIDDEN_FIELDS.has(name.toLowerCase()));
 }
 
 /** The request's header pairs: as they arrived when an adapter kept them, else from `Headers`. */
@@ -76,7 +97,7 @@ function requestHeaderPairs(request: Request): (readonly [string, string])[] {
  */
 export function incomingRequestOf(request: Request, body: ReadableStream<Uint8Array> | Uint8Array | null, async: boolean): IncomingRequest {
   const url = new URL(request.url);
-  const pairs = requestHeaderPairs(request).filter(([name]) => !FORBIDDEN_FIELDS.has(name.toLowerCase()));
+  const pairs = guestHeaderPairs(request);
   const trailers = (request as unknown as Record<symbol, unknown>)[TRAILERS];
   return newIncomingRequest({
     ...(typeof trailers === 'function' ? { trailers: trailers as TrailerSource } : {}),

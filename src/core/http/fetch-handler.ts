@@ -5,15 +5,17 @@
  * Everything a guest does wrong ends as a short 500 and an `onError` report, and the handler keeps
  * serving; an instance whose request failed is never used again.
  */
-import { IsowasmError, trapError } from '../errors.js';
+import { IsowasmError } from '../errors.js';
 import type { Capabilities } from '../host/capabilities.js';
 import { type InstanceLimits, resolveLimits } from '../limits.js';
 import { HttpFailure } from '../wasi/http/errors.js';
+import { Deadline, TIMED_OUT, asIsowasmError, limitedBody, plain } from './serving.js';
 import { type OutgoingResponse, newResponseOutparam, outgoingResponseParts } from '../wasi/http/types.js';
 import type { BodyPipe } from '../wasi/http/body.js';
 import { TRAILERS, incomingRequestOf, responseOf } from './bridge.js';
 import { SYNC_BODY_LIMIT, isSynchronous, readWhole } from './sync-mode.js';
 import { type InstancePolicy, InstancePool, type PooledInstance } from './pool.js';
+import { HANDLER_P3, handlerP3, serveP3 } from './serve-p3.js';
 
 /**
  * What `createFetchHandler` needs of a component: a `Component` from `loadComponent` is one.
@@ -125,62 +127,17 @@ export interface FetchHandler {
 
 const INCOMING_HANDLER = 'wasi:http/incoming-handler';
 
-function plain(status: number, text: string, headers: Record<string, string> = {}): Response {
-  return new Response(`${text}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } });
-}
-
-/** Any failure as the IsowasmError onError receives. */
-function asIsowasmError(e: unknown): IsowasmError {
-  if (e instanceof IsowasmError) return e;
-  // a wasi error value (a guest's error-code, say) as its data rather than [object Object]
-  const message = e instanceof Error ? e.message : typeof e === 'object' && e !== null ? JSON.stringify(e, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) : String(e);
-  if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) return trapError(message, e);
-  return new IsowasmError('HOST_ERROR', `serving the request failed: ${message}`, { cause: e });
-}
-
-/** The body, failing with `HTTP-request-body-size` past `max` bytes (and telling `onOver`). */
-function limitedBody(body: ReadableStream<Uint8Array>, max: number, onOver: () => void): ReadableStream<Uint8Array> {
-  if (max === Infinity) return body;
-  const reader = body.getReader();
-  let total = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const r = await reader.read();
-      if (r.done) {
-        controller.close();
-        return;
-      }
-      total += r.value.length;
-      if (total > max) {
-        onOver();
-        reader.cancel().catch(() => {});
-        controller.error(new HttpFailure({ tag: 'HTTP-request-body-size', val: BigInt(total) }, `the request body is longer than ${max} bytes`));
-        return;
-      }
-      controller.enqueue(r.value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
-}
-
-const TIMED_OUT: unique symbol = Symbol('timed out');
-
-/** A request's wall-clock deadline: `passed` resolves when it passes (never, for Infinity). */
-class Deadline {
-  readonly passed: Promise<typeof TIMED_OUT>;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(ms: number) {
-    this.passed = ms === Infinity ? new Promise(() => {}) : new Promise((resolve) => {
-      this.#timer = setTimeout(() => resolve(TIMED_OUT), ms);
-    });
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
-  }
+/**
+ * Whether an export's name is one `createFetchHandler` serves requests with: WASI 0.2's
+ * `wasi:http/incoming-handler`, or 0.3's `wasi:http/handler@0.3.x`.
+ *
+ * @example
+ * ```ts
+ * servesHttp('wasi:http/handler@0.3.0'); // true
+ * ```
+ */
+export function servesHttp(name: string): boolean {
+  return name === INCOMING_HANDLER || name.startsWith(`${INCOMING_HANDLER}@`) || name.startsWith(`${HANDLER_P3}@0.3.`);
 }
 
 /**
@@ -223,8 +180,8 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
   }
   if (typeof options !== 'object' || options === null) throw new TypeError('createFetchHandler(component, options): options must be an object');
   const described = component.exports;
-  if (described && !described.some((e) => e.name === INCOMING_HANDLER || e.name.startsWith(`${INCOMING_HANDLER}@`))) {
-    throw new IsowasmError('LINK_ERROR', `the component exports no ${INCOMING_HANDLER} (it exports ${described.map((e) => e.name).join(', ') || 'nothing'}), so it can't serve HTTP requests`);
+  if (described && !described.some((e) => servesHttp(e.name))) {
+    throw new IsowasmError('LINK_ERROR', `the component exports no ${INCOMING_HANDLER} (WASI 0.2) or ${HANDLER_P3}@0.3 (it exports ${described.map((e) => e.name).join(', ') || 'nothing'}), so it can't serve HTTP requests`);
   }
   const maxConcurrent = options.maxConcurrentRequests ?? 1024;
   if (!(maxConcurrent >= 1)) throw new TypeError('createFetchHandler: maxConcurrentRequests must be at least 1');
@@ -279,6 +236,11 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
         instance = await component.instantiate(made);
       }
     } else instance = await component.instantiate(made);
+    if (handlerP3(instance.exports) && (instance as { strategy?: unknown }).strategy === 'worker') {
+      // its request and response are host objects with streams, which don't cross to a worker
+      await instance.terminate().catch(() => {});
+      throw new IsowasmError('UNSUPPORTED', 'a wasi:http/handler@0.3.0 component is served with JavaScript Promise Integration (Node 24+, Deno, Bun, workerd, Chromium); this runtime lacks it, so its instances would run in workers (the \'worker\' strategy), which can\'t carry a 0.3 request');
+    }
     upstream.set(instance, seen);
     return instance;
   };
@@ -328,6 +290,19 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
     }
     const seen = upstream.get(slot.instance);
     if (seen) seen.failure = null;
+    const p3 = handlerP3(slot.instance.exports);
+    if (p3) {
+      return serveP3(request, p3, {
+        instance: slot.instance, deadline, maxRequestBody: maxBody, maxResponseBody: maxResponse, sendsTrailers: TRAILERS in request,
+        upstreamFailure: () => seen?.failure ?? null,
+        report: (e) => report(e, request),
+        timeoutError: (what) => timeoutError(request, what),
+        release: (healthy) => {
+          pool.release(slot, healthy);
+          finished();
+        },
+      });
+    }
     let healthy = true;
     let pipe: BodyPipe | null = null;
     let timedOut = false;

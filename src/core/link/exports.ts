@@ -3,6 +3,7 @@
  * version), camelCase functions, resource classes.
  */
 import { type ComponentCall, nameForCallers } from '../abi/functions.js';
+import { isThenable } from '../abi/jspi.js';
 import { resourceClass, setResourceConstructor } from '../abi/resources.js';
 import { type FuncType, ResourceType, camelCase, pascalCase } from '../abi/types.js';
 import { ComponentError } from '../errors.js';
@@ -22,7 +23,11 @@ export function jsFunction(f: FuncItem, async = false): ComponentCall {
     return r.val;
   };
   if (async) return async (...args: unknown[]) => unwrap((await call(...args)) as { tag: string; val: unknown });
-  return (...args: unknown[]) => unwrap(call(...args) as { tag: string; val: unknown });
+  return (...args: unknown[]) => {
+    const r = call(...args);
+    // a function lifted `async` answers with a promise even in a synchronous instance
+    return isThenable(r) ? Promise.resolve(r).then((v) => unwrap(v as { tag: string; val: unknown })) : unwrap(r as { tag: string; val: unknown });
+  };
 }
 
 function resourceOf(t: FuncType, f: ReturnType<typeof parseFuncName>, siblings: ReadonlyMap<string, Item>): ResourceType | null {

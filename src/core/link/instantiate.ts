@@ -4,7 +4,7 @@
  * component instance.
  */
 import { Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
-import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison } from '../abi/functions.js';
+import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison, withAfterCall } from '../abi/functions.js';
 import { asyncStateOf, backpressureChanged, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
 import { cancelCopy, copy, copyNew, dropEnd } from '../abi/async-copy.js';
 import { dropErrorContext, type ElementInfo, liftErrorContext, lowerErrorContext } from '../abi/async-values.js';
@@ -263,9 +263,8 @@ export class Instantiation {
       case 'lower': {
         const callee = this.func(e.func);
         if (e.options.async) {
-          // the specification's validation (checked here for functions whose type only linking
-          // tells, such as an instance's export; the parser checks imports and lifts)
-          if (!callee.type.async) throw new IsowasmError('INVALID_BINARY', `canon lower of ${funcLabel(this.model, e.func)} is async, but its type ${witFuncText(callee.type)} is not an async func: the \`async\` canonical option requires an async function type`);
+          // the specification's validation: only an async function type is lowered async
+          if (!callee.type.async) throw new IsowasmError('INVALID_BINARY', `canon lower of ${funcLabel(this.model, e.func)} is async, but its type ${witFuncText(callee.type)} is not an async func (the \`async\` canonical option requires an async function type)`);
           // the host's promise (or value) comes back as a subtask (see abi/async.ts)
           // a guest callee that may suspend (its instance lowers an async import synchronously)
           // runs its JSPI variant, so that its promise becomes the subtask instead of a trap
@@ -552,7 +551,7 @@ export class Instantiation {
         const type = this.env.func(e.type);
         if (e.options.async) {
           // the specification's validation: only an async function type is lifted async
-          if (!type.async) throw new IsowasmError('INVALID_BINARY', `canon lift of ${funcLabel(this.model, i)} is async, but its type ${witFuncText(type)} is not an async func`);
+          if (!type.async) throw new IsowasmError('INVALID_BINARY', `canon lift of ${funcLabel(this.model, i)} is async, but its type ${witFuncText(type)} is not an async func (the \`async\` canonical option requires an async function type)`);
           const name = funcLabel(this.model, i);
           let call: (...a: unknown[]) => unknown;
           if (e.options.callback !== null) call = liftFunctionAsyncCallback(type, this.coreFunc(e.coreFunc), this.coreFunc(e.options.callback), this.options(e.options), this.state, name);
@@ -562,6 +561,7 @@ export class Instantiation {
             if (!api) throw new IsowasmError('UNSUPPORTED', `${name} is lifted async without a callback (the stackful form), which needs JavaScript Promise Integration (WebAssembly.Suspending); this runtime has none`);
             call = liftFunctionAsyncStackful(type, this.coreFunc(e.coreFunc), api, this.options(e.options), this.state, name);
           }
+          if (this.link.afterCall) call = withAfterCall(call, this.link.afterCall);
           // its calls answer with promises: a component that lowers it synchronously must suspend
           // (under JSPI) until the task returns, as for an async host import
           f = { sort: 'func', type, call, callAsync: call, async: true };

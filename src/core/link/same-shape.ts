@@ -39,7 +39,8 @@ function same(a: ValType | FuncType | null, b: ValType | FuncType | null, seen: 
     case 'option': return same(a.type, (b as typeof a).type, seen, d);
     case 'result': { const y = b as typeof a; return same(a.ok, y.ok, seen, d) && same(a.err, y.err, seen, d); }
     case 'own': case 'borrow': return a.resource === (b as typeof a).resource;
-    case 'stream': case 'future': case 'error-context': case 'map': return a.text === (b as typeof a).text;
+    case 'stream': case 'future': return same(a.elem ?? null, (b as typeof a).elem ?? null, seen, d);
+    case 'error-context': case 'map': return a.text === (b as typeof a).text;
     default: return true; // the same primitive kind
   }
 }

@@ -3,7 +3,7 @@
  * function types, resource types), across nested components and outer aliases.
  */
 import {
-  type FuncType, type ValType, camelCase, prim, ResourceType,
+  type FuncType, type ValType, camelCase, prim, ResourceType, witText,
 } from '../abi/types.js';
 import { LEAF, type ResolvedLimits, type TypeInfo, checkTypeInfo, combine, limitError } from '../binary/limits.js';
 import type { ComponentModel, DeclScope, TypeEntry, TypeScope, ValRef } from '../binary/model.js';
@@ -211,7 +211,8 @@ export class TypeEnv {
       case 'own': case 'borrow': return { kind: d.kind, resource: this.resource(d.resource) };
       case 'stream': case 'future': {
         const inner = d.type === null ? null : this.val(d.type);
-        return { kind: d.kind, text: inner ? `${d.kind}<${inner.kind}>` : d.kind, elem: inner };
+        if (d.kind === 'stream' && inner?.kind === 'char') throw new IsowasmError('INVALID_BINARY', '`stream<char>` is not valid (the specification does not allow streams of char yet)');
+        return { kind: d.kind, text: inner ? `${d.kind}<${witText(inner, { max: 200 })}>` : d.kind, elem: inner };
       }
       case 'map': return { kind: 'map', text: 'map' };
     }

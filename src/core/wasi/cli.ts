@@ -1,7 +1,8 @@
 /** `wasi:cli`: stdio streams from sinks and sources, environment, exit and terminals. */
 import { ComponentExit } from '../errors.js';
-import { bytesSource, InputStream, OutputStream } from './io.js';
-import type { InputSource as GrantedInput, OutputSink } from '../host/capabilities.js';
+import { InputStream, OutputStream } from './io.js';
+import type { OutputSink } from '../host/capabilities.js';
+import type { InputSource } from '../host/streams.js';
 
 export interface CliOptions {
   readonly env: readonly (readonly [string, string])[];
@@ -10,7 +11,8 @@ export interface CliOptions {
   /** null: the stream is closed (writes fail as a closed stream) */
   readonly stdout: OutputSink | null;
   readonly stderr: OutputSink | null;
-  readonly stdin: GrantedInput | null;
+  /** the guest's stdin, one source for both WASI versions (what one reads the other doesn't) */
+  readonly stdin: InputSource;
   /** called when the guest writes to a stream that was withheld */
   readonly onWithheld?: (stream: 'stdout' | 'stderr') => void;
 }
@@ -31,24 +33,27 @@ function sinkStream(sink: OutputSink | null, onWithheld: (() => void) | undefine
 class TerminalInput {}
 class TerminalOutput {}
 
+/** `wasi:cli/exit`'s functions (the same in 0.2 and 0.3): an exit is a `ComponentExit` thrown through the guest. */
+export const exitFunctions = {
+  exit(status: { tag: string }): never {
+    throw new ComponentExit(status?.tag === 'err' ? 1 : 0);
+  },
+  exitWithCode(code: number): never {
+    throw new ComponentExit(code);
+  },
+};
+
 export function cliNamespaces(o: CliOptions): Record<string, unknown> {
   const stdout = sinkStream(o.stdout, o.onWithheld && (() => o.onWithheld!('stdout')));
   const stderr = sinkStream(o.stderr, o.onWithheld && (() => o.onWithheld!('stderr')));
-  const stdin = new InputStream(bytesSource(o.stdin ?? null));
+  const stdin = new InputStream(o.stdin);
   return {
     'wasi:cli/environment': {
       getEnvironment: () => o.env.map(([k, v]) => [k, v]),
       getArguments: () => [...o.args],
       initialCwd: () => o.cwd,
     },
-    'wasi:cli/exit': {
-      exit(status: { tag: string }) {
-        throw new ComponentExit(status?.tag === 'err' ? 1 : 0);
-      },
-      exitWithCode(code: number) {
-        throw new ComponentExit(code);
-      },
-    },
+    'wasi:cli/exit': exitFunctions,
     'wasi:cli/stdin': { getStdin: () => stdin },
     'wasi:cli/stdout': { getStdout: () => stdout },
     'wasi:cli/stderr': { getStderr: () => stderr },

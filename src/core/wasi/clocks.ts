@@ -4,11 +4,32 @@
  */
 import { Pollable } from './io.js';
 
-export function clockNamespaces(options: { async: boolean }): Record<string, unknown> {
+/** One instance's monotonic clock, which its 0.2 and 0.3 interfaces share (their marks agree). */
+export interface MonotonicClock {
+  /** nanoseconds since the instance's origin */
+  now(): bigint;
+  /** the `performance.now()` time at which `now()` reaches `ns` */
+  at(ns: bigint): number;
+}
+
+export function monotonicClock(): MonotonicClock {
   const origin = performance.now();
+  return {
+    now: () => BigInt(Math.round((performance.now() - origin) * 1e6)),
+    at: (ns) => origin + Number(ns) / 1e6,
+  };
+}
+
+/** The wall clock as seconds and nanoseconds since the Unix epoch (millisecond resolution). */
+export function wallClockNow(): { seconds: bigint; nanoseconds: number } {
+  const ms = Date.now();
+  return { seconds: BigInt(Math.floor(ms / 1000)), nanoseconds: (ms % 1000) * 1_000_000 };
+}
+
+export function clockNamespaces(options: { async: boolean }, clock: MonotonicClock = monotonicClock()): Record<string, unknown> {
   /** A pollable ready once the monotonic clock passes `deadlineNs`. */
-  const timer = (_now: () => bigint, deadlineNs: bigint): Pollable => {
-    const at = origin + Number(deadlineNs) / 1e6;
+  const timer = (deadlineNs: bigint): Pollable => {
+    const at = clock.at(deadlineNs);
     return new Pollable({
       ready: () => performance.now() >= at,
       wait: () => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, Math.ceil(at - performance.now())))),
@@ -16,21 +37,16 @@ export function clockNamespaces(options: { async: boolean }): Record<string, unk
       async: options.async,
     });
   };
-  const now = (): bigint => BigInt(Math.round((performance.now() - origin) * 1e6));
   return {
     'wasi:clocks/monotonic-clock': {
-      now,
+      now: clock.now,
       resolution: () => 1000n,
-      subscribeInstant: (at: bigint) => timer(now, at),
-      subscribeDuration: (d: bigint) => timer(now, now() + d),
+      subscribeInstant: (at: bigint) => timer(at),
+      subscribeDuration: (d: bigint) => timer(clock.now() + d),
     },
     'wasi:clocks/wall-clock': {
-      now: () => {
-        const ms = Date.now();
-        return { seconds: BigInt(Math.floor(ms / 1000)), nanoseconds: (ms % 1000) * 1_000_000 };
-      },
+      now: wallClockNow,
       resolution: () => ({ seconds: 0n, nanoseconds: 1_000_000 }),
     },
   };
 }
-

@@ -23,4 +23,6 @@ export interface HostContext {
   readonly afterCall: (hook: () => Promise<void> | void) => void;
   /** told when an outgoing HTTP request fails on the way (not when it is refused) */
   readonly onHttpFailure?: (e: IsowasmError) => void;
+  /** aborted when the instance ends: waits on timers end then */
+  readonly ended?: AbortSignal;
 }

@@ -2,19 +2,23 @@
 
 const MAX_CHUNK = 65536; // getRandomValues fills at most this many bytes at once
 
-function randomBytes(len: bigint): Uint8Array {
+/** `len` cryptographically random bytes. */
+export function randomBytes(len: bigint): Uint8Array {
   const out = new Uint8Array(Number(len));
   for (let i = 0; i < out.length; i += MAX_CHUNK) crypto.getRandomValues(out.subarray(i, i + MAX_CHUNK));
   return out;
 }
 
-function randomU64(): bigint {
+export function randomU64(): bigint {
   return new BigUint64Array(crypto.getRandomValues(new BigUint64Array(1)).buffer)[0]!;
 }
 
-export function randomNamespaces(): Record<string, unknown> {
-  // the insecure seed is per instance, fixed for its lifetime as the interface describes
-  const seed: [bigint, bigint] = [randomU64(), randomU64()];
+/** An instance's insecure seed: per instance, fixed for its lifetime as the interface describes. */
+export function insecureSeed(): [bigint, bigint] {
+  return [randomU64(), randomU64()];
+}
+
+export function randomNamespaces(seed: [bigint, bigint] = insecureSeed()): Record<string, unknown> {
   return {
     'wasi:random/random': { getRandomBytes: randomBytes, getRandomU64: randomU64 },
     'wasi:random/insecure': { getInsecureRandomBytes: randomBytes, getInsecureRandomU64: randomU64 },

@@ -4,6 +4,7 @@
  * every function posts the call to the parent and blocks in `Atomics.wait` until the reply is
  * in the shared slot; resource classes are proxies for host objects that stay in the parent.
  */
+import { isThenable } from '../abi/jspi.js';
 import { disposeWrapper, symbolDispose, wrapperType } from '../abi/resources.js';
 import { camelCase, pascalCase } from '../abi/types.js';
 import { readCoreSignatures, type CoreSignatures } from '../binary/core-signatures.js';
@@ -251,7 +252,13 @@ class GuestSide {
       case 'call': {
         let reply: ToParent;
         try {
-          reply = { t: 'return', seq: m.seq, ok: true, value: this.#out(this.#run(m.op)) };
+          const value = this.#run(m.op);
+          if (isThenable(value)) {
+            // an export lifted async answers later; its promise can't cross to the parent (nor the streams it may pass)
+            value.then(() => {}, () => {});
+            throw new IsowasmError('UNSUPPORTED', 'this export is lifted async (component-model async, e.g. a WASI 0.3 command\'s run), which the \'worker\' strategy does not run yet; use the \'jspi\' strategy (the default where WebAssembly.Suspending exists)');
+          }
+          reply = { t: 'return', seq: m.seq, ok: true, value: this.#out(value) };
         } catch (e) {
           reply = { t: 'return', seq: m.seq, ok: false, error: errorOut(e, (v) => this.#out(v)) };
         }

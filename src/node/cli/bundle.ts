@@ -13,6 +13,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripCoreModules } from '../../core/binary/precompiled.js';
 import { IsowasmError } from '../../core/errors.js';
+import { servesHttp } from '../../core/http/fetch-handler.js';
 import { parseComponent } from '../../core/binary/parse-component.js';
 import { type CommandLine, UsageError } from './command-line.js';
 import { instanceLimits, sizeOf } from './limits.js';
@@ -230,8 +231,8 @@ export async function bundle(line: CommandLine): Promise<string> {
 
   const bytes = await readComponentBytes(file);
   const model = parseComponent(bytes);
-  if (!model.exports.some((e) => e.name === 'wasi:http/incoming-handler' || e.name.startsWith('wasi:http/incoming-handler@'))) {
-    throw new IsowasmError('LINK_ERROR', `${file} exports no wasi:http/incoming-handler (it exports ${model.exports.map((e) => e.name).join(', ') || 'nothing'}), so a worker can't serve requests with it`);
+  if (!model.exports.some((e) => servesHttp(e.name))) {
+    throw new IsowasmError('LINK_ERROR', `${file} exports no wasi:http/incoming-handler or wasi:http/handler@0.3 (it exports ${model.exports.map((e) => e.name).join(', ') || 'nothing'}), so a worker can't serve requests with it`);
   }
   const stripped = await stripCoreModules(bytes);
   await clearOut(out);

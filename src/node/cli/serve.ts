@@ -1,7 +1,7 @@
 /**
- * `isowasm serve`: serves a `wasi:http/incoming-handler` component over HTTP, like `wasmtime
- * serve`: a fresh instance per request by default, the grants the options give, a startup line
- * with the URL, and a graceful shutdown on SIGINT/SIGTERM (requests in flight finish, new ones get 503).
+ * `isowasm serve`: serves a `wasi:http/incoming-handler` (WASI 0.2) or `wasi:http/handler@0.3.0`
+ * component over HTTP, like `wasmtime serve`: a fresh instance per request by default, the grants
+ * the options give, a startup line with the URL, and a graceful shutdown on SIGINT/SIGTERM (requests in flight finish, new ones get 503).
  */
 import type { InstancePolicy } from '../../core/http/index.js';
 import { serve as serveComponent } from '../http.js';
@@ -65,7 +65,7 @@ function instancePolicy(text: string | undefined): InstancePolicy {
 export async function serve(line: CommandLine): Promise<number> {
   if (line.rest.length > 0) throw new UsageError(`isowasm serve takes one component file; ${line.rest.join(' ')} ${line.rest.length === 1 ? 'is' : 'are'} extra`, 'serve');
   const { hostname, port } = address(line);
-  // serve() refuses a component that exports no wasi:http/incoming-handler, naming what it exports
+  // serve() refuses a component that exports no wasi:http handler (0.2 or 0.3), naming what it exports
   const component = await loadComponent(line.file);
   const controller = new AbortController();
   const imports = line.options.has('--imports') ? await loadImports(line.options.get('--imports')!) : undefined;

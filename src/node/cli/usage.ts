@@ -69,8 +69,8 @@ when there is no result; 64-bit integers as plain digits). A result<T, E> that i
 on stderr (as JSON) and isowasm exits with 1; exit codes are otherwise as for run.`,
   inspect: `Prints the component's imports, exports and the capabilities it would need, with the option
 that grants each. It instantiates nothing.`,
-  serve: `Serves a wasi:http/incoming-handler component over HTTP: a fresh instance per request (unless
---instances says otherwise), with only what the options grant. It prints the URL it listens on, and
+  serve: `Serves a wasi:http/incoming-handler (WASI 0.2) or wasi:http/handler@0.3.0 component over HTTP:
+a fresh instance per request (unless --instances says otherwise), with only what the options grant. It prints the URL it listens on, and
 SIGINT or SIGTERM shut it down gracefully: requests in flight finish, new ones get 503.`,
   bundle: `Writes DIR/ for workerd and Cloudflare Workers, which refuse to compile Wasm from bytes:
 the component's core modules as core-<key>.wasm (imported as compiled modules), the component

@@ -10,24 +10,20 @@ import type { HostContext } from '../context.js';
 import { Descriptor, newDescriptor } from './descriptor.js';
 import { DirectoryEntryStream } from './directory-stream.js';
 import { filesystemErrorCode } from './errors.js';
-import type { DescriptorFlags, Mount } from './mount.js';
+import type { DescriptorFlags, Mount, Open } from './mount.js';
 
 export { Descriptor, DirectoryEntryStream, filesystemErrorCode };
 
 /**
- * The `wasi:filesystem` namespaces of one instance, serving `preopens` (none: the guest sees no
- * filesystem). Volumes that persist asynchronously are flushed after every call of the instance.
+ * One instance's preopens as mounts, which both WASI versions' rooms serve (so a volume that
+ * persists asynchronously is flushed once after every call of the instance).
  *
  * @example
  * ```ts
- * const ns = filesystemNamespaces([{ guestPath: '/data', volume: createMemoryVolume(), readOnly: false }], ctx);
- * const [[root]] = ns['wasi:filesystem/preopens'].getDirectories();
+ * const mounts = mountPreopens([{ guestPath: '/data', volume: createMemoryVolume(), readOnly: false }], ctx);
  * ```
  */
-export function filesystemNamespaces(preopens: readonly FilesystemPreopen[], ctx: HostContext): {
-  'wasi:filesystem/types': { Descriptor: typeof Descriptor; DirectoryEntryStream: typeof DirectoryEntryStream; filesystemErrorCode: typeof filesystemErrorCode };
-  'wasi:filesystem/preopens': { getDirectories: () => [Descriptor, string][] };
-} {
+export function mountPreopens(preopens: readonly FilesystemPreopen[], ctx: HostContext): Mount[] {
   const mounts: Mount[] = preopens.map((p) => {
     if (p.volume.async && !ctx.async) {
       throw new IsowasmError('UNSUPPORTED', `the volume of preopen ${p.guestPath} persists asynchronously, so the instance must be asynchronous (JSPI): leave out async: false`);
@@ -42,19 +38,39 @@ export function filesystemNamespaces(preopens: readonly FilesystemPreopen[], ctx
       ctx.afterCall(() => v.flush!());
     }
   }
+  return mounts;
+}
+
+/** The state of a preopen's root directory, as `get-directories` hands it out (each call a new one). */
+export function rootOf(m: Mount): Open {
+  let id = '';
+  try {
+    id = m.volume.lstat([]).id;
+  } catch {
+    // the volume's root is gone: every use of this descriptor answers bad-descriptor
+  }
+  const flags: DescriptorFlags = { read: true, mutateDirectory: !m.readOnly };
+  return { mount: m, path: [], id, type: 'directory', flags };
+}
+
+/**
+ * The `wasi:filesystem` namespaces of one instance, serving `preopens` (none: the guest sees no
+ * filesystem). Volumes that persist asynchronously are flushed after every call of the instance.
+ *
+ * @example
+ * ```ts
+ * const ns = filesystemNamespaces([{ guestPath: '/data', volume: createMemoryVolume(), readOnly: false }], ctx);
+ * const [[root]] = ns['wasi:filesystem/preopens'].getDirectories();
+ * ```
+ */
+export function filesystemNamespaces(preopens: readonly FilesystemPreopen[], ctx: HostContext, mounts: readonly Mount[] = mountPreopens(preopens, ctx)): {
+  'wasi:filesystem/types': { Descriptor: typeof Descriptor; DirectoryEntryStream: typeof DirectoryEntryStream; filesystemErrorCode: typeof filesystemErrorCode };
+  'wasi:filesystem/preopens': { getDirectories: () => [Descriptor, string][] };
+} {
   return {
     'wasi:filesystem/types': { Descriptor, DirectoryEntryStream, filesystemErrorCode },
     'wasi:filesystem/preopens': {
-      getDirectories: () => mounts.map((m): [Descriptor, string] => {
-        let id = '';
-        try {
-          id = m.volume.lstat([]).id;
-        } catch {
-          // the volume's root is gone: every use of this descriptor answers bad-descriptor
-        }
-        const flags: DescriptorFlags = { read: true, mutateDirectory: !m.readOnly };
-        return [newDescriptor({ mount: m, path: [], id, type: 'directory', flags }), m.guestPath];
-      }),
+      getDirectories: () => mounts.map((m): [Descriptor, string] => [newDescriptor(rootOf(m)), m.guestPath]),
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { DenialReport } from '../../host/capabilities.js';
 import { HttpFailure, httpErrorCode } from './errors.js';
-import { Fields } from './fields.js';
+import { Fields, forbiddingFields } from './fields.js';
 import { grantFor, outgoingHandler, requestUrl } from './outgoing.js';
 import type { FetchAdapter } from '../../host/platform.js';
 import { HttpAllowList } from '../../host/http-policy.js';
@@ -19,6 +19,8 @@ import type { HostContext } from '../context.js';
 /** The outgoing-HTTP grant: origins like `https://api.example.com`, `https://*.example.com`, `http://127.0.0.1:8080`. */
 export interface HttpGrant {
   readonly allow: readonly string[];
+  /** header names a guest may not set (beyond the hop-by-hop ones) */
+  readonly forbiddenHeaders?: readonly string[];
 }
 
 /**
@@ -30,14 +32,14 @@ export interface HttpGrant {
  * const req = new types.OutgoingRequest(types.Fields.fromList([]));
  * ```
  */
-export function httpTypesNamespace(): {
+export function httpTypesNamespace(fields: typeof Fields = Fields): {
   Fields: typeof Fields; RequestOptions: typeof RequestOptions; OutgoingRequest: typeof OutgoingRequest; OutgoingBody: typeof OutgoingBody;
   OutgoingResponse: typeof OutgoingResponse; IncomingRequest: typeof IncomingRequest; IncomingResponse: typeof IncomingResponse;
   IncomingBody: typeof IncomingBody; FutureTrailers: typeof FutureTrailers; FutureIncomingResponse: typeof FutureIncomingResponse;
   ResponseOutparam: typeof ResponseOutparam; httpErrorCode: typeof httpErrorCode;
 } {
   return {
-    Fields, RequestOptions, OutgoingRequest, OutgoingBody, OutgoingResponse, IncomingRequest, IncomingResponse, IncomingBody,
+    Fields: fields, RequestOptions, OutgoingRequest, OutgoingBody, OutgoingResponse, IncomingRequest, IncomingResponse, IncomingBody,
     FutureTrailers, FutureIncomingResponse, ResponseOutparam, httpErrorCode,
   };
 }
@@ -59,7 +61,7 @@ export function httpNamespaces(grant: HttpGrant, ctx: HostContext, fetch: FetchA
   if (typeof fetch !== 'function') throw new TypeError('the platform\'s fetch adapter must be a function');
   const policy = new HttpAllowList(grant.allow);
   return {
-    'wasi:http/types': httpTypesNamespace(),
+    'wasi:http/types': httpTypesNamespace(forbiddingFields(Fields, grant.forbiddenHeaders ?? [])),
     'wasi:http/outgoing-handler': { handle: outgoingHandler({ policy, fetch, report: ctx.report, async: ctx.async, ...(ctx.onHttpFailure ? { onFailure: ctx.onHttpFailure } : {}) }) },
   };
 }

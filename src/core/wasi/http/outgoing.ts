@@ -5,13 +5,13 @@
  */
 import type { DenialReport } from '../../host/capabilities.js';
 import { IsowasmError } from '../../errors.js';
-import type { BodyPipe } from './body.js';
 import { type HttpErrorCode, HttpFailure, describeErrorCode, errorCodeOf } from './errors.js';
-import { FORBIDDEN_FIELDS, type Fields, headerPairs, receivedFields, toByteString } from './fields.js';
+import { FORBIDDEN_FIELDS, type FieldStore, fieldPairs, headerPairs, receivedFields, toByteString } from './fields.js';
+import type { Method, Scheme } from './parts.js';
 import type { HttpAllowList } from '../../host/http-policy.js';
 import type { FetchAdapter } from '../../host/platform.js';
 import {
-  type FutureIncomingResponse, type OutgoingRequest, RequestOptions, type Scheme, methodName,
+  type FutureIncomingResponse, type OutgoingRequest, RequestOptions, methodName,
   newFutureIncomingResponse, newIncomingResponse, outgoingRequestParts,
 } from './types.js';
 
@@ -122,23 +122,50 @@ export function requestUrl(parts: { readonly scheme: Scheme | undefined; readonl
 /** The longest delay setTimeout keeps (a longer one would fire at once). */
 const MAX_TIMER_MS = 0x7fffffff;
 
-function timeouts(options: RequestOptions | undefined): { headersMs: number; headersCode: HttpErrorCode; betweenBytesMs: number } {
+/** A request's transport timeouts, in nanoseconds (WASI's `request-options`). */
+export interface RequestTimeouts {
+  readonly connect?: bigint | undefined;
+  readonly firstByte?: bigint | undefined;
+  readonly betweenBytes?: bigint | undefined;
+}
+
+/** What the sender waits for, in milliseconds, and the error-code when the response head is late. */
+export interface TimeLimits {
+  readonly headersMs: number;
+  readonly headersCode: HttpErrorCode;
+  readonly betweenBytesMs: number;
+}
+
+/**
+ * The time limits of a request with these timeouts (each unset one: DEFAULT_TIMEOUT_MS).
+ *
+ * @example
+ * ```ts
+ * timeLimits({ connect: 200_000_000n }); // { headersMs: 200, headersCode: { tag: "connection-timeout" }, betweenBytesMs: 600000 }
+ * ```
+ */
+export function timeLimits(t: RequestTimeouts | undefined): TimeLimits {
   // nanoseconds (u64) to whole milliseconds, rounded up, at most what a timer can wait
   const ms = (ns: bigint | undefined): number | undefined => (ns === undefined ? undefined : Math.min(MAX_TIMER_MS / 2, Number((ns + 999_999n) / 1_000_000n)));
-  const o = options instanceof RequestOptions ? options : undefined;
-  const connect = ms(o?.connectTimeout());
-  const firstByte = ms(o?.firstByteTimeout());
+  const connect = ms(t?.connect);
+  const firstByte = ms(t?.firstByte);
+  const betweenBytesMs = ms(t?.betweenBytes) ?? DEFAULT_TIMEOUT_MS;
   // fetch does not say when the connection is up: the connect timeout bounds the wait for the
   // response headers together with the first-byte timeout (alone when that is not set)
-  if (firstByte !== undefined) return { headersMs: firstByte + (connect ?? 0), headersCode: { tag: 'connection-read-timeout' }, betweenBytesMs: ms(o?.betweenBytesTimeout()) ?? DEFAULT_TIMEOUT_MS };
-  if (connect !== undefined) return { headersMs: connect, headersCode: { tag: 'connection-timeout' }, betweenBytesMs: ms(o?.betweenBytesTimeout()) ?? DEFAULT_TIMEOUT_MS };
-  return { headersMs: DEFAULT_TIMEOUT_MS, headersCode: { tag: 'connection-read-timeout' }, betweenBytesMs: ms(o?.betweenBytesTimeout()) ?? DEFAULT_TIMEOUT_MS };
+  if (firstByte !== undefined) return { headersMs: firstByte + (connect ?? 0), headersCode: { tag: 'connection-read-timeout' }, betweenBytesMs };
+  if (connect !== undefined) return { headersMs: connect, headersCode: { tag: 'connection-timeout' }, betweenBytesMs };
+  return { headersMs: DEFAULT_TIMEOUT_MS, headersCode: { tag: 'connection-read-timeout' }, betweenBytesMs };
+}
+
+function timeouts(options: RequestOptions | undefined): TimeLimits {
+  const o = options instanceof RequestOptions ? options : undefined;
+  return timeLimits(o ? { connect: o.connectTimeout(), firstByte: o.firstByteTimeout(), betweenBytes: o.betweenBytesTimeout() } : undefined);
 }
 
 /** The fetch Headers for a request's fields: Content-Length is left to fetch, which computes it. */
-function fetchHeaders(fields: Fields): Headers {
+function fetchHeaders(fields: FieldStore): Headers {
   const h = new Headers();
-  for (const [name, value] of fields.entries()) {
+  for (const [name, value] of fieldPairs(fields)) {
     if (name === 'content-length' || FORBIDDEN_FIELDS.has(name)) continue;
     h.append(name, toByteString(value));
   }
@@ -148,13 +175,21 @@ function fetchHeaders(fields: Fields): Headers {
 /** Encodings fetch decodes on its own: the guest gets decoded bytes, so their headers would lie. */
 const DECODED_ENCODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'zstd']);
 
-function responseFields(res: Response): Fields {
+/**
+ * The header pairs of a response as a guest should see them: without hop-by-hop fields, and
+ * without the encoding headers of a body fetch decoded.
+ *
+ * @example
+ * ```ts
+ * const headers = receivedFields(responsePairs(res));
+ * ```
+ */
+export function responsePairs(res: Response): [string, string][] {
   const pairs = headerPairs(res.headers);
   const enc = res.headers.get('content-encoding')?.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '' && s !== 'identity') ?? [];
   const decoded = enc.length > 0 && enc.every((e) => DECODED_ENCODINGS.has(e));
   // hop-by-hop fields describe our connection, not the response (and a guest could not set them again)
-  const kept = pairs.filter(([n]) => !FORBIDDEN_FIELDS.has(n) && !(decoded && (n === 'content-encoding' || n === 'content-length')));
-  return receivedFields(kept);
+  return pairs.filter(([n]) => !FORBIDDEN_FIELDS.has(n) && !(decoded && (n === 'content-encoding' || n === 'content-length')));
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -175,11 +210,7 @@ const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
  */
 export function outgoingHandler(env: OutgoingEnv): (request: OutgoingRequest, options?: RequestOptions) => FutureIncomingResponse {
   const streamBodies = env.streamRequestBodies ?? env.fetch.streamsRequestBodies ?? canStreamRequestBodies();
-
-  const deny = (detail: string, origin: string | null, grant?: string): HttpErrorCode => {
-    env.report({ capability: 'http', interface: 'wasi:http/outgoing-handler', detail, grant: grant ?? grantFor(origin, env.policy) });
-    return refused();
-  };
+  const deny = denier(env);
 
   return function handle(request: OutgoingRequest, options?: RequestOptions): FutureIncomingResponse {
     const parts = outgoingRequestParts(request);
@@ -188,18 +219,13 @@ export function outgoingHandler(env: OutgoingEnv): (request: OutgoingRequest, op
       pipe?.fail(new HttpFailure(code, describeErrorCode(code)));
       throw code;
     };
-    let url: URL;
+    let target: { url: URL; method: string };
     try {
-      url = requestUrl(parts);
+      target = outgoingTarget(env.policy, parts, deny);
     } catch (e) {
       return fail(e as HttpErrorCode);
     }
-    // the allow-list, before anything else happens
-    const verdict = env.policy.check(url);
-    if (!verdict.allowed) fail(deny(`the guest requested ${verdict.origin ?? 'a URL'}, but ${verdict.reason}`, verdict.origin));
-
-    const method = methodName(parts.method);
-    if (FORBIDDEN_METHODS.has(method.toUpperCase())) fail({ tag: 'HTTP-request-method-invalid' });
+    const { url, method } = target;
     const noBody = method === 'GET' || method === 'HEAD';
     // fetch can't send a body with GET or HEAD: an empty one is fine (guests often finish one
     // anyway), bytes fail the request or the write
@@ -210,12 +236,12 @@ export function outgoingHandler(env: OutgoingEnv): (request: OutgoingRequest, op
     const controller = new AbortController();
     const { future, settle } = newFutureIncomingResponse(env.async, () => controller.abort(new HttpFailure({ tag: 'internal-error', val: 'the guest dropped the response future' })));
     const limits = timeouts(options);
-    send(env, { url, method, headers: parts.headers, pipe: noBody ? null : pipe, streamBodies }, controller, limits, deny).then(
+    fetchFollowingRedirects(env, { url, method, headers: parts.headers, body: noBody ? null : pipe, streamBodies }, controller, limits, deny).then(
       (res) => {
         const body = res.body;
         settle({
           tag: 'ok',
-          val: newIncomingResponse(res.status, responseFields(res), body, {
+          val: newIncomingResponse(res.status, receivedFields(responsePairs(res)), body, {
             async: env.async,
             betweenBytesMs: limits.betweenBytesMs,
             onCancel: () => controller.abort(new HttpFailure({ tag: 'internal-error', val: 'the guest dropped the response body' })),
@@ -223,11 +249,7 @@ export function outgoingHandler(env: OutgoingEnv): (request: OutgoingRequest, op
         });
       },
       (e: unknown) => {
-        const code = errorCodeOf(e);
-        if (code.tag !== 'HTTP-request-denied' && env.onFailure) {
-          const detail = e instanceof Error && e.message ? e.message : describeErrorCode(code);
-          env.onFailure(new IsowasmError('UPSTREAM_FAILED', `the guest's ${method} request to ${url.origin}${url.pathname} failed (${code.tag}): ${detail}`, { cause: e, details: code }));
-        }
+        const code = failureCode(env, e, method, url);
         pipe?.fail(new HttpFailure(code, describeErrorCode(code)));
         settle({ tag: 'err', val: code });
       },
@@ -236,19 +258,99 @@ export function outgoingHandler(env: OutgoingEnv): (request: OutgoingRequest, op
   };
 }
 
-interface Outgoing {
-  url: URL;
-  method: string;
-  headers: Fields;
-  pipe: BodyPipe | null;
-  streamBodies: boolean;
+/** Reports a refusal of the allow-list and gives the error-code a guest sees for it. */
+export type Deny = (detail: string, origin: string | null, grant?: string) => HttpErrorCode;
+
+/**
+ * The refusal reporter of one instance's outgoing requests.
+ *
+ * @example
+ * ```ts
+ * const deny = denier(env);
+ * throw deny('the guest requested https://evil.example', 'https://evil.example');
+ * ```
+ */
+export function denier(env: Pick<OutgoingEnv, 'report' | 'policy'>, iface = 'wasi:http/outgoing-handler'): Deny {
+  return (detail, origin, grant) => {
+    env.report({ capability: 'http', interface: iface, detail, grant: grant ?? grantFor(origin, env.policy) });
+    return refused();
+  };
 }
 
-/** Sends the request and follows redirects; resolves with the final response or rejects (mapped by errorCodeOf). */
-async function send(
-  env: OutgoingEnv, req: Outgoing, controller: AbortController,
-  limits: { headersMs: number; headersCode: HttpErrorCode },
-  deny: (detail: string, origin: string | null, grant?: string) => HttpErrorCode,
+/**
+ * Where a request goes and with which method, checked before anything reaches the network: the
+ * URL its parts make, the allow-list, methods fetch can't send. Throws the error-code otherwise.
+ *
+ * @example
+ * ```ts
+ * const { url, method } = outgoingTarget(policy, parts, denier(env));
+ * ```
+ */
+export function outgoingTarget(
+  policy: HttpAllowList,
+  parts: { readonly method: Method; readonly scheme: Scheme | undefined; readonly authority: string | undefined; readonly pathWithQuery: string | undefined },
+  deny: Deny,
+): { url: URL; method: string } {
+  const url = requestUrl(parts);
+  // the allow-list, before anything else happens
+  const verdict = policy.check(url);
+  if (!verdict.allowed) throw deny(`the guest requested ${verdict.origin ?? 'a URL'}, but ${verdict.reason}`, verdict.origin);
+  const method = methodName(parts.method);
+  if (FORBIDDEN_METHODS.has(method.toUpperCase())) throw { tag: 'HTTP-request-method-invalid' } satisfies HttpErrorCode;
+  return { url, method };
+}
+
+/**
+ * The error-code for a request that failed on the way, told to `env.onFailure` (a refusal was
+ * reported already).
+ *
+ * @example
+ * ```ts
+ * fetching.catch((e) => settle({ tag: 'err', val: failureCode(env, e, 'GET', url) }));
+ * ```
+ */
+export function failureCode(env: Pick<OutgoingEnv, 'onFailure'>, e: unknown, method: string, url: URL): HttpErrorCode {
+  const code = errorCodeOf(e);
+  if (code.tag !== 'HTTP-request-denied' && env.onFailure) {
+    const detail = e instanceof Error && e.message ? e.message : describeErrorCode(code);
+    env.onFailure(new IsowasmError('UPSTREAM_FAILED', `the guest's ${method} request to ${url.origin}${url.pathname} failed (${code.tag}): ${detail}`, { cause: e, details: code }));
+  }
+  return code;
+}
+
+/** A request body the sender reads: all of it, once the guest has finished it, or as a stream. */
+export interface OutgoingBodySource {
+  /** the whole body when the guest has finished it already (it can then be sent again on a redirect); else null */
+  finishedBytes(): Uint8Array | null;
+  /** the body as it is written */
+  stream(): ReadableStream<Uint8Array>;
+  /** the whole body once the guest has finished it (rejects as the body fails) */
+  bytes(): Promise<Uint8Array>;
+}
+
+/** A request on its way to fetch. */
+export interface OutgoingFetch {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: FieldStore;
+  readonly body: OutgoingBodySource | null;
+  /** send the body as it is written (else collect it first) */
+  readonly streamBodies: boolean;
+}
+
+/**
+ * Sends a request through the fetch adapter, following redirects one hop at a time and checking
+ * each target against the allow-list; resolves with the final response or rejects (map the
+ * error with `errorCodeOf`). Aborting `controller` cancels it.
+ *
+ * @example
+ * ```ts
+ * const res = await fetchFollowingRedirects(env, { url, method: 'GET', headers, body: null, streamBodies: true }, new AbortController(), timeLimits(undefined), denier(env));
+ * ```
+ */
+export async function fetchFollowingRedirects(
+  env: Pick<OutgoingEnv, 'fetch' | 'policy'>, req: OutgoingFetch, controller: AbortController,
+  limits: Pick<TimeLimits, 'headersMs' | 'headersCode'>, deny: Deny,
 ): Promise<Response> {
   let url = req.url;
   let method = req.method;
@@ -256,11 +358,11 @@ async function send(
   // the body: what the guest already finished is sent at once (and can be sent again on a 307/308)
   let replayable: Uint8Array | null = null;
   let streamed: ReadableStream<Uint8Array> | null = null;
-  if (req.pipe) {
-    replayable = req.pipe.finishedBytes();
+  if (req.body) {
+    replayable = req.body.finishedBytes();
     if (replayable === null) {
-      if (req.streamBodies) streamed = req.pipe.stream();
-      else replayable = await req.pipe.bytes();
+      if (req.streamBodies) streamed = req.body.stream();
+      else replayable = await req.body.bytes();
     }
   }
   for (let hops = 0; ; hops++) {

@@ -10,6 +10,7 @@ import type { HttpErrorCode } from './errors.js';
 import { HttpFailure } from './errors.js';
 import { IsowasmError } from '../../errors.js';
 import { Fields, lockFields, receivedFields } from './fields.js';
+import { type Method, type Result, type Scheme, declaredLength, validAuthority, validMethod, validPathWithQuery, validScheme } from './parts.js';
 import { type OutputStream, Pollable, type InputStream } from '../io.js';
 import { symbolDispose } from '../../dispose.js';
 
@@ -21,77 +22,7 @@ function internalOnly(token: unknown, what: string): void {
   if (token !== INTERNAL) throw new TypeError(`${what} is created by the host, not with new`);
 }
 
-/** `wasi:http/types#method`. */
-export type Method = { tag: 'get' | 'head' | 'post' | 'put' | 'delete' | 'connect' | 'options' | 'trace' | 'patch' } | { tag: 'other'; val: string };
-/** `wasi:http/types#scheme`. */
-export type Scheme = { tag: 'HTTP' } | { tag: 'HTTPS' } | { tag: 'other'; val: string };
-/** A `result` nested inside another value, as jco passes it. */
-export type Result<T, E> = { tag: 'ok'; val: T } | { tag: 'err'; val: E };
-
-const METHODS = ['get', 'head', 'post', 'put', 'delete', 'connect', 'options', 'trace', 'patch'] as const;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-/**
- * The method's name on the wire (`GET`, or an `other` method as given).
- *
- * @example
- * ```ts
- * methodName({ tag: 'patch' }); // 'PATCH'
- * ```
- */
-export function methodName(m: Method): string {
-  return m.tag === 'other' ? m.val : m.tag.toUpperCase();
-}
-
-/**
- * The `method` variant for a method name.
- *
- * @example
- * ```ts
- * methodOf('GET'); // { tag: 'get' }
- * methodOf('PURGE'); // { tag: 'other', val: 'PURGE' }
- * ```
- */
-export function methodOf(name: string): Method {
-  const lower = name.toLowerCase() as (typeof METHODS)[number];
-  return METHODS.includes(lower) && name === name.toUpperCase() ? { tag: lower } : { tag: 'other', val: name };
-}
-
-function validMethod(m: unknown): m is Method {
-  if (typeof m !== 'object' || m === null) return false;
-  const { tag, val } = m as { tag?: unknown; val?: unknown };
-  if (tag === 'other') return typeof val === 'string' && TOKEN.test(val);
-  return (METHODS as readonly unknown[]).includes(tag);
-}
-
-function validScheme(s: unknown): s is Scheme | undefined {
-  if (s === undefined) return true;
-  if (typeof s !== 'object' || s === null) return false;
-  const { tag, val } = s as { tag?: unknown; val?: unknown };
-  if (tag === 'other') return typeof val === 'string' && /^[A-Za-z][A-Za-z0-9+.-]*$/.test(val);
-  return tag === 'HTTP' || tag === 'HTTPS';
-}
-
-/** RFC 3986 authority characters (userinfo is syntactically valid; the allow-list refuses it). */
-function validAuthority(a: unknown): a is string | undefined {
-  return a === undefined || (typeof a === 'string' && /^[A-Za-z0-9\-._~!$&'()*+,;=:@%[\]]*$/.test(a));
-}
-
-/** A path and query: empty, `*`, or starting with `/` or `?`, without controls, spaces or `#`. */
-function validPathWithQuery(p: unknown): p is string | undefined {
-  if (p === undefined) return true;
-  if (typeof p !== 'string') return false;
-  if (p !== '' && p !== '*' && !p.startsWith('/') && !p.startsWith('?')) return false;
-  return !/[\u0000-\u0020\u007f#]/.test(p);
-}
-
-/** The Content-Length a guest declared in its fields, if any (an invalid one: null too; fetch rejects it). */
-function declaredLength(headers: Fields): bigint | null {
-  const values = headers.get('content-length');
-  if (values.length !== 1) return null;
-  const text = new TextDecoder().decode(values[0]);
-  return /^\d{1,15}$/.test(text) ? BigInt(text) : null;
-}
+export { type Method, type Result, type Scheme, methodName, methodOf } from './parts.js';
 
 /** A value that arrives later, with a pollable for it. */
 class Later<T> {

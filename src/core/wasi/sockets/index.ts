@@ -6,16 +6,13 @@
  */
 import type { DenialReport } from '../../host/capabilities.js';
 import type { SocketBackend } from '../../host/socket-backend.js';
-import { SocketAllowList } from '../../host/socket-policy.js';
 import { ResolveAddressStream, resolveAddresses } from './lookup.js';
-import { Network, type SocketEnv } from './network.js';
+import { type SocketEnv, type SocketGrant, deniedSocketEnv, socketEnv } from './grant.js';
+import { Network } from './network.js';
 import { TcpSocket, tcpSocketFactory } from './tcp.js';
 import { IncomingDatagramStream, OutgoingDatagramStream, UdpSocket, udpSocketFactory } from './udp.js';
 
-/** The sockets grant: allowed `host:port` addresses (`*` for any host or any port). */
-export interface SocketGrant {
-  readonly allow: readonly string[];
-}
+export type { SocketGrant } from './grant.js';
 
 function namespaces(env: SocketEnv): Record<string, unknown> {
   const network = new Network(env);
@@ -35,6 +32,20 @@ function namespaces(env: SocketEnv): Record<string, unknown> {
 }
 
 /**
+ * The 0.2 sockets namespaces over an existing sockets state (one grant serving 0.2 and 0.3 shares
+ * it: a name resolved through either version's lookup allows connects through both).
+ *
+ * @example
+ * ```ts
+ * const env = socketEnv({ allow: ['db.internal:5432'] }, ctx, backend);
+ * Object.assign(imports, socketNamespacesFor(env), p3SocketNamespacesFor(env));
+ * ```
+ */
+export function socketNamespacesFor(env: SocketEnv): Record<string, unknown> {
+  return namespaces(env);
+}
+
+/**
  * The sockets namespaces for an instance granted sockets: `backend` does the I/O, for addresses
  * the allow-list allows only. Throws a TypeError for a malformed grant.
  *
@@ -47,11 +58,7 @@ function namespaces(env: SocketEnv): Record<string, unknown> {
 export function socketNamespaces(
   grant: SocketGrant, ctx: { readonly report: (d: DenialReport) => void; readonly async: boolean }, backend: SocketBackend,
 ): Record<string, unknown> {
-  if (typeof grant !== 'object' || grant === null || !Array.isArray(grant.allow)) {
-    throw new TypeError('capabilities.sockets must be { allow: [addresses] }, e.g. { allow: [\'127.0.0.1:8080\', \'db.internal:5432\'] }');
-  }
-  const policy = new SocketAllowList(grant.allow);
-  return namespaces({ policy, backend, report: ctx.report, async: ctx.async, resolved: new Map() });
+  return namespaces(socketEnv(grant, ctx, backend));
 }
 
 /**
@@ -65,5 +72,5 @@ export function socketNamespaces(
  * ```
  */
 export function deniedSocketNamespaces(report: (d: DenialReport) => void): Record<string, unknown> {
-  return namespaces({ policy: null, backend: null, report, async: false, resolved: new Map() });
+  return namespaces(deniedSocketEnv(report));
 }

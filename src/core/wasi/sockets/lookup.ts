@@ -1,15 +1,12 @@
 /**
- * `wasi:sockets/ip-name-lookup`. Only names the allow-list could allow are looked up (a lookup
- * itself can carry data out, to a DNS server the guest chooses), and every address a name
- * resolves to is remembered with the name, so that a later connect to that address is checked
- * against the name's entries.
+ * `wasi:sockets/ip-name-lookup` (0.2): the lookup of resolve.ts, read through a
+ * `resolve-address-stream` once its pollable is ready.
  */
-import { type IpAddress, ipText, isIpv4Mapped, parseIp } from '../../host/socket-address.js';
-import { canonicalIp, canonicalName } from '../../host/socket-policy.js';
+import type { IpAddress } from '../../host/socket-address.js';
 import { Pollable } from '../io.js';
-import { type Network, Pending, type SocketEnv, backendOf, checkLookup, envOf } from './network.js';
+import { type Network, Pending, envOf } from './network.js';
+import { resolveName } from './resolve.js';
 import { symbolDispose } from '../../dispose.js';
-
 
 /** `wasi:sockets/ip-name-lookup#resolve-address-stream`. */
 export class ResolveAddressStream {
@@ -36,25 +33,6 @@ export class ResolveAddressStream {
   [symbolDispose](): void {}
 }
 
-/** Addresses as WASI returns them: IPv4-mapped ones as IPv4, each once, in the backend's order. */
-function addressesOf(texts: readonly string[]): IpAddress[] {
-  const seen = new Set<string>();
-  const out: IpAddress[] = [];
-  for (const t of texts) {
-    let ip = parseIp(t);
-    if (ip === null) continue;
-    if (ip.tag === 'ipv6' && isIpv4Mapped(ip)) {
-      const [hi, lo] = [ip.val[6], ip.val[7]];
-      ip = { tag: 'ipv4', val: [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff] };
-    }
-    const key = ipText(ip);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(ip);
-  }
-  return out;
-}
-
 /**
  * The `resolve-addresses` function.
  *
@@ -64,28 +42,8 @@ function addressesOf(texts: readonly string[]): IpAddress[] {
  * ```
  */
 export function resolveAddresses(network: Network, name: string): ResolveAddressStream {
-  const env: SocketEnv = envOf(network);
-  if (typeof name !== 'string') throw 'invalid-argument';
-  const literal = canonicalIp(name);
-  const host = literal === null ? canonicalName(name) : null;
-  if (literal === null && host === null) throw 'invalid-argument';
-  checkLookup(env, host ?? literal!);
-  if (literal !== null) {
-    // an IP address is returned as it is, without a query
-    const ip = parseIp(literal)!;
-    return new ResolveAddressStream(Pending.of([ip]), env.async);
-  }
-  const backend = backendOf(env);
-  const pending = new Pending(async () => {
-    const addresses = addressesOf(await backend.lookup(host!));
-    if (addresses.length === 0) throw 'name-unresolvable';
-    for (const ip of addresses) {
-      const key = ipText(ip);
-      let names = env.resolved.get(key);
-      if (!names) env.resolved.set(key, names = new Set());
-      names.add(host!);
-    }
-    return addresses;
-  });
+  const env = envOf(network);
+  const found = resolveName(env, 'wasi:sockets/ip-name-lookup', name);
+  const pending = Array.isArray(found) ? Pending.of(found) : new Pending(() => found);
   return new ResolveAddressStream(pending, env.async);
 }

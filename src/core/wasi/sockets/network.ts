@@ -1,38 +1,9 @@
 /**
- * `wasi:sockets/network`: the network resource, which carries one instance's sockets grant (its
- * allow-list, the platform backend and where refusals are reported), and the checks every socket
- * operation shares. An instance without the sockets grant gets a network without a backend:
- * everything that would reach the network fails with `access-denied` and is reported.
+ * `wasi:sockets/network` (0.2): the network resource, which carries one instance's sockets grant
+ * (see grant.ts), and the start/finish operations of the 0.2 state machines.
  */
-import type { DenialReport } from '../../host/capabilities.js';
-import type { SocketBackend, SocketErrorCode } from '../../host/socket-backend.js';
-import type { SocketAddress } from '../../host/socket-address.js';
-import { type SocketAllowList, formatHostPort } from '../../host/socket-policy.js';
-
-/** One instance's sockets state. */
-export interface SocketEnv {
-  /** null: the sockets capability was not granted */
-  readonly policy: SocketAllowList | null;
-  /** null where sockets can't be served (no grant) */
-  readonly backend: SocketBackend | null;
-  readonly report: (d: DenialReport) => void;
-  /** the instance waits with JSPI: pollables return promises */
-  readonly async: boolean;
-  /** DNS names the guest resolved through ip-name-lookup, by the canonical IP they resolved to */
-  readonly resolved: Map<string, Set<string>>;
-}
-
-const ERROR_CODES: ReadonlySet<string> = new Set<SocketErrorCode>([
-  'unknown', 'access-denied', 'not-supported', 'invalid-argument', 'out-of-memory', 'timeout', 'concurrency-conflict',
-  'not-in-progress', 'would-block', 'invalid-state', 'new-socket-limit', 'address-not-bindable', 'address-in-use',
-  'remote-unreachable', 'connection-refused', 'connection-reset', 'connection-aborted', 'datagram-too-large',
-  'name-unresolvable', 'temporary-resolver-failure', 'permanent-resolver-failure',
-]);
-
-/** The error-code a backend failed with (anything else it threw is `unknown`). */
-export function errorCodeOf(e: unknown): SocketErrorCode {
-  return typeof e === 'string' && ERROR_CODES.has(e) ? e as SocketErrorCode : 'unknown';
-}
+import type { SocketErrorCode } from '../../host/socket-backend.js';
+import { type SocketEnv, errorCodeOf } from './grant.js';
 
 const envs = new WeakMap<object, SocketEnv>();
 
@@ -49,46 +20,6 @@ export function envOf(network: unknown): SocketEnv {
   const env = typeof network === 'object' && network !== null ? envs.get(network) : undefined;
   if (!env) throw 'invalid-argument' satisfies SocketErrorCode;
   return env;
-}
-
-/** The backend, for an env that passed the policy (which a grant without a backend never does). */
-export function backendOf(env: SocketEnv): SocketBackend {
-  if (!env.backend) throw 'access-denied' satisfies SocketErrorCode;
-  return env.backend;
-}
-
-const NOT_GRANTED = (entry: string): string => `capabilities.sockets = { allow: ['${entry}'] }`;
-
-/**
- * Refuses (reports, then throws `access-denied`) a use of an address the grant does not allow.
- * `what` completes "the guest tried to ...".
- */
-export function checkAddress(env: SocketEnv, iface: string, what: string, sa: SocketAddress): void {
-  const names = [...env.resolved.get(sa.address) ?? []];
-  const shown = formatHostPort(sa.address, sa.port);
-  // (the report's message goes on: "..., which this instance's sockets capability does not allow")
-  const detail = `the guest tried to ${what} ${shown}${names.length > 0 ? ` (resolved from ${names.join(', ')})` : ''} and was refused before anything reached the network`;
-  if (env.policy === null || env.backend === null) {
-    env.report({ capability: 'sockets', interface: iface, detail, grant: NOT_GRANTED(names.length > 0 ? formatHostPort(names[0]!, sa.port) : shown) });
-    throw 'access-denied' satisfies SocketErrorCode;
-  }
-  const verdict = env.policy.checkAddress(sa.address, sa.port, names);
-  if (verdict.allowed) return;
-  env.report({ capability: 'sockets', interface: iface, detail, grant: verdict.grant });
-  throw 'access-denied' satisfies SocketErrorCode;
-}
-
-/** Refuses a DNS lookup the grant does not allow (reported; throws `access-denied`). */
-export function checkLookup(env: SocketEnv, name: string): void {
-  const iface = 'wasi:sockets/ip-name-lookup';
-  if (env.policy === null || env.backend === null) {
-    env.report({ capability: 'sockets', interface: iface, detail: `the guest tried to look up ${name} and was refused before any query was made`, grant: NOT_GRANTED(`${name}:*`) });
-    throw 'access-denied' satisfies SocketErrorCode;
-  }
-  const verdict = env.policy.checkLookup(name);
-  if (verdict.allowed) return;
-  env.report({ capability: 'sockets', interface: iface, detail: `the guest tried to look up ${name} and was refused before any query was made`, grant: verdict.grant });
-  throw 'access-denied' satisfies SocketErrorCode;
 }
 
 /**

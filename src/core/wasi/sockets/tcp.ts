@@ -4,17 +4,17 @@
  * checked against the instance's allow-list before the backend sees it: a refused connect never
  * opens a connection.
  */
-import {
-  type IpAddressFamily, type IpSocketAddress, fromSocketAddress, ipOf, isIpv4Mapped, isNotUnicast, isUnspecified, toSocketAddress,
-} from '../../host/socket-address.js';
+import { type IpAddressFamily, type IpSocketAddress, fromSocketAddress } from '../../host/socket-address.js';
 import type { SocketErrorCode, TcpBinding, TcpConnection } from '../../host/socket-backend.js';
 import { InputStream, OutputStream, Pollable } from '../io.js';
-import { type Network, Pending, type SocketEnv, backendOf, checkAddress, envOf } from './network.js';
+import { localAddressOf, remoteAddressOf } from './address-rules.js';
+import { type SocketEnv, backendOf, checkAddress } from './grant.js';
+import { type Network, Pending, envOf } from './network.js';
+import { TcpOptions } from './socket-options.js';
 import { symbolDispose } from '../../dispose.js';
 
 
 const IFACE = 'wasi:sockets/tcp';
-const NS_PER_S = 1_000_000_000n;
 
 /** What holds one socket's OS resources, apart from the socket, so a finalizer can close them. */
 interface Held {
@@ -39,40 +39,15 @@ const collected = typeof FinalizationRegistry === 'function'
 
 type State = 'unbound' | 'bind-started' | 'bound' | 'listen-started' | 'listening' | 'connect-started' | 'connected' | 'closed';
 
-/** Socket options: stored as the guest set them (clamped), applied where the platform can. */
-interface Options {
-  keepAlive: boolean;
-  keepAliveIdleTime: bigint;
-  keepAliveInterval: bigint;
-  keepAliveCount: number;
-  hopLimit: number;
-  receiveBufferSize: bigint;
-  sendBufferSize: bigint;
-  backlog: number;
-}
-
-// Linux's defaults (tcp_keepalive_time, _intvl, _probes; IP TTL; a typical socket buffer)
-const defaults = (): Options => ({
-  keepAlive: false, keepAliveIdleTime: 7200n * NS_PER_S, keepAliveInterval: 75n * NS_PER_S, keepAliveCount: 9,
-  hopLimit: 64, receiveBufferSize: 65536n, sendBufferSize: 65536n, backlog: 128,
-});
-
 const fail = (code: SocketErrorCode): never => {
   throw code;
 };
-
-/** Validates an address the guest gave for its family (the rules of bind and connect). */
-function checkFamily(family: IpAddressFamily, sa: IpSocketAddress): void {
-  if (typeof sa !== 'object' || sa === null || sa.tag !== family) fail('invalid-argument');
-  const ip = ipOf(sa);
-  if (isIpv4Mapped(ip) || isNotUnicast(ip)) fail('invalid-argument');
-}
 
 /** `wasi:sockets/tcp#tcp-socket`. */
 export class TcpSocket {
   readonly #env: SocketEnv;
   readonly #family: IpAddressFamily;
-  readonly #options: Options;
+  readonly #options: TcpOptions;
   #state: State = 'unbound';
   #network: Network | null = null;
   /** what holds OS resources: closed when the socket is dropped, or collected without being dropped */
@@ -82,10 +57,10 @@ export class TcpSocket {
   #dropped = false;
 
   /** @internal made by `createTcpSocket` and `accept` only */
-  constructor(env: SocketEnv, family: IpAddressFamily, accepted?: { conn: TcpConnection; options: Options }) {
+  constructor(env: SocketEnv, family: IpAddressFamily, accepted?: { conn: TcpConnection; options: TcpOptions }) {
     this.#env = env;
     this.#family = family;
-    this.#options = accepted ? { ...accepted.options } : defaults();
+    this.#options = accepted ? accepted.options.clone() : new TcpOptions();
     if (accepted) {
       this.#state = 'connected';
       this.#res.conn = accepted.conn;
@@ -100,8 +75,7 @@ export class TcpSocket {
     const env = envOf(network);
     if (env !== this.#env) fail('invalid-argument');
     if (this.#state !== 'unbound') fail(this.#busy() ? 'concurrency-conflict' : 'invalid-state');
-    checkFamily(this.#family, localAddress);
-    const local = toSocketAddress(localAddress);
+    const local = localAddressOf(this.#family, localAddress);
     checkAddress(env, IFACE, 'bind to', local);
     const backend = backendOf(env);
     const backlog = this.#options.backlog;
@@ -133,15 +107,13 @@ export class TcpSocket {
     const env = envOf(network);
     if (env !== this.#env || (this.#network !== null && network !== this.#network)) fail('invalid-argument');
     if (this.#state !== 'unbound' && this.#state !== 'bound') fail(this.#busy() ? 'concurrency-conflict' : 'invalid-state');
-    checkFamily(this.#family, remoteAddress);
-    if (isUnspecified(ipOf(remoteAddress)) || remoteAddress.val.port === 0) fail('invalid-argument');
-    const remote = toSocketAddress(remoteAddress);
+    const remote = remoteAddressOf(this.#family, remoteAddress, 'tcp');
     // the allow-list, before anything reaches the network
     checkAddress(env, IFACE, 'connect to', remote);
     const backend = backendOf(env);
     const binding = this.#res.binding;
     this.#res.binding = null;
-    const keepAlive = { enabled: this.#options.keepAlive, idleMs: Number(this.#options.keepAliveIdleTime / 1_000_000n) };
+    const keepAlive = { enabled: this.#options.keepAlive, idleMs: this.#options.keepAliveIdleMs };
     this.#res.op = new Pending(async () => {
       // the bound address is held by the binding: release it, then connect from it
       const local = binding?.localAddress();
@@ -189,7 +161,7 @@ export class TcpSocket {
     if (conn === null) fail('would-block');
     const socket = new TcpSocket(this.#env, this.#family, { conn: conn!, options: this.#options });
     socket.#network = this.#network;
-    if (socket.#options.keepAlive) conn!.setKeepAlive(true, Number(socket.#options.keepAliveIdleTime / 1_000_000n));
+    if (socket.#options.keepAlive) conn!.setKeepAlive(true, socket.#options.keepAliveIdleMs);
     return [socket, ...socket.#streams(conn!)];
   }
 
@@ -217,7 +189,7 @@ export class TcpSocket {
     if (this.#state === 'connect-started' || this.#state === 'connected') fail('invalid-state');
     // the backlog is fixed when the address is bound (node:net listens at bind)
     if (this.#state !== 'unbound') fail('not-supported');
-    this.#options.backlog = Number(value > 4096n ? 4096n : value);
+    this.#options.setBacklog(value);
   }
 
   keepAliveEnabled(): boolean {
@@ -234,9 +206,7 @@ export class TcpSocket {
   }
 
   setKeepAliveIdleTime(value: bigint): void {
-    if (value <= 0n) fail('invalid-argument');
-    // the OS counts whole seconds
-    this.#options.keepAliveIdleTime = value < NS_PER_S ? NS_PER_S : value - (value % NS_PER_S);
+    this.#options.setKeepAliveIdleTime(value);
     this.#applyKeepAlive();
   }
 
@@ -245,8 +215,7 @@ export class TcpSocket {
   }
 
   setKeepAliveInterval(value: bigint): void {
-    if (value <= 0n) fail('invalid-argument');
-    this.#options.keepAliveInterval = value < NS_PER_S ? NS_PER_S : value - (value % NS_PER_S);
+    this.#options.setKeepAliveInterval(value);
   }
 
   keepAliveCount(): number {
@@ -254,8 +223,7 @@ export class TcpSocket {
   }
 
   setKeepAliveCount(value: number): void {
-    if (value === 0) fail('invalid-argument');
-    this.#options.keepAliveCount = Math.min(value, 127);
+    this.#options.setKeepAliveCount(value);
   }
 
   hopLimit(): number {
@@ -263,8 +231,7 @@ export class TcpSocket {
   }
 
   setHopLimit(value: number): void {
-    if (value === 0) fail('invalid-argument');
-    this.#options.hopLimit = value;
+    this.#options.setHopLimit(value);
   }
 
   receiveBufferSize(): bigint {
@@ -272,8 +239,7 @@ export class TcpSocket {
   }
 
   setReceiveBufferSize(value: bigint): void {
-    if (value === 0n) fail('invalid-argument');
-    this.#options.receiveBufferSize = value > 0x7fffffffn ? 0x7fffffffn : value;
+    this.#options.setReceiveBufferSize(value);
   }
 
   sendBufferSize(): bigint {
@@ -281,8 +247,7 @@ export class TcpSocket {
   }
 
   setSendBufferSize(value: bigint): void {
-    if (value === 0n) fail('invalid-argument');
-    this.#options.sendBufferSize = value > 0x7fffffffn ? 0x7fffffffn : value;
+    this.#options.setSendBufferSize(value);
   }
 
   /** Ready when the operation in progress has finished, or (listening) a connection is waiting; else at once. */
@@ -327,7 +292,7 @@ export class TcpSocket {
   }
 
   #applyKeepAlive(): void {
-    if (this.#res.conn && this.#state === 'connected') this.#res.conn.setKeepAlive(this.#options.keepAlive, Number(this.#options.keepAliveIdleTime / 1_000_000n));
+    if (this.#res.conn && this.#state === 'connected') this.#res.conn.setKeepAlive(this.#options.keepAlive, this.#options.keepAliveIdleMs);
   }
 
   #release(): void {

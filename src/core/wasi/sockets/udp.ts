@@ -4,13 +4,14 @@
  * against the instance's allow-list before the backend sees them. A connected socket only
  * receives datagrams from its remote address (filtered here, as the OS would).
  */
-import {
-  type IpAddressFamily, type IpSocketAddress, type SocketAddress, fromSocketAddress, ipOf, isIpv4Mapped, isNotUnicast, isUnspecified, toSocketAddress,
-} from '../../host/socket-address.js';
+import { type IpAddressFamily, type IpSocketAddress, type SocketAddress, fromSocketAddress } from '../../host/socket-address.js';
 import type { SocketErrorCode, UdpBinding } from '../../host/socket-backend.js';
 import { IsowasmError } from '../../errors.js';
 import { Pollable } from '../io.js';
-import { type Network, Pending, type SocketEnv, backendOf, checkAddress, envOf } from './network.js';
+import { localAddressOf, remoteAddressOf, sameAddress } from './address-rules.js';
+import { type SocketEnv, backendOf, checkAddress } from './grant.js';
+import { type Network, Pending, envOf } from './network.js';
+import { UdpOptions } from './socket-options.js';
 import { symbolDispose } from '../../dispose.js';
 
 
@@ -26,18 +27,6 @@ export interface OutgoingDatagram { data: Uint8Array; remoteAddress?: IpSocketAd
 const fail = (code: SocketErrorCode): never => {
   throw code;
 };
-
-function sameAddress(a: SocketAddress, b: SocketAddress): boolean {
-  return a.address === b.address && a.port === b.port;
-}
-
-/** Validates a remote address for a socket of `family`. */
-function remoteOf(family: IpAddressFamily, sa: IpSocketAddress): SocketAddress {
-  if (typeof sa !== 'object' || sa === null || sa.tag !== family) fail('invalid-argument');
-  const ip = ipOf(sa);
-  if (isUnspecified(ip) || isIpv4Mapped(ip) || sa.val.port === 0) fail('invalid-argument');
-  return toSocketAddress(sa);
-}
 
 /** What holds one socket's OS resources, apart from the socket, so a finalizer can close them. */
 interface Held {
@@ -149,13 +138,15 @@ export class OutgoingDatagramStream {
       if (!ch.remote) fail('invalid-argument');
       to = ch.remote!;
     } else {
-      to = remoteOf(this.#family, d.remoteAddress);
+      to = remoteAddressOf(this.#family, d.remoteAddress, 'udp');
       if (ch.remote && !sameAddress(to, ch.remote)) fail('invalid-argument');
     }
     if (d.data.length > MAX_DATAGRAM[this.#family]) fail('datagram-too-large');
     // the connected remote was checked by stream(); any other destination is checked here
     if (!ch.remote) checkAddress(this.#env, IFACE, 'send a datagram to', to);
-    ch.binding.send(d.data, to);
+    // UDP delivery is best effort: a datagram the OS refuses after send returned is lost
+    const sent = ch.binding.send(d.data, to);
+    if (sent) sent.catch(() => {});
   }
 
   [symbolDispose](): void {}
@@ -169,9 +160,7 @@ export class UdpSocket {
   /** closed when the socket is dropped, or collected without being dropped (a trapped instance) */
   readonly #res: Held = { binding: null, op: null };
   #channel: Channel | null = null;
-  #hopLimit = 64;
-  #receiveBufferSize = 65536n;
-  #sendBufferSize = 65536n;
+  readonly #options = new UdpOptions();
 
   /** @internal made by `createUdpSocket` only */
   constructor(env: SocketEnv, family: IpAddressFamily) {
@@ -184,10 +173,7 @@ export class UdpSocket {
     const env = envOf(network);
     if (env !== this.#env) fail('invalid-argument');
     if (this.#state !== 'unbound') fail(this.#state === 'bind-started' ? 'concurrency-conflict' : 'invalid-state');
-    if (typeof localAddress !== 'object' || localAddress === null || localAddress.tag !== this.#family) fail('invalid-argument');
-    const ip = ipOf(localAddress);
-    if (isIpv4Mapped(ip) || isNotUnicast(ip)) fail('invalid-argument');
-    const local = toSocketAddress(localAddress);
+    const local = localAddressOf(this.#family, localAddress);
     checkAddress(env, IFACE, 'bind to', local);
     const backend = backendOf(env);
     this.#res.op = new Pending(() => backend.udpBind({ local }));
@@ -219,7 +205,7 @@ export class UdpSocket {
     if (this.#state !== 'bound' || !this.#res.binding) fail('invalid-state');
     let remote: SocketAddress | null = null;
     if (remoteAddress !== undefined) {
-      remote = remoteOf(this.#family, remoteAddress);
+      remote = remoteAddressOf(this.#family, remoteAddress, 'udp');
       checkAddress(this.#env, IFACE, 'connect to', remote);
     }
     if (this.#channel) this.#channel.live = false;
@@ -244,30 +230,27 @@ export class UdpSocket {
   }
 
   unicastHopLimit(): number {
-    return this.#hopLimit;
+    return this.#options.hopLimit;
   }
 
   setUnicastHopLimit(value: number): void {
-    if (value === 0) fail('invalid-argument');
-    this.#hopLimit = value;
+    this.#options.setHopLimit(value);
   }
 
   receiveBufferSize(): bigint {
-    return this.#receiveBufferSize;
+    return this.#options.receiveBufferSize;
   }
 
   setReceiveBufferSize(value: bigint): void {
-    if (value === 0n) fail('invalid-argument');
-    this.#receiveBufferSize = value > 0x7fffffffn ? 0x7fffffffn : value;
+    this.#options.setReceiveBufferSize(value);
   }
 
   sendBufferSize(): bigint {
-    return this.#sendBufferSize;
+    return this.#options.sendBufferSize;
   }
 
   setSendBufferSize(value: bigint): void {
-    if (value === 0n) fail('invalid-argument');
-    this.#sendBufferSize = value > 0x7fffffffn ? 0x7fffffffn : value;
+    this.#options.setSendBufferSize(value);
   }
 
   subscribe(): Pollable {
