@@ -81,7 +81,6 @@ const EXPECTED_FAILURES: Record<string, string> = {
   'trap-on-reenter': 'line 65: a child calling back into its parent component instance (async lower) must trap "cannot enter component instance"; isowasm keeps may-enter per instance only and enters the parent (guest unreachable)',
   // (C) a task whose function type is not async may not block
   'trap-if-block-and-sync': 'line 287: a sync-typed export calling an async-typed function synchronously must trap "cannot block a synchronous task before returning"; isowasm calls it (guest unreachable)',
-  'dont-block-start': 'line 3: a start function that waits must trap "cannot block a synchronous task"; isowasm fails with V8\'s JSPI error (suspending without WebAssembly.promising)',
   // (D) sync-typed calls barge in
   'sync-barges-in': 'line 323: resource.drop of a resource whose destructor is in an instance with a callback task that just returned WAIT must run the destructor (sync-typed, barges in); isowasm traps "destructor would re-enter" because under JSPI the step\'s lock is released a microtask after the step returned',
   // (E) deadlock detection

@@ -177,6 +177,11 @@ export class Instantiation {
       if (e instanceof WebAssembly.LinkError || e instanceof TypeError) {
         throw new IsowasmError('LINK_ERROR', `core module ${moduleIndex} of ${this.state.label} failed to link: ${(e as Error).message}`, { cause: e });
       }
+      // a start function is a synchronous task: it may not block (the specification's trap);
+      // under JSPI its wait surfaces as V8's SuspendError, since nothing can be suspended there
+      if (e instanceof Error && e.name === 'SuspendError') {
+        throw poison(this.state, new AbiTrap(`the start function of core module ${moduleIndex} blocked (it waited, or called a function that may block), and a synchronous task cannot block before returning`), 'instantiate');
+      }
       // a trap in a core module's start function ends the instance before it existed
       throw poison(this.state, e instanceof WebAssembly.RuntimeError ? new AbiTrap(`start function of core module ${moduleIndex} trapped: ${e.message}`) : e, 'instantiate');
     }
