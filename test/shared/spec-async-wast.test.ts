@@ -80,7 +80,7 @@ const EXPECTED_FAILURES: Record<string, string> = {
   // (B) the spec's may_enter over a component instance and its ancestors
   'trap-on-reenter': 'line 65: a child calling back into its parent component instance (async lower) must trap "cannot enter component instance"; isowasm keeps may-enter per instance only and enters the parent (guest unreachable)',
   // (C) a task whose function type is not async may not block
-  'trap-if-block-and-sync': 'line 287: a sync-typed export calling an async-typed function synchronously must trap "cannot block a synchronous task before returning"; isowasm calls it (guest unreachable)',
+  'trap-if-block-and-sync': 'line 291: (the sync-typed calls of async funcs at 287 and 289 trap now) a sync-typed callee that waits on an empty set must trap "cannot block a synchronous task"; isowasm suspends it under JSPI for good (TIMEOUT): waitable-set.wait and the other blocking built-ins (async.ts) should trap when inSyncTask(inst) (functions.ts) and they would block; later, trap-if-suspend needs thread.suspend',
   // (D) sync-typed calls barge in
   'sync-barges-in': 'line 323: resource.drop of a resource whose destructor is in an instance with a callback task that just returned WAIT must run the destructor (sync-typed, barges in); isowasm traps "destructor would re-enter" because under JSPI the step\'s lock is released a microtask after the step returned',
   // (E) deadlock detection

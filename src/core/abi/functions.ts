@@ -310,6 +310,33 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, label: 
  * calls with JS values. Arguments are lowered into the guest, results lifted back, and
  * post-return runs after the results were copied out.
  */
+/**
+ * The instances running a synchronous task: a core start function, or under JSPI a lift of a
+ * function type that is not `async`. Such a task may not block (the specification's "cannot
+ * block a synchronous task before returning"), so it may not call an async func synchronously.
+ */
+const syncTasks = new WeakMap<InstanceState, number>();
+
+/** Marks `inst` as running a synchronous task until `leaveSyncTask` (they nest). */
+export function enterSyncTask(inst: InstanceState): void {
+  syncTasks.set(inst, (syncTasks.get(inst) ?? 0) + 1);
+}
+
+export function leaveSyncTask(inst: InstanceState): void {
+  const n = (syncTasks.get(inst) ?? 1) - 1;
+  if (n > 0) syncTasks.set(inst, n);
+  else syncTasks.delete(inst);
+}
+
+/** Whether `inst` runs a synchronous task now (see `syncTasks`): then it may not block. */
+export function inSyncTask(inst: InstanceState): boolean {
+  return syncTasks.has(inst);
+}
+
+function syncBlockTrap(name: string): AbiTrap {
+  return new AbiTrap(`${name}, an async func, was called synchronously by a synchronous task (a start function, or a function whose type is not async), and a synchronous task cannot block before returning`);
+}
+
 export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
   const plan = planFor(ft);
   const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
@@ -380,11 +407,13 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
         let r: unknown;
         try {
           meter?.enter();
+          if (!ft.async) enterSyncTask(inst);
           try {
             r = await run(...flat);
           } catch (e) {
             throw poisonAt(inst, e, label);
           } finally {
+            if (!ft.async) leaveSyncTask(inst);
             meter?.leave();
           }
           // boxed: a future<T> result is a promise, which an async function's own promise would
@@ -525,6 +554,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     const rc = plan.result as ScalarCodec | null;
     return function loweredScalar(...flat: unknown[]): unknown {
       if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
+      if (ft.async && syncTasks.has(inst)) throw syncBlockTrap(name);
       const args = new Array<unknown>(nparams);
       for (let i = 0; i < nparams; i++) args[i] = ps[i]!.fromCore(flat[i]);
       const r = callHost(callee, args, name);
@@ -559,6 +589,8 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
 
   function lowered(...flat: unknown[]): unknown {
     if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
+    // before the callee runs, as the specification traps
+    if (ft.async && syncTasks.has(inst)) throw syncBlockTrap(name);
     const call: CallScratch = { lenders: null, borrowedWrappers: null };
     const prev = cx.call;
     cx.call = call;

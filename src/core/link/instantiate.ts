@@ -4,7 +4,7 @@
  * component instance.
  */
 import { Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
-import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison, withAfterCall } from '../abi/functions.js';
+import { coreSignature, enterSyncTask, leaveSyncTask, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison, withAfterCall } from '../abi/functions.js';
 import { asyncStateOf, backpressureChanged, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
 import { cancelCopy, copy, copyNew, dropEnd } from '../abi/async-copy.js';
 import { dropErrorContext, type ElementInfo, liftErrorContext, lowerErrorContext } from '../abi/async-values.js';
@@ -67,9 +67,6 @@ export interface ArgSource {
 
 /** Modules above this size are instantiated with the asynchronous API (browsers refuse sync). */
 const SYNC_INSTANTIATE_LIMIT = 4 * 1024 * 1024;
-
-/** Instances whose core start functions are running (a start function is a synchronous task). */
-const inStartFunction = new WeakSet<InstanceState>();
 
 type CoreExports = Record<string, unknown>;
 
@@ -167,18 +164,22 @@ export class Instantiation {
     }
     const entry = this.model.coreModules[moduleIndex];
     const size = entry?.kind === 'defined' ? this.link.moduleSizes.get(entry.id) ?? 0 : 0;
-    inStartFunction.add(this.state);
     try {
-      const inst = size > SYNC_INSTANTIATE_LIMIT
-        ? await WebAssembly.instantiate(module, imports as WebAssembly.Imports)
-        : new WebAssembly.Instance(module, imports as WebAssembly.Imports);
-      inStartFunction.delete(this.state);
+      let inst: WebAssembly.Instance;
+      // its start function is a synchronous task (it may not block)
+      enterSyncTask(this.state);
+      try {
+        inst = size > SYNC_INSTANTIATE_LIMIT
+          ? await WebAssembly.instantiate(module, imports as WebAssembly.Imports)
+          : new WebAssembly.Instance(module, imports as WebAssembly.Imports);
+      } finally {
+        leaveSyncTask(this.state);
+      }
       const fuel = (inst.exports as Record<string, unknown>)[METER_FUEL];
       if (meter && fuel instanceof WebAssembly.Global) meter.track(fuel);
       reset?.addInstance(inst.exports as CoreExports);
       return inst.exports as CoreExports;
     } catch (e) {
-      inStartFunction.delete(this.state);
       if (e instanceof IsowasmError) throw e;
       if (e instanceof WebAssembly.LinkError || e instanceof TypeError) {
         throw new IsowasmError('LINK_ERROR', `core module ${moduleIndex} of ${this.state.label} failed to link: ${(e as Error).message}`, { cause: e });
@@ -293,19 +294,7 @@ export class Instantiation {
           asyncStateOf(this.state).suspending ??= api;
         }
         // a Suspending import is not callable from JS; the linker only passes it to core instances
-        let target = api ? callee.callAsync ?? callee.call : callee.call;
-        if (callee.type.async) {
-          // the specification: a synchronous task (a start function here) may not call an async
-          // function synchronously, as it may block; it traps before the callee runs
-          const state = this.state;
-          const name = funcLabel(this.model, e.func);
-          const inner = target;
-          target = (...a: unknown[]) => {
-            if (inStartFunction.has(state)) throw new AbiTrap(`a start function called ${name}, an async func, synchronously, and a synchronous task cannot block before returning`);
-            return inner(...a);
-          };
-        }
-        f = lowerFunction(callee.type, target, this.options(e.options), this.state, funcLabel(this.model, e.func), api) as (...a: unknown[]) => unknown;
+        f = lowerFunction(callee.type, api ? callee.callAsync ?? callee.call : callee.call, this.options(e.options), this.state, funcLabel(this.model, e.func), api) as (...a: unknown[]) => unknown;
         jsSignatures.set(f, coreSignature(callee.type, 'lower').signature);
         break;
       }
