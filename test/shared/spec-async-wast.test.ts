@@ -67,7 +67,8 @@ const REASONS: Record<string, RegExp> = {
 /**
  * The scripts isowasm can't pass yet: "line N: why", N being the script line of the first command
  * that fails. Their tests assert that they still fail at that line: shrink this list as the
- * features land. The root causes, (A) to (G), are grouped in comments.
+ * features land. The root causes, (A) to (G), are grouped in comments ((F), a synchronous lower
+ * of a future-returning call that never settled, is fixed: trap-if-done gets past line 446).
  */
 const EXPECTED_FAILURES: Record<string, string> = {
   // (A) a guest-to-guest async call crosses a JS promise, so what the spec does at once comes a
