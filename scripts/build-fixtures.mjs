@@ -21,6 +21,11 @@
 //                                        "witDeps": "0.2.12" puts jco's WASI WIT of that version
 //                                        beside world.wit as deps/, for worlds that name wasi:*,
 //                                        and "witVersion": "0.2.10" renames it to that 0.2 patch
+//   test/fixtures/spec-<x>/<name>.wast  a Component Model specification test script: each of its
+//                                        components (test/harness/wast.ts reads the script) is
+//                                        encoded by `jco parse` -> build/fixtures/spec-<x>/<name>/<n>.wasm,
+//                                        and errors.json: { "<n>": jco's message } for those it can't encode
+//                                        (no jco reference: these are run by isowasm only)
 //   conformance components listed in CONFORMANCE_REFERENCES below get a jco reference too
 //
 // Every component also gets build/fixtures/<name>.jco/<name>.js from `jco transpile
@@ -113,6 +118,39 @@ function witWithDeps(entry, p, opts) {
   return witPath;
 }
 
+/**
+ * Encodes the components of every `.wast` script in test/fixtures/spec-<x>/ with `jco parse`. A
+ * component jco can't encode gets its message in errors.json instead: the suite reports it for
+ * that script, and the other scripts still run.
+ */
+async function buildWastScripts() {
+  const { readWast } = await import('../build/test/harness/wast.js');
+  let built = 0;
+  for (const dir of readdirSync(src).filter((d) => d.startsWith('spec-') && statSync(join(src, d)).isDirectory()).sort()) {
+    for (const file of readdirSync(join(src, dir)).filter((f) => f.endsWith('.wast')).sort()) {
+      const text = readFileSync(join(src, dir, file), 'utf8');
+      const key = await cached(hash('wast-v2', text), async (d) => {
+        const errors = {};
+        for (const c of readWast(text)) {
+          if (!('text' in c)) continue;
+          try {
+            writeFileSync(join(d, `${c.component}.wasm`), await parse(c.text));
+          } catch (e) {
+            errors[c.component] = String(e?.message ?? e);
+          }
+        }
+        writeFileSync(join(d, 'errors.json'), JSON.stringify(errors, null, 1));
+      });
+      const target = join(out, dir, file.slice(0, -'.wast'.length));
+      rmSync(target, { recursive: true, force: true });
+      mkdirSync(target, { recursive: true });
+      for (const f of readdirSync(key)) if (f !== 'done') cpSync(join(key, f), join(target, f));
+      built++;
+    }
+  }
+  return built;
+}
+
 async function main() {
   const started = performance.now();
   let count = 0;
@@ -185,6 +223,7 @@ async function main() {
       count++;
     }
   }
+  count += await buildWastScripts();
   const { conformancePath } = await import('../build/test/harness/conformance-dir.js');
   for (const name of CONFORMANCE_REFERENCES) {
     const bytes = readFileSync(conformancePath(`components/${name}.wasm`));

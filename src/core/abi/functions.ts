@@ -310,6 +310,33 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, label: 
  * calls with JS values. Arguments are lowered into the guest, results lifted back, and
  * post-return runs after the results were copied out.
  */
+/**
+ * The instances running a synchronous task: a core start function, or under JSPI a lift of a
+ * function type that is not `async`. Such a task may not block (the specification's "cannot
+ * block a synchronous task before returning"), so it may not call an async func synchronously.
+ */
+const syncTasks = new WeakMap<InstanceState, number>();
+
+/** Marks `inst` as running a synchronous task until `leaveSyncTask` (they nest). */
+export function enterSyncTask(inst: InstanceState): void {
+  syncTasks.set(inst, (syncTasks.get(inst) ?? 0) + 1);
+}
+
+export function leaveSyncTask(inst: InstanceState): void {
+  const n = (syncTasks.get(inst) ?? 1) - 1;
+  if (n > 0) syncTasks.set(inst, n);
+  else syncTasks.delete(inst);
+}
+
+/** Whether `inst` runs a synchronous task now (see `syncTasks`): then it may not block. */
+export function inSyncTask(inst: InstanceState): boolean {
+  return syncTasks.has(inst);
+}
+
+function syncBlockTrap(name: string): AbiTrap {
+  return new AbiTrap(`${name}, an async func, was called synchronously by a synchronous task (a start function, or a function whose type is not async), and a synchronous task cannot block before returning`);
+}
+
 export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
   const plan = planFor(ft);
   const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
@@ -363,7 +390,7 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
   const parts = liftParts(ft, opts, inst, label);
   const cx = parts.cx;
   const meter = inst.meter;
-  return labelled(async function liftedAsync(...args: unknown[]): Promise<unknown> {
+  const call = async function liftedBoxed(...args: unknown[]): Promise<{ value: unknown }> {
     const prev = inst.queue;
     let release!: () => void;
     inst.queue = new Promise<void>((r) => { release = r; });
@@ -380,14 +407,18 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
         let r: unknown;
         try {
           meter?.enter();
+          if (!ft.async) enterSyncTask(inst);
           try {
             r = await run(...flat);
           } catch (e) {
             throw poisonAt(inst, e, label);
           } finally {
+            if (!ft.async) leaveSyncTask(inst);
             meter?.leave();
           }
-          return parts.finish(r);
+          // boxed: a future<T> result is a promise, which an async function's own promise would
+          // otherwise adopt (see `boxedResults`)
+          return { value: parts.finish(r) };
         } finally {
           // what the call wrote is made durable whether it returned, trapped or exited
           for (const hook of afterCall) await hook();
@@ -399,8 +430,25 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
     } finally {
       release();
     }
+  };
+  if (ft.result?.kind !== 'future') return labelled(async function liftedAsync(...args: unknown[]): Promise<unknown> { return (await call(...args)).value; }, label);
+  return labelled(function liftedAsync(...args: unknown[]): Promise<unknown> {
+    const boxed = call(...args);
+    // to JS a future<T> result is a promise of T: this promise takes the future's value
+    const p = boxed.then((b) => b.value);
+    boxedResults.set(p, boxed);
+    return p;
   }, label);
 }
+
+/**
+ * The calls of lifted functions that return a future<T> (a promise in JS), by the promise their
+ * JS callers get, which settles with the future's value, not when the call returns: a component
+ * that lowers the call waits for the boxed one instead, which settles when the call returns and
+ * holds the future itself. (Waiting for the future's value would never end when the caller is
+ * the one who writes it later.)
+ */
+const boxedResults = new WeakMap<Promise<unknown>, Promise<{ value: unknown }>>();
 
 /** The fast path of `liftFunction`: every parameter and the result is one scalar core value. */
 function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: LiveOptions['postReturn'], inst: InstanceState, label: FuncLabel, pnames: readonly string[]): ComponentCall {
@@ -506,6 +554,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     const rc = plan.result as ScalarCodec | null;
     return function loweredScalar(...flat: unknown[]): unknown {
       if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
+      if (ft.async && syncTasks.has(inst)) throw syncBlockTrap(name);
       const args = new Array<unknown>(nparams);
       for (let i = 0; i < nparams; i++) args[i] = ps[i]!.fromCore(flat[i]);
       const r = callHost(callee, args, name);
@@ -540,6 +589,8 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
 
   function lowered(...flat: unknown[]): unknown {
     if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
+    // before the callee runs, as the specification traps
+    if (ft.async && syncTasks.has(inst)) throw syncBlockTrap(name);
     const call: CallScratch = { lenders: null, borrowedWrappers: null };
     const prev = cx.call;
     cx.call = call;
@@ -547,14 +598,18 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     let settled = true;
     try {
       const r = callHost(callee, liftArgs(flat), name);
-      if (givesFuture) return lowerResult(r, flat);
-      if (api && isThenable(r)) {
+      // a lifted function's future from an instance that may suspend comes boxed (see
+      // `boxedResults`): the guest waits for the call, then gets the future itself
+      const boxed = givesFuture && api ? boxedResults.get(r as Promise<unknown>) : undefined;
+      if (givesFuture && !boxed) return lowerResult(r, flat);
+      if (api && (boxed || isThenable(r))) {
         // the guest is suspended until this settles; its borrows stay lent until then
         settled = false;
         // an async task waiting here leaves the instance to its other tasks meanwhile
         const back = leaveTask(inst);
-        return (inst.suspended ? inst.suspended.wait(r) : Promise.resolve(r)).then(
-          async (v) => { await back(); try { return lowerResult(v, flat); } finally { endImportCall(call); } },
+        const wait = (boxed ?? r) as PromiseLike<unknown>;
+        return (inst.suspended ? inst.suspended.wait(wait) : Promise.resolve(wait)).then(
+          async (v) => { await back(); try { return lowerResult(boxed ? (v as { value: unknown }).value : v, flat); } finally { endImportCall(call); } },
           async (e: unknown) => { await back(); endImportCall(call); throw hostError(e, name); },
         );
       }

@@ -23,6 +23,8 @@ const PRIMITIVES: Record<number, PrimitiveName> = {
   0x78: 's64', 0x77: 'u64', 0x76: 'f32', 0x75: 'f64', 0x74: 'char', 0x73: 'string', 0x64: 'error-context',
 };
 
+const ASYNC_NEEDS_ASYNC_TYPE = 'the `async` canonical option requires an async function type (`async func`); lift or lower this function without `async`';
+
 const CORE_SORTS: Record<number, CoreSort> = {
   0x00: 'func', 0x01: 'table', 0x02: 'memory', 0x03: 'global', 0x04: 'tag', 0x10: 'type', 0x11: 'module', 0x12: 'instance',
 };
@@ -344,6 +346,14 @@ function readValRef(r: Reader, scope: ScopeCounts): ValRef {
   return check(r, idx, scope.types.length, 'type');
 }
 
+/** Whether `t` is `char`, directly or through a defined type of this scope that names it. */
+function isChar(t: ValRef | null, scope: ScopeCounts): boolean {
+  if (t === 'char') return true;
+  if (typeof t !== 'number') return false;
+  const e = scope.types[t];
+  return e?.kind === 'defined' && e.def.kind === 'primitive' && e.def.name === 'char';
+}
+
 function readOptValRef(r: Reader, scope: ScopeCounts): ValRef | null {
   const b = r.u8();
   if (b === 0x00) return null;
@@ -420,8 +430,8 @@ function readDefinedValType(r: Reader, b: number, scope: ScopeCounts): DefinedVa
     case 0x66: {
       const at = r.pos;
       const type = readOptValRef(r, scope);
-      // the specification's validation, for now (component-model#607)
-      if (type === 'char') r.fail('`stream<char>` is not valid (the specification does not allow streams of char yet)', at);
+      // the specification's validation (component-model#607): a stream of chars is not valid yet
+      if (isChar(type, scope)) r.fail('`stream<char>` is not valid (a stream of chars is reserved; use stream<u8> or stream<string>)', at);
       return { kind: 'stream', type };
     }
     case 0x65: return { kind: 'future', type: readOptValRef(r, scope) };
@@ -492,6 +502,35 @@ function expectType(r: Reader, scope: ScopeCounts, kind: 'func' | 'instance' | '
   const found = staticKind({ types: scope.types, parent: null }, idx);
   if (found !== null && found !== kind) r.fail(`type ${idx} is a ${found} type, expected a ${kind} type`, at);
   return idx;
+}
+
+/** The function type `idx` names when it can be known without instantiating, else null. */
+function staticFuncType(scope: TypeScope, idx: number): FuncTypeDef | null {
+  for (let guard = 0; guard < 1000; guard++) {
+    const t = scope.types[idx];
+    if (!t) return null;
+    switch (t.kind) {
+      case 'func': return t.def;
+      case 'outer': scope = t.scope; idx = t.index; continue;
+      case 'ref': idx = t.index; continue;
+      default: return null;
+    }
+  }
+  return null;
+}
+
+/** The function type of function `idx` of `m` when it is known without instantiating (an import's or a lift's), else null. */
+function staticFuncTypeOf(m: ComponentModel, idx: number): FuncTypeDef | null {
+  for (let guard = 0; guard < 1000; guard++) {
+    const f = m.funcs[idx];
+    if (!f) return null;
+    switch (f.kind) {
+      case 'import': case 'lift': return staticFuncType({ types: m.types, parent: null }, f.type);
+      case 'ref': idx = f.index; continue;
+      default: return null;
+    }
+  }
+  return null;
 }
 
 /** The kind of a type entry when it can be known without instantiating, else null. */
@@ -956,14 +995,20 @@ class ComponentParser {
         if (r.u8() !== 0x00) r.fail('canon lift must lift a core func');
         const coreFunc = check(r, r.u32(), m.coreFuncs.length, 'core func');
         const options = this.readOptions(r);
+        const at = r.pos;
         const type = expectType(r, m, 'func');
+        // the specification's validation: only an async function type is lifted or lowered async
+        if (options.async && staticFuncType({ types: m.types, parent: null }, type)?.async === false) r.fail(ASYNC_NEEDS_ASYNC_TYPE, at);
         m.funcs.push({ kind: 'lift', coreFunc, options, type });
         return;
       }
       case 0x01: {
         if (r.u8() !== 0x00) r.fail('canon lower must lower a func');
+        const at = r.pos;
         const func = check(r, r.u32(), m.funcs.length, 'func');
-        m.coreFuncs.push({ kind: 'lower', func, options: this.readOptions(r) });
+        const options = this.readOptions(r);
+        if (options.async && staticFuncTypeOf(m, func)?.async === false) r.fail(ASYNC_NEEDS_ASYNC_TYPE, at);
+        m.coreFuncs.push({ kind: 'lower', func, options });
         return;
       }
       case 0x02: m.coreFuncs.push({ kind: 'resource.new', type: typeIdx() }); return;

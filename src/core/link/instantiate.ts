@@ -4,7 +4,7 @@
  * component instance.
  */
 import { Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
-import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison, withAfterCall } from '../abi/functions.js';
+import { coreSignature, enterSyncTask, leaveSyncTask, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison, withAfterCall } from '../abi/functions.js';
 import { asyncStateOf, backpressureChanged, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
 import { cancelCopy, copy, copyNew, dropEnd } from '../abi/async-copy.js';
 import { dropErrorContext, type ElementInfo, liftErrorContext, lowerErrorContext } from '../abi/async-values.js';
@@ -165,9 +165,16 @@ export class Instantiation {
     const entry = this.model.coreModules[moduleIndex];
     const size = entry?.kind === 'defined' ? this.link.moduleSizes.get(entry.id) ?? 0 : 0;
     try {
-      const inst = size > SYNC_INSTANTIATE_LIMIT
-        ? await WebAssembly.instantiate(module, imports as WebAssembly.Imports)
-        : new WebAssembly.Instance(module, imports as WebAssembly.Imports);
+      let inst: WebAssembly.Instance;
+      // its start function is a synchronous task (it may not block)
+      enterSyncTask(this.state);
+      try {
+        inst = size > SYNC_INSTANTIATE_LIMIT
+          ? await WebAssembly.instantiate(module, imports as WebAssembly.Imports)
+          : new WebAssembly.Instance(module, imports as WebAssembly.Imports);
+      } finally {
+        leaveSyncTask(this.state);
+      }
       const fuel = (inst.exports as Record<string, unknown>)[METER_FUEL];
       if (meter && fuel instanceof WebAssembly.Global) meter.track(fuel);
       reset?.addInstance(inst.exports as CoreExports);
@@ -176,6 +183,11 @@ export class Instantiation {
       if (e instanceof IsowasmError) throw e;
       if (e instanceof WebAssembly.LinkError || e instanceof TypeError) {
         throw new IsowasmError('LINK_ERROR', `core module ${moduleIndex} of ${this.state.label} failed to link: ${(e as Error).message}`, { cause: e });
+      }
+      // a start function is a synchronous task: it may not block (the specification's trap);
+      // under JSPI its wait surfaces as V8's SuspendError, since nothing can be suspended there
+      if (e instanceof Error && e.name === 'SuspendError') {
+        throw poison(this.state, new AbiTrap(`the start function of core module ${moduleIndex} blocked (it waited, or called a function that may block), and a synchronous task cannot block before returning`), 'instantiate');
       }
       // a trap in a core module's start function ends the instance before it existed
       throw poison(this.state, e instanceof WebAssembly.RuntimeError ? new AbiTrap(`start function of core module ${moduleIndex} trapped: ${e.message}`) : e, 'instantiate');
@@ -266,7 +278,10 @@ export class Instantiation {
           // the specification's validation: only an async function type is lowered async
           if (!callee.type.async) throw new IsowasmError('INVALID_BINARY', `canon lower of ${funcLabel(this.model, e.func)} is async, but its type ${witFuncText(callee.type)} is not an async func (the \`async\` canonical option requires an async function type)`);
           // the host's promise (or value) comes back as a subtask (see abi/async.ts)
-          f = lowerFunctionAsync(callee.type, callee.call, this.options(e.options), this.state, funcLabel(this.model, e.func)) as (...a: unknown[]) => unknown;
+          // a guest callee that may suspend (its instance lowers an async import synchronously)
+          // runs its JSPI variant, so that its promise becomes the subtask instead of a trap
+          const call = this.link.jspi && callee.async && callee.callAsync ? callee.callAsync : callee.call;
+          f = lowerFunctionAsync(callee.type, call, this.options(e.options), this.state, funcLabel(this.model, e.func)) as (...a: unknown[]) => unknown;
           break;
         }
         this.checkOptions(e.options, coreSignature(callee.type, 'lower'), `canon lower of ${funcLabel(this.model, e.func)}`);
@@ -559,7 +574,9 @@ export class Instantiation {
             call = liftFunctionAsyncStackful(type, this.coreFunc(e.coreFunc), api, this.options(e.options), this.state, name);
           }
           if (this.link.afterCall) call = withAfterCall(call, this.link.afterCall);
-          f = { sort: 'func', type, call };
+          // its calls answer with promises: a component that lowers it synchronously must suspend
+          // (under JSPI) until the task returns, as for an async host import
+          f = { sort: 'func', type, call, callAsync: call, async: true };
           break;
         }
         const core = this.coreFunc(e.coreFunc);
