@@ -40,7 +40,7 @@ describe('component-model async: the rules a task must keep', () => {
     ok(/task\.return was called twice/.test(String((e.cause as Error | undefined)?.message ?? e.message)), String(e.message));
   });
 
-  it('a callback code that is none of exit, yield, wait and poll traps', async () => {
+  it('a callback code that is none of exit, yield and wait traps', async () => {
     const g = await instance();
     await rejects(g.badCode(1), { code: 'TRAP', message: /not a callback code/ });
   });

@@ -81,7 +81,7 @@ const EXPECTED_FAILURES: Record<string, string> = {
   // (B) wasmtime's interim rule, not the specification's
   'trap-on-reenter': 'line 65: the script expects wasmtime\'s interim restriction (its own comments: "for now, trap on parent-to-child", "child-to-parent"): a child calling into its parent, or a parent into its child, traps "cannot enter component instance"; CanonicalABI.md\'s may_enter/entering_set allow these calls (donut wrapping), as isowasm does: the first case reaches the guest\'s unreachable, the other two return. Not a defect to fix unless isowasm adopts wasmtime\'s restriction',
   // (C) a task whose function type is not async may not block
-  'trap-if-block-and-sync': 'line 291: (the sync-typed calls of async funcs at 287 and 289 trap now) a sync-typed callee that waits on an empty set must trap "cannot block a synchronous task"; isowasm suspends it under JSPI for good (TIMEOUT): waitable-set.wait and the other blocking built-ins (async.ts) should trap when inSyncTask(inst) (functions.ts) and they would block; later, trap-if-suspend needs thread.suspend',
+  'trap-if-block-and-sync': 'line 309: (the sync-task traps at 287-299 pass: async calls, thread.suspend, waitable-set.wait in a synchronous task, the unsupported callback code) yield-then-resume-is-fine needs thread.new-indirect (cooperative threads, not implemented)',
   // (D) sync-typed calls barge in
   'sync-barges-in': 'line 323: resource.drop of a resource whose destructor is in an instance with a callback task that just returned WAIT must run the destructor (sync-typed, barges in); isowasm traps "destructor would re-enter" because under JSPI the step\'s lock is released a microtask after the step returned',
   // (E) deadlock detection

@@ -2,7 +2,7 @@
  * Component-model async (the Canonical ABI's tasks, subtasks, waitables, waitable sets and
  * streams), written from the specification (CanonicalABI.md and its definitions.py, Async.md):
  * - an export lifted `async` with a `callback` runs as a task that returns a code (exit, yield,
- *   wait on a set, poll a set) and is called back with the next event (the stackless form: no
+ *   wait on a set) and is called back with the next event (the stackless form: no
  *   JSPI needed); one without a callback runs under JSPI and may block inside the guest (the
  *   stackful form);
  * - a host function lowered `async` returns at once, or as a subtask whose return is an event of
@@ -39,7 +39,6 @@ const EVENT_TASK_CANCELLED = 6;
 const CALLBACK_EXIT = 0;
 const CALLBACK_YIELD = 1;
 const CALLBACK_WAIT = 2;
-const CALLBACK_POLL = 3;
 
 /** A subtask's state, as `canon lower async` returns it (below the subtask's index) and events report it. */
 const SUBTASK_STARTED = 1;
@@ -347,6 +346,7 @@ export function subtaskCancel(inst: InstanceState, i: number, async: boolean): n
  */
 export function waitFor(inst: InstanceState, w: Waitable, what: string): Promise<Event> {
   const state = asyncStateOf(inst);
+  if (inSyncTask(inst)) throw cannotBlock(what);
   if (!state.suspending) {
     throw new IsowasmError('UNSUPPORTED', `${what} has to wait, which a synchronous built-in can do only with JavaScript Promise Integration (instantiate with \`async: true\`)`);
   }
@@ -664,36 +664,61 @@ async function loop(inst: InstanceState, task: Task, first: number, callback: (e
     if (kind === CALLBACK_YIELD) {
       await Promise.resolve();
       e = task.cancelEvent() ?? [EVENT_NONE, 0, 0];
-    } else if (kind === CALLBACK_WAIT || kind === CALLBACK_POLL) {
+    } else if (kind === CALLBACK_WAIT) {
       const { table } = asyncStateOf(inst);
       const set = table.get(si, WaitableSet, 'waitable set');
-      if (kind === CALLBACK_POLL) {
-        await Promise.resolve();
-        e = task.cancelEvent() ?? set.take() ?? [EVENT_NONE, 0, 0];
-      } else {
-        let got = task.cancelEvent() ?? set.take();
-        if (set.claimed !== null && set.claimed !== task) throw new AbiTrap(`two tasks wait on waitable set ${si} at once`);
-        set.claimed = task;
-        while (!got) {
-          // the instance may have ended (a host failed) before this task got to wait
-          if (inst.poisoned) throw inst.poisoned;
-          if (set.waiter) throw new AbiTrap(`two tasks wait on waitable set ${si} at once`);
-          waitingOn.set(task, set);
-          await new Promise<void>((wake) => { set.waiter = wake; });
-          waitingOn.delete(task);
-          // a host failure ends the instance and wakes its waiting task
-          if (inst.poisoned) throw inst.poisoned;
-          got = task.cancelEvent() ?? set.take();
-        }
-        set.claimed = null;
-        e = got;
+      let got = task.cancelEvent() ?? set.take();
+      if (set.claimed !== null && set.claimed !== task) throw new AbiTrap(`two tasks wait on waitable set ${si} at once`);
+      set.claimed = task;
+      while (!got) {
+        // the instance may have ended (a host failed) before this task got to wait
+        if (inst.poisoned) throw inst.poisoned;
+        if (set.waiter) throw new AbiTrap(`two tasks wait on waitable set ${si} at once`);
+        waitingOn.set(task, set);
+        await new Promise<void>((wake) => { set.waiter = wake; });
+        waitingOn.delete(task);
+        // a host failure ends the instance and wakes its waiting task
+        if (inst.poisoned) throw inst.poisoned;
+        got = task.cancelEvent() ?? set.take();
       }
+      set.claimed = null;
+      e = got;
     } else {
-      throw new AbiTrap(`${name}'s callback returned ${code}, which is not a callback code`);
+      // the specification's codes are exit, yield and wait (its POLL, 3, was removed: none of
+      // the corpus' guests returns it)
+      throw new AbiTrap(`${name}'s callback returned ${code}, which is not a callback code (unsupported callback code: exit 0, yield 1 and wait 2 are)`);
     }
     if (inst.poisoned) throw inst.poisoned;
     code = await callback(e);
   }
+}
+
+/**
+ * The instances running a synchronous task: a core start function, or under JSPI a lift of a
+ * function type that is not `async`. Such a task may not block (the specification's "cannot
+ * block a synchronous task before returning"), so it may not call an async func synchronously.
+ */
+const syncTasks = new WeakMap<InstanceState, number>();
+
+/** Marks `inst` as running a synchronous task until `leaveSyncTask` (they nest). */
+export function enterSyncTask(inst: InstanceState): void {
+  syncTasks.set(inst, (syncTasks.get(inst) ?? 0) + 1);
+}
+
+export function leaveSyncTask(inst: InstanceState): void {
+  const n = (syncTasks.get(inst) ?? 1) - 1;
+  if (n > 0) syncTasks.set(inst, n);
+  else syncTasks.delete(inst);
+}
+
+/** Whether `inst` runs a synchronous task now (see `syncTasks`): then it may not block. */
+export function inSyncTask(inst: InstanceState): boolean {
+  return syncTasks.has(inst);
+}
+
+/** The trap of a synchronous task that would block (the specification's message). */
+function cannotBlock(what: string): AbiTrap {
+  return new AbiTrap(`${what} would block a synchronous task (a start function, or a function whose type is not async): cannot block a synchronous task before returning`);
 }
 
 /**
@@ -709,6 +734,7 @@ export function waitableSetWait(inst: InstanceState, memory: WebAssembly.Memory,
     return ready[0];
   }
   if (set.waiter) throw new AbiTrap(`two tasks wait on waitable set ${si >>> 0} at once`);
+  if (inSyncTask(inst)) throw cannotBlock('waitable-set.wait');
   // an async task leaves the instance while it waits (its other tasks may run); a synchronous
   // call keeps it, as it would if it were running
   const task = state.current;

@@ -10,7 +10,7 @@ import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
-import { earlyResult, instanceDied, keepCancel, leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
+import { earlyResult, enterSyncTask, inSyncTask, instanceDied, keepCancel, leaveSyncTask, leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -310,29 +310,6 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, label: 
  * calls with JS values. Arguments are lowered into the guest, results lifted back, and
  * post-return runs after the results were copied out.
  */
-/**
- * The instances running a synchronous task: a core start function, or under JSPI a lift of a
- * function type that is not `async`. Such a task may not block (the specification's "cannot
- * block a synchronous task before returning"), so it may not call an async func synchronously.
- */
-const syncTasks = new WeakMap<InstanceState, number>();
-
-/** Marks `inst` as running a synchronous task until `leaveSyncTask` (they nest). */
-export function enterSyncTask(inst: InstanceState): void {
-  syncTasks.set(inst, (syncTasks.get(inst) ?? 0) + 1);
-}
-
-export function leaveSyncTask(inst: InstanceState): void {
-  const n = (syncTasks.get(inst) ?? 1) - 1;
-  if (n > 0) syncTasks.set(inst, n);
-  else syncTasks.delete(inst);
-}
-
-/** Whether `inst` runs a synchronous task now (see `syncTasks`): then it may not block. */
-export function inSyncTask(inst: InstanceState): boolean {
-  return syncTasks.has(inst);
-}
-
 function syncBlockTrap(name: string): AbiTrap {
   return new AbiTrap(`${name}, an async func, was called synchronously by a synchronous task (a start function, or a function whose type is not async), and a synchronous task cannot block before returning`);
 }
@@ -554,7 +531,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     const rc = plan.result as ScalarCodec | null;
     return function loweredScalar(...flat: unknown[]): unknown {
       if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
-      if (ft.async && syncTasks.has(inst)) throw syncBlockTrap(name);
+      if (ft.async && inSyncTask(inst)) throw syncBlockTrap(name);
       const args = new Array<unknown>(nparams);
       for (let i = 0; i < nparams; i++) args[i] = ps[i]!.fromCore(flat[i]);
       const r = callHost(callee, args, name);
@@ -590,7 +567,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
   function lowered(...flat: unknown[]): unknown {
     if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
     // before the callee runs, as the specification traps
-    if (ft.async && syncTasks.has(inst)) throw syncBlockTrap(name);
+    if (ft.async && inSyncTask(inst)) throw syncBlockTrap(name);
     const call: CallScratch = { lenders: null, borrowedWrappers: null };
     const prev = cx.call;
     cx.call = call;

@@ -1078,7 +1078,8 @@ class ComponentParser {
       case 0x27: r.u32(); check(r, r.u32(), m.coreTables.length, 'core table'); builtin('thread.new-indirect'); return;
       case 0x28: builtin('thread.resume-later'); return;
       case 0x0c: m.coreFuncs.push({ kind: 'builtin', name: 'thread.yield', async: flagValue() }); return;
-      case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: flag(); builtin('thread.switch'); return;
+      case 0x29: m.coreFuncs.push({ kind: 'builtin', name: 'thread.suspend', async: flagValue() }); return;
+      case 0x2a: case 0x2b: case 0x2c: case 0x2d: flag(); builtin('thread.switch'); return;
       case 0x40: flag(); r.u32(); builtin('thread.spawn-ref'); return;
       case 0x41: flag(); r.u32(); check(r, r.u32(), m.coreTables.length, 'core table'); builtin('thread.spawn-indirect'); return;
       case 0x42: flag(); builtin('thread.available-parallelism'); return;

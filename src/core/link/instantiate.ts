@@ -4,8 +4,8 @@
  * component instance.
  */
 import { Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
-import { coreSignature, enterSyncTask, leaveSyncTask, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison, withAfterCall } from '../abi/functions.js';
-import { asyncStateOf, backpressureChanged, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
+import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison, withAfterCall } from '../abi/functions.js';
+import { asyncStateOf, backpressureChanged, enterSyncTask, inSyncTask, leaveSyncTask, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
 import { cancelCopy, copy, copyNew, dropEnd } from '../abi/async-copy.js';
 import { dropErrorContext, type ElementInfo, liftErrorContext, lowerErrorContext } from '../abi/async-values.js';
 import { ErrorContext } from '../abi/error-context.js';
@@ -437,6 +437,13 @@ export class Instantiation {
         return this.mayBlock(async, (i: number) => subtaskCancel(state, i, async), 'i32->i32', name);
       }
       case 'task.cancel': return signed(() => { taskCancel(state, state.label); }, '->');
+      case 'thread.suspend':
+        // cooperative threads are not here: a task has only its own thread, which nothing could
+        // resume; a synchronous task may not block at all
+        return signed(() => {
+          if (inSyncTask(state)) throw new AbiTrap('thread.suspend would block a synchronous task (a start function, or a function whose type is not async): cannot block a synchronous task before returning');
+          throw new IsowasmError('UNSUPPORTED', 'the guest called thread.suspend (cooperative threads of component-model async), which isowasm does not support yet');
+        }, '->i32');
       case 'thread.yield': {
         const cancellable = e.async === true;
         return this.mayBlock(false, () => threadYield(state, cancellable), '->i32', name);
