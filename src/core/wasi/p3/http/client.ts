@@ -6,6 +6,7 @@
  * it went out (a body shorter or longer than its Content-Length fails it with
  * `HTTP-request-body-size`).
  */
+import { concat } from '../../../bytes.js';
 import type { DenialReport } from '../../../host/capabilities.js';
 import { type HttpErrorCode, HttpFailure, describeErrorCode } from '../../http/errors.js';
 import { receivedFieldsOf } from '../../http/fields.js';
@@ -31,13 +32,7 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
     chunks.push(r.value);
     total += r.value.length;
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concat(chunks, total);
 }
 
 /** The checks of WASI 0.3's request before the shared ones, as wasmtime and upstream's tests expect them. */
