@@ -1,8 +1,9 @@
 /**
- * `stream<u8>` between JS and a guest (test/fixtures/stream-pipe.wat relays its input stream
+ * `stream<u8>` and `future<T>` between JS and a guest (test/fixtures/stream-pipe.wat relays its input stream
  * into the one it returns, 64 KiB at a time): every byte arrives in order whatever the chunks,
  * a stream one guest gave moves to another untouched, the host cancelling its read ends the
- * guest's copy and cancels the source, and a failing source ends the instance.
+ * guest's copy and cancels the source, and a failing source ends the instance; a future a guest
+ * returns (test/fixtures/future-give.wat) is a promise of its value in JS.
  */
 import { deepEqual, equal, ok, rejects } from '../harness/assert.js';
 import { readFixture } from '../harness/fixtures.js';
@@ -132,5 +133,17 @@ describe('stream<u8> between JS and a guest', () => {
     const g = await pipe();
     const e = await rejects(g.pipe('not a stream'), { name: 'TypeError' }) as Error;
     ok(/ReadableStream of Uint8Array chunks/.test(e.message), e.message);
+  });
+});
+
+describe('future<T> between JS and a guest', () => {
+  it('an async export returning a future<u8> gives JS a promise of its value (the future itself reaches a guest caller as it is)', async () => {
+    const { loadComponent } = await platform();
+    const { exports } = await (await loadComponent(await readFixture('future-give'))).instantiate();
+    const give = (exports as unknown as { give(): Promise<number> }).give;
+    const p = give();
+    ok(p instanceof Promise);
+    equal(await p, 0x42);
+    equal(await give(), 0x42);
   });
 });

@@ -88,7 +88,6 @@ const EXPECTED_FAILURES: Record<string, string> = {
   'deadlock': 'line 73: a task waiting on an empty set with nothing left to run must trap "deadlock detected"; isowasm has no deadlock detection, the call ends with TIMEOUT',
   // (G) stream and future ends cross between components as JS values (promise-likes and
   // ReadableStreams, src/core/abi/async-values.ts), not as the ends themselves
-  'cross-task-future': 'line 103: $C returns the readable end of a future and writes it (BLOCKED: nobody reads yet); $D\'s async future.read must rendezvous with that write and COMPLETE at once; $D\'s end is a new future fed by a promise-like, which is not settled yet, so the read is BLOCKED',
   'trap-if-done': 'line 448: $D holds the readable end of $C\'s future, so $C\'s future.write must block (BLOCKED) until $D reads; in isowasm the end crossed as a promise-like whose JS side takes the value at once, so the write COMPLETES and the guest reaches unreachable',
   // not implemented upstream either, or not encodable
   'cancellable': 'jco 1.35 cannot encode it: its text parser removed the `cancellable` immediate (component-model#716, 2026-08-29, after the vendored commit)',

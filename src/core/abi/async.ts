@@ -210,6 +210,25 @@ export function keepCancel<T extends object>(from: unknown, to: T): T {
   return to;
 }
 
+/**
+ * A future a task returned, boxed: a promise resolved with the future itself would adopt it (call
+ * its `then`, reading it as the host), so a guest lowering the call could no longer receive the
+ * future as it is. JS callers get it unboxed (`unboxResult`), and then a promise of its value.
+ */
+class FutureResult {
+  constructor(readonly future: unknown) {}
+}
+
+/** Whether `p` is the promise of a call of an export lifted async (see `cancellableCall`). */
+export function isAsyncCall(p: unknown): boolean {
+  return typeof p === 'object' && p !== null && cancellers.get(p) !== undefined;
+}
+
+/** A call's result as its receiver takes it (a returned future out of its box). */
+export function unboxResult(v: unknown): unknown {
+  return v instanceof FutureResult ? v.future : v;
+}
+
 const EARLY = Symbol('isowasm.early');
 type Early = { [EARLY]?: { readonly value: unknown } };
 
@@ -561,7 +580,8 @@ function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v:
   let early: { value: unknown } | null = null;
   let calling = true;
   const p = new Promise<unknown>((settle, reject) => {
-    const resolve = (v: unknown): void => {
+    const resolve = (result: unknown): void => {
+      const v = isThenable(result) ? new FutureResult(result) : result;
       if (calling) early = { value: v };
       settle(v);
     };
@@ -810,7 +830,7 @@ export function lowerAsync(
     // a value, or a callee that returned before its call did
     const early = earlyResult(r);
     if (!isThenable(r) || early) {
-      storeResult?.(early ? early.value : r, flat);
+      storeResult?.(unboxResult(early ? early.value : r), flat);
       return SUBTASK_RETURNED;
     }
     const { table } = asyncStateOf(inst);
@@ -827,7 +847,7 @@ export function lowerAsync(
     Promise.resolve(r).then((value) => {
       if (inst.poisoned) return;
       try {
-        storeResult?.(value, flat);
+        storeResult?.(unboxResult(value), flat);
       } catch (e) {
         inst.poisoned = e;
         sub.set?.wake();

@@ -10,7 +10,7 @@ import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
-import { earlyResult, enterSyncTask, inSyncTask, instanceDied, keepCancel, leaveSyncTask, leaveTask, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
+import { earlyResult, enterSyncTask, inSyncTask, instanceDied, isAsyncCall, keepCancel, leaveSyncTask, leaveTask, unboxResult, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -578,7 +578,8 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
       // a lifted function's future from an instance that may suspend comes boxed (see
       // `boxedResults`): the guest waits for the call, then gets the future itself
       const boxed = givesFuture && api ? boxedResults.get(r as Promise<unknown>) : undefined;
-      if (givesFuture && !boxed) return lowerResult(r, flat);
+      // a host's future is its promise; a call of another instance's async export is waited for
+      if (givesFuture && !boxed && !(api && isAsyncCall(r))) return lowerResult(r, flat);
       if (api && (boxed || isThenable(r))) {
         // the guest is suspended until this settles; its borrows stay lent until then
         settled = false;
@@ -586,7 +587,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
         const back = leaveTask(inst);
         const wait = (boxed ?? r) as PromiseLike<unknown>;
         return (inst.suspended ? inst.suspended.wait(wait) : Promise.resolve(wait)).then(
-          async (v) => { await back(); try { return lowerResult(boxed ? (v as { value: unknown }).value : v, flat); } finally { endImportCall(call); } },
+          async (v) => { await back(); try { return lowerResult(boxed ? (v as { value: unknown }).value : unboxResult(v), flat); } finally { endImportCall(call); } },
           async (e: unknown) => { await back(); endImportCall(call); throw hostError(e, name); },
         );
       }

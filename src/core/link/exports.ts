@@ -3,6 +3,7 @@
  * version), camelCase functions, resource classes.
  */
 import { type ComponentCall, nameForCallers } from '../abi/functions.js';
+import { unboxResult } from '../abi/async.js';
 import { isThenable } from '../abi/jspi.js';
 import { resourceClass, setResourceConstructor } from '../abi/resources.js';
 import { type FuncType, ResourceType, camelCase, pascalCase } from '../abi/types.js';
@@ -16,7 +17,11 @@ import { parseFuncName, shortExportName, splitVersion } from './names.js';
  * T or throw a ComponentError whose payload is E".
  */
 export function jsFunction(f: FuncItem, async = false): ComponentCall {
-  const call = async && f.callAsync ? f.callAsync : f.call;
+  const raw = async && f.callAsync ? f.callAsync : f.call;
+  // an async func returning a future answers with it boxed (see `unboxResult`)
+  const call: ComponentCall = f.type.async && f.type.result?.kind === 'future'
+    ? (...args: unknown[]) => { const r = raw(...args); return isThenable(r) ? Promise.resolve(r).then(unboxResult) : r; }
+    : raw;
   if (f.type.result?.kind !== 'result') return call;
   const unwrap = (r: { tag: string; val: unknown }): unknown => {
     if (r.tag === 'err') throw new ComponentError(r.val);
