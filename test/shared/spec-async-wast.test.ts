@@ -67,8 +67,10 @@ const REASONS: Record<string, RegExp> = {
 /**
  * The scripts isowasm can't pass yet: "line N: why", N being the script line of the first command
  * that fails. Their tests assert that they still fail at that line: shrink this list as the
- * features land. The root causes, (A) to (G), are grouped in comments ((F), a synchronous lower
- * of a future-returning call that never settled, is fixed: trap-if-done gets past line 446).
+ * features land. The root causes, (A) to (E), are grouped in comments. Fixed: (F) a synchronous
+ * lower of a future-returning call that never settled, and (G) futures crossing between
+ * components as promise-likes the host read (a returned future now goes boxed and moves as it
+ * is): trap-if-done and cross-task-future pass.
  */
 const EXPECTED_FAILURES: Record<string, string> = {
   // (A) a guest-to-guest async call crosses a JS promise, so what the spec does at once comes a
@@ -86,9 +88,6 @@ const EXPECTED_FAILURES: Record<string, string> = {
   'sync-barges-in': 'line 323: resource.drop of a resource whose destructor is in an instance with a callback task that just returned WAIT must run the destructor (sync-typed, barges in); isowasm traps "destructor would re-enter" because under JSPI the step\'s lock is released a microtask after the step returned',
   // (E) deadlock detection
   'deadlock': 'line 73: a task waiting on an empty set with nothing left to run must trap "deadlock detected"; isowasm has no deadlock detection, the call ends with TIMEOUT',
-  // (G) stream and future ends cross between components as JS values (promise-likes and
-  // ReadableStreams, src/core/abi/async-values.ts), not as the ends themselves
-  'trap-if-done': 'line 448: $D holds the readable end of $C\'s future, so $C\'s future.write must block (BLOCKED) until $D reads; in isowasm the end crossed as a promise-like whose JS side takes the value at once, so the write COMPLETES and the guest reaches unreachable',
   // not implemented upstream either, or not encodable
   'cancellable': 'jco 1.35 cannot encode it: its text parser removed the `cancellable` immediate (component-model#716, 2026-08-29, after the vendored commit)',
   'during-sync-call-may-block-if-other-ready-threads': 'line 111: thread.new-indirect (cooperative threads) is not implemented (upstream lists this script in test/nyi.txt)',

@@ -219,9 +219,25 @@ class FutureResult {
   constructor(readonly future: unknown) {}
 }
 
-/** Whether `p` is the promise of a call of an export lifted async (see `cancellableCall`). */
+const CALL = Symbol('isowasm.call');
+
+/**
+ * Whether `p` is the promise of a call of a lifted function (an export lifted async, or one whose
+ * future result comes boxed under JSPI), not a host's promise.
+ */
 export function isAsyncCall(p: unknown): boolean {
-  return typeof p === 'object' && p !== null && cancellers.get(p) !== undefined;
+  return typeof p === 'object' && p !== null && (cancellers.get(p) !== undefined || (p as { [CALL]?: true })[CALL] === true);
+}
+
+/** Marks `p` as the promise of a call of a lifted function (see `isAsyncCall`). */
+export function markCall<T extends object>(p: T): T {
+  (p as { [CALL]?: true })[CALL] = true;
+  return p;
+}
+
+/** A call's result on its way in a promise: a future (a promise-like) boxed, anything else as it is. */
+export function boxFuture(v: unknown): unknown {
+  return isThenable(v) ? new FutureResult(v) : v;
 }
 
 /** A call's result as its receiver takes it (a returned future out of its box). */
@@ -581,7 +597,7 @@ function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v:
   let calling = true;
   const p = new Promise<unknown>((settle, reject) => {
     const resolve = (result: unknown): void => {
-      const v = isThenable(result) ? new FutureResult(result) : result;
+      const v = boxFuture(result);
       if (calling) early = { value: v };
       settle(v);
     };

@@ -10,7 +10,7 @@ import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
-import { earlyResult, enterSyncTask, inSyncTask, instanceDied, isAsyncCall, keepCancel, leaveSyncTask, leaveTask, unboxResult, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
+import { boxFuture, earlyResult, enterSyncTask, inSyncTask, instanceDied, isAsyncCall, keepCancel, leaveSyncTask, leaveTask, markCall, unboxResult, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -367,7 +367,7 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
   const parts = liftParts(ft, opts, inst, label);
   const cx = parts.cx;
   const meter = inst.meter;
-  const call = async function liftedBoxed(...args: unknown[]): Promise<{ value: unknown }> {
+  const call = async function liftedAsync(...args: unknown[]): Promise<unknown> {
     const prev = inst.queue;
     let release!: () => void;
     inst.queue = new Promise<void>((r) => { release = r; });
@@ -393,9 +393,9 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
             if (!ft.async) leaveSyncTask(inst);
             meter?.leave();
           }
-          // boxed: a future<T> result is a promise, which an async function's own promise would
-          // otherwise adopt (see `boxedResults`)
-          return { value: parts.finish(r) };
+          // a future<T> result is a promise-like, which this async function's own promise would
+          // adopt (read as the host): it goes boxed, and the JS side unboxes it (`unboxResult`)
+          return boxFuture(parts.finish(r));
         } finally {
           // what the call wrote is made durable whether it returned, trapped or exited
           for (const hook of afterCall) await hook();
@@ -408,24 +408,11 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
       release();
     }
   };
-  if (ft.result?.kind !== 'future') return labelled(async function liftedAsync(...args: unknown[]): Promise<unknown> { return (await call(...args)).value; }, label);
-  return labelled(function liftedAsync(...args: unknown[]): Promise<unknown> {
-    const boxed = call(...args);
-    // to JS a future<T> result is a promise of T: this promise takes the future's value
-    const p = boxed.then((b) => b.value);
-    boxedResults.set(p, boxed);
-    return p;
-  }, label);
+  if (ft.result?.kind !== 'future') return labelled(call, label);
+  // a component lowering this call waits for the call (its future comes boxed), not for the
+  // future's value (which would never come when the caller is the one who writes it later)
+  return labelled((...args: unknown[]) => markCall(call(...args)), label);
 }
-
-/**
- * The calls of lifted functions that return a future<T> (a promise in JS), by the promise their
- * JS callers get, which settles with the future's value, not when the call returns: a component
- * that lowers the call waits for the boxed one instead, which settles when the call returns and
- * holds the future itself. (Waiting for the future's value would never end when the caller is
- * the one who writes it later.)
- */
-const boxedResults = new WeakMap<Promise<unknown>, Promise<{ value: unknown }>>();
 
 /** The fast path of `liftFunction`: every parameter and the result is one scalar core value. */
 function liftScalar(plan: Plan, core: (...a: unknown[]) => unknown, postReturn: LiveOptions['postReturn'], inst: InstanceState, label: FuncLabel, pnames: readonly string[]): ComponentCall {
@@ -575,19 +562,17 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     let settled = true;
     try {
       const r = callHost(callee, liftArgs(flat), name);
-      // a lifted function's future from an instance that may suspend comes boxed (see
-      // `boxedResults`): the guest waits for the call, then gets the future itself
-      const boxed = givesFuture && api ? boxedResults.get(r as Promise<unknown>) : undefined;
-      // a host's future is its promise; a call of another instance's async export is waited for
-      if (givesFuture && !boxed && !(api && isAsyncCall(r))) return lowerResult(r, flat);
-      if (api && (boxed || isThenable(r))) {
+      // a host's future is its promise; a call of another instance's function is waited for,
+      // and its future comes boxed (`boxFuture`)
+      if (givesFuture && !(api && isAsyncCall(r))) return lowerResult(r, flat);
+      if (api && isThenable(r)) {
         // the guest is suspended until this settles; its borrows stay lent until then
         settled = false;
         // an async task waiting here leaves the instance to its other tasks meanwhile
         const back = leaveTask(inst);
-        const wait = (boxed ?? r) as PromiseLike<unknown>;
+        const wait = r as PromiseLike<unknown>;
         return (inst.suspended ? inst.suspended.wait(wait) : Promise.resolve(wait)).then(
-          async (v) => { await back(); try { return lowerResult(boxed ? (v as { value: unknown }).value : unboxResult(v), flat); } finally { endImportCall(call); } },
+          async (v) => { await back(); try { return lowerResult(unboxResult(v), flat); } finally { endImportCall(call); } },
           async (e: unknown) => { await back(); endImportCall(call); throw hostError(e, name); },
         );
       }

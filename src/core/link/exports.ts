@@ -18,8 +18,8 @@ import { parseFuncName, shortExportName, splitVersion } from './names.js';
  */
 export function jsFunction(f: FuncItem, async = false): ComponentCall {
   const raw = async && f.callAsync ? f.callAsync : f.call;
-  // an async func returning a future answers with it boxed (see `unboxResult`)
-  const call: ComponentCall = f.type.async && f.type.result?.kind === 'future'
+  // a function returning a future answers with it boxed when it answers with a promise (see `unboxResult`)
+  const call: ComponentCall = f.type.result?.kind === 'future'
     ? (...args: unknown[]) => { const r = raw(...args); return isThenable(r) ? Promise.resolve(r).then(unboxResult) : r; }
     : raw;
   if (f.type.result?.kind !== 'result') return call;
