@@ -84,7 +84,7 @@ class Subtask extends Waitable {
   cancelling = false;
   /** its resolution was taken by the guest (an event, or `subtask.cancel`'s result) */
   delivered = false;
-  constructor(readonly cancel: (() => void) | null) {
+  constructor(readonly cancel: (() => number | null) | null) {
     super();
   }
 
@@ -163,7 +163,18 @@ class Task implements TaskBorrows {
   readonly context = new Int32Array(2);
   returned = false;
   cancel = CANCEL_NONE;
+  /** it ended with `task.cancel` */
+  cancelled = false;
   borrows: { numBorrows: number } | null = null;
+  /**
+   * Its callback, called at once with an event (a stackless task without JSPI): a cancel is
+   * delivered through it while the caller's `subtask.cancel` runs, as the specification does
+   */
+  callNow: ((e: Event) => number) | null = null;
+  /** the code its callback returned when called by `callNow`, for its loop to go on with */
+  injected: number | null = null;
+  /** the set its callback last said it waits on (WAIT), from that moment */
+  waitSet: WaitableSet | null = null;
   constructor(readonly resolve: (v: unknown) => void, readonly reject: (e: unknown) => void) {}
 
   /** Takes the cancellation its caller asked for, as the event a wait returns (null: none). */
@@ -194,11 +205,11 @@ function cancelledStarted(e: unknown): boolean | null {
  * that is a call into another instance); false when the promise is not such a call.
  */
 const CANCEL = Symbol('isowasm.cancel');
-type Cancellable = { [CANCEL]?: () => void };
+type Cancellable = { [CANCEL]?: () => number | null };
 /** (A symbol property, not a WeakMap: one per async call, and ephemerons cost the collector.) */
 const cancellers = {
-  get: (p: object): (() => void) | undefined => (p as Cancellable)[CANCEL],
-  set: (p: object, f: () => void): void => { (p as Cancellable)[CANCEL] = f; },
+  get: (p: object): (() => number | null) | undefined => (p as Cancellable)[CANCEL],
+  set: (p: object, f: () => number | null): void => { (p as Cancellable)[CANCEL] = f; },
 };
 
 /** `to`, a promise made from `from`, cancels as `from` does. */
@@ -368,7 +379,13 @@ export function subtaskCancel(inst: InstanceState, i: number, async: boolean): n
   if (s.set && !async) throw new AbiTrap(`subtask ${i >>> 0} is in a waitable set: a synchronous subtask.cancel can't wait for it`);
   if (!s.resolved()) {
     s.cancelling = true;
-    s.cancel?.();
+    // the callee may end at once (not started yet, or told now and cancelled): its state then
+    const now = s.cancel?.() ?? null;
+    if (now !== null) {
+      s.state = now;
+      s.delivered = true;
+      return now;
+    }
   }
   if (s.pending) return s.take()[2];
   if (async) return BLOCKED;
@@ -415,6 +432,7 @@ export function taskCancel(inst: InstanceState, name: string): void {
   if (task.cancel !== CANCEL_DELIVERED) throw new AbiTrap('task.cancel was called by a task that was not told it is cancelled');
   if (task.borrows && task.borrows.numBorrows > 0) throw new AbiTrap(`task.cancel was called before the task dropped ${task.borrows.numBorrows} borrowed handle(s) it was given`);
   task.returned = true;
+  task.cancelled = true;
   task.reject(taskCancelled(true, name));
 }
 
@@ -510,7 +528,7 @@ function release(inst: InstanceState, task: Task): void {
 function startAsyncCall(
   inst: InstanceState, name: string, args: unknown[], lowerArgs: (args: unknown[], task: TaskBorrows) => unknown[], poisoned: () => unknown,
   resolve: (v: unknown) => void, reject: (e: unknown) => void, run: (task: Task, flat: unknown[]) => void,
-): () => void {
+): () => number | null {
   let task: Task | null = null;
   let cancelled = false;
   const start = (): void => {
@@ -555,16 +573,48 @@ function startAsyncCall(
   else start();
   return () => {
     if (task === null) {
-      if (cancelled) return;
+      if (cancelled) return null;
       cancelled = true;
       reject(taskCancelled(false, name));
-      return;
+      return SUBTASK_CANCELLED_BEFORE_STARTED;
     }
-    if (task.returned || task.cancel !== CANCEL_NONE) return;
+    if (task.returned || task.cancel !== CANCEL_NONE) return null;
     task.cancel = CANCEL_PENDING;
-    // a task waiting in its callback loop is told now
+    // a task waiting in its callback loop is told now: at once if it can be called now
+    const now = deliverCancelNow(inst, task);
+    if (now !== null) return now;
     wakeTask(task);
+    return null;
   };
+}
+
+/**
+ * Tells a task waiting in its callback loop that it is cancelled, by calling its callback now
+ * (only a stackless task without JSPI, while its instance is free): if it ends with
+ * `task.cancel`, its caller's `subtask.cancel` returns CANCELLED_BEFORE_RETURNED at once, as the
+ * specification's `request_cancellation` resumes the task inside the cancel. Null: it goes on
+ * (its loop continues with the code the callback returned), or it could not be called now.
+ */
+function deliverCancelNow(inst: InstanceState, task: Task): number | null {
+  const state = asyncStateOf(inst);
+  const set = task.waitSet;
+  if (!task.callNow || !set || set.claimed !== task || task.injected !== null || state.current !== null || !inst.mayEnter || inst.poisoned) return null;
+  const event = task.cancelEvent()!;
+  // it has its event: it waits no more
+  set.claimed = null;
+  task.waitSet = null;
+  const inLoop = waitingOn.get(task) === set;
+  state.current = task;
+  inst.mayEnter = false;
+  let code: number;
+  try {
+    code = task.callNow(event);
+  } finally {
+    release(inst, task);
+  }
+  task.injected = code;
+  if (inLoop) set.wake();
+  return task.cancelled ? SUBTASK_CANCELLED_BEFORE_RETURNED : null;
 }
 
 /** Marks the set a task's callback said it waits on (an index that is no set traps in its loop). */
@@ -578,6 +628,7 @@ function claim(inst: InstanceState, task: Task, si: number): void {
     return;
   }
   if (set.claimed === null) set.claimed = task;
+  task.waitSet = set;
 }
 
 /** The set each waiting task waits on (its callback loop's), to wake it when it is cancelled. */
@@ -591,8 +642,8 @@ function wakeTask(task: Task): void {
  * A call of an export lifted async, as a promise a caller in another instance can cancel
  * (`subtask.cancel` through `cancellers`).
  */
-function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => () => void): Promise<unknown> {
-  let cancel: (() => void) | null = null;
+function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => () => number | null): Promise<unknown> {
+  let cancel: (() => number | null) | null = null;
   let early: { value: unknown } | null = null;
   let calling = true;
   const p = new Promise<unknown>((settle, reject) => {
@@ -618,7 +669,7 @@ function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v:
   });
   calling = false;
   if (early) (p as Early)[EARLY] = early;
-  cancellers.set(p, () => cancel?.());
+  cancellers.set(p, () => cancel?.() ?? null);
   return p;
 }
 
@@ -654,6 +705,8 @@ export function liftAsyncCallback(
         return code;
       };
       const step = async (call: () => unknown, held: boolean): Promise<number> => (await runAsTask(inst, task, trapping(call), held) as number) | 0;
+      // without JSPI a step returns its code at once: a cancel may call it back right away
+      if (!api) task.callNow = (ev) => (trapping(() => callback(ev[0], ev[1], ev[2]))() as number) | 0;
       // the first step runs under the lock the start took
       void step(() => run(...flat), true)
         .then((code) => loop(inst, task, code, (ev) => step(() => again(ev[0], ev[1], ev[2]), false), name))
@@ -690,6 +743,12 @@ async function runAsTask(inst: InstanceState, task: Task, call: () => unknown, h
 async function loop(inst: InstanceState, task: Task, first: number, callback: (e: Event) => Promise<number>, name: string): Promise<void> {
   let code = first;
   for (;;) {
+    // its callback was called already for what this code waits for (a cancel delivered at once,
+    // see deliverCancelNow): go on with what it returned then
+    if (task.injected !== null) {
+      code = task.injected;
+      task.injected = null;
+    }
     const kind = code & 0xf;
     const si = code >>> 4;
     if (kind === CALLBACK_EXIT) {
@@ -706,7 +765,7 @@ async function loop(inst: InstanceState, task: Task, first: number, callback: (e
       let got = task.cancelEvent() ?? set.take();
       if (set.claimed !== null && set.claimed !== task) throw new AbiTrap(`two tasks wait on waitable set ${si} at once`);
       set.claimed = task;
-      while (!got) {
+      while (!got && task.injected === null) {
         // the instance may have ended (a host failed) before this task got to wait
         if (inst.poisoned) throw inst.poisoned;
         if (set.waiter) throw new AbiTrap(`two tasks wait on waitable set ${si} at once`);
@@ -715,9 +774,15 @@ async function loop(inst: InstanceState, task: Task, first: number, callback: (e
         waitingOn.delete(task);
         // a host failure ends the instance and wakes its waiting task
         if (inst.poisoned) throw inst.poisoned;
+        // its callback was called already (a cancel delivered at once): go on with its code
+        if (task.injected !== null) break;
         got = task.cancelEvent() ?? set.take();
       }
+      // woken with the callback called already (which unclaimed the set, and may have claimed
+      // it again): the top of the loop takes its code
+      if (!got) continue;
       set.claimed = null;
+      task.waitSet = null;
       e = got;
     } else {
       // the specification's codes are exit, yield and wait (its POLL, 3, was removed: none of
@@ -854,6 +919,8 @@ export function lowerAsync(
     const sub = new Subtask(cancel);
     const index = table.add(sub);
     const resolveAs = (state: number): void => {
+      // a cancel may have resolved it at once (see subtaskCancel)
+      if (sub.resolved()) return;
       sub.state = state;
       sub.deliver(() => {
         sub.delivered = true;
