@@ -41,6 +41,7 @@ const CALLBACK_YIELD = 1;
 const CALLBACK_WAIT = 2;
 
 /** A subtask's state, as `canon lower async` returns it (below the subtask's index) and events report it. */
+const SUBTASK_STARTING = 0;
 const SUBTASK_STARTED = 1;
 const SUBTASK_RETURNED = 2;
 const SUBTASK_CANCELLED_BEFORE_STARTED = 3;
@@ -165,6 +166,11 @@ class Task implements TaskBorrows {
   cancel = CANCEL_NONE;
   /** it ended with `task.cancel` */
   cancelled = false;
+  /**
+   * a callback-form task keeps its instance while it blocks inside a step (a synchronously
+   * lowered call), as the specification's `needs_exclusive` says; between steps it lets it go
+   */
+  exclusive = false;
   borrows: { numBorrows: number } | null = null;
   /**
    * Its callback, called at once with an event (a stackless task without JSPI): a cancel is
@@ -231,6 +237,31 @@ class FutureResult {
 }
 
 const CALL = Symbol('isowasm.call');
+const START = Symbol('isowasm.start');
+
+/**
+ * Whether a call into another instance has started (a synchronously lifted function under JSPI
+ * waits for the instance's earlier calls first): a guest lowering it `async` sees STARTING until
+ * then, and a STARTED event when it does, as the specification reports a call held back.
+ */
+export interface StartMark {
+  started: boolean;
+  onStart: (() => void) | null;
+}
+
+/** Tags `p`, a call's promise, with its start mark. */
+export function withStartMark<T extends object>(p: T, mark: StartMark): T {
+  (p as { [START]?: StartMark })[START] = mark;
+  return p;
+}
+
+/** The call behind `mark` started. */
+export function callStarted(mark: StartMark): void {
+  mark.started = true;
+  const f = mark.onStart;
+  mark.onStart = null;
+  f?.();
+}
 
 /**
  * Whether `p` is the promise of a call of a lifted function (an export lifted async, or one whose
@@ -402,7 +433,8 @@ export function waitFor(inst: InstanceState, w: Waitable, what: string): Promise
   if (!state.suspending) {
     throw new IsowasmError('UNSUPPORTED', `${what} has to wait, which a synchronous built-in can do only with JavaScript Promise Integration (instantiate with \`async: true\`)`);
   }
-  const task = state.current;
+  // a callback-form task keeps its instance while it blocks (see Task.exclusive)
+  const task = state.current && !state.current.exclusive ? state.current : null;
   return (async () => {
     if (task) release(inst, task);
     try {
@@ -451,6 +483,8 @@ export function threadYield(inst: InstanceState, cancellable: boolean): number |
   }
   if (cancellable && task.cancelEvent()) return 1;
   if (!state!.suspending) return 0;
+  // a callback-form task yields to the host but keeps its instance (see Task.exclusive)
+  if (task.exclusive) return new Promise<number>((go) => setTimeout(() => go(cancellable && task.cancelEvent() ? 1 : 0), 0));
   return (async () => {
     release(inst, task);
     try {
@@ -527,7 +561,7 @@ function release(inst: InstanceState, task: Task): void {
  */
 function startAsyncCall(
   inst: InstanceState, name: string, args: unknown[], lowerArgs: (args: unknown[], task: TaskBorrows) => unknown[], poisoned: () => unknown,
-  resolve: (v: unknown) => void, reject: (e: unknown) => void, run: (task: Task, flat: unknown[]) => void,
+  resolve: (v: unknown) => void, reject: (e: unknown) => void, mark: StartMark, run: (task: Task, flat: unknown[]) => void,
 ): () => number | null {
   let task: Task | null = null;
   let cancelled = false;
@@ -554,6 +588,7 @@ function startAsyncCall(
         return;
       }
       task = t;
+      callStarted(mark);
       let flat: unknown[];
       try {
         flat = lowerArgs(args, t);
@@ -642,7 +677,8 @@ function wakeTask(task: Task): void {
  * A call of an export lifted async, as a promise a caller in another instance can cancel
  * (`subtask.cancel` through `cancellers`).
  */
-function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => () => number | null): Promise<unknown> {
+function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v: unknown) => void, reject: (e: unknown) => void, mark: StartMark) => () => number | null): Promise<unknown> {
+  const mark: StartMark = { started: false, onStart: null };
   let cancel: (() => number | null) | null = null;
   let early: { value: unknown } | null = null;
   let calling = true;
@@ -654,7 +690,7 @@ function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v:
     };
     const limit = inst.limits.timeoutMs;
     if (limit === null) {
-      cancel = start(resolve, reject);
+      cancel = start(resolve, reject, mark);
       return;
     }
     // limits.timeoutMs bounds an async call's whole life, waits included: a task that never
@@ -665,12 +701,12 @@ function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v:
       instanceDied(inst);
       reject(e);
     }, limit);
-    cancel = start((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+    cancel = start((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); }, mark);
   });
   calling = false;
   if (early) (p as Early)[EARLY] = early;
   cancellers.set(p, () => cancel?.() ?? null);
-  return p;
+  return withStartMark(p, mark);
 }
 
 /**
@@ -686,8 +722,8 @@ export function liftAsyncCallback(
   poisonAt: (e: unknown) => unknown,
   poisoned: () => unknown,
 ): (...args: unknown[]) => Promise<unknown> {
-  return (...args: unknown[]) => cancellableCall(inst, name, (resolve, reject) =>
-    startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
+  return (...args: unknown[]) => cancellableCall(inst, name, (resolve, reject, mark) =>
+    startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, mark, (task, flat) => {
       const api = asyncStateOf(inst).suspending;
       // a guest that may block in a task runs its steps under JSPI (they may suspend)
       const run = api ? api.promising(core as (...a: never[]) => unknown) : core;
@@ -705,6 +741,7 @@ export function liftAsyncCallback(
         return code;
       };
       const step = async (call: () => unknown, held: boolean): Promise<number> => (await runAsTask(inst, task, trapping(call), held) as number) | 0;
+      task.exclusive = true;
       // without JSPI a step returns its code at once: a cancel may call it back right away
       if (!api) task.callNow = (ev) => (trapping(() => callback(ev[0], ev[1], ev[2]))() as number) | 0;
       // the first step runs under the lock the start took
@@ -876,8 +913,8 @@ export function liftAsyncStackful(
 ): (...args: unknown[]) => Promise<unknown> {
   const run = api.promising(core as (...a: never[]) => unknown);
   asyncStateOf(inst).suspending ??= api;
-  return (...args: unknown[]) => cancellableCall(inst, name, (resolve, reject) =>
-    startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, (task, flat) => {
+  return (...args: unknown[]) => cancellableCall(inst, name, (resolve, reject, mark) =>
+    startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, mark, (task, flat) => {
       runAsTask(inst, task, () => {
         try {
           return run(...flat);
@@ -918,6 +955,16 @@ export function lowerAsync(
     const cancel = cancellers.get(r as object) ?? null;
     const sub = new Subtask(cancel);
     const index = table.add(sub);
+    // a call held back (its instance busy with an earlier one) starts later: STARTING until then
+    const mark = (r as { [START]?: StartMark })[START];
+    if (mark && !mark.started) {
+      sub.state = SUBTASK_STARTING;
+      mark.onStart = () => {
+        if (sub.state !== SUBTASK_STARTING) return;
+        sub.state = SUBTASK_STARTED;
+        sub.deliver([EVENT_SUBTASK, index, SUBTASK_STARTED]);
+      };
+    }
     const resolveAs = (state: number): void => {
       // a cancel may have resolved it at once (see subtaskCancel)
       if (sub.resolved()) return;
@@ -951,7 +998,7 @@ export function lowerAsync(
       sub.waiter = null;
       w?.();
     });
-    return SUBTASK_STARTED | (index << 4);
+    return sub.state | (index << 4);
   };
 }
 
@@ -971,7 +1018,8 @@ export function notYet(name: string): () => never {
 export function leaveTask(inst: InstanceState): () => Promise<void> | null {
   const state = inst.async ? asyncStateOf(inst) : null;
   const task = state?.current ?? null;
-  if (!state || !task) return () => null;
+  // a callback-form task keeps its instance while it blocks in a step (see Task.exclusive)
+  if (!state || !task || task.exclusive) return () => null;
   release(inst, task);
   return () => acquire(inst, task);
 }

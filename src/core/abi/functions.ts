@@ -10,7 +10,7 @@ import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
-import { boxFuture, earlyResult, enterSyncTask, inSyncTask, instanceDied, isAsyncCall, keepCancel, leaveSyncTask, leaveTask, markCall, unboxResult, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
+import { boxFuture, callStarted, earlyResult, enterSyncTask, inSyncTask, instanceDied, isAsyncCall, keepCancel, leaveSyncTask, leaveTask, markCall, type StartMark, unboxResult, withStartMark, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -367,7 +367,7 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
   const parts = liftParts(ft, opts, inst, label);
   const cx = parts.cx;
   const meter = inst.meter;
-  const call = async function liftedAsync(...args: unknown[]): Promise<unknown> {
+  const queued = async function liftedAsync(mark: StartMark, args: unknown[]): Promise<unknown> {
     const prev = inst.queue;
     let release!: () => void;
     inst.queue = new Promise<void>((r) => { release = r; });
@@ -376,6 +376,7 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
       if (inst.poisoned) throw poisonedError(inst);
       if (!inst.mayEnter) throw reentranceError(inst, label.name);
       inst.mayEnter = false;
+      callStarted(mark);
       startTask(inst);
       const prevScope = cx.scope;
       cx.scope = parts.plan.hasBorrowParams ? { numBorrows: 0 } : null;
@@ -407,6 +408,11 @@ export function liftFunctionAsync(ft: FuncType, core: (...a: unknown[]) => unkno
     } finally {
       release();
     }
+  };
+  // each call's promise says whether it has started (a guest lowering it async sees STARTING)
+  const call = (...args: unknown[]): Promise<unknown> => {
+    const mark: StartMark = { started: false, onStart: null };
+    return withStartMark(queued(mark, args), mark);
   };
   if (ft.result?.kind !== 'future') return labelled(call, label);
   // a component lowering this call waits for the call (its future comes boxed), not for the
