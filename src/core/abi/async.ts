@@ -1,6 +1,6 @@
 /**
- * Component-model async (the Canonical ABI's tasks, subtasks, waitables, waitable sets and
- * streams), written from the specification (CanonicalABI.md and its definitions.py, Async.md):
+ * Component-model async (the Canonical ABI's tasks, subtasks, waitables and waitable sets),
+ * written from the specification (CanonicalABI.md and its definitions.py, Async.md):
  * - an export lifted `async` with a `callback` runs as a task that returns a code (exit, yield,
  *   wait on a set) and is called back with the next event (the stackless form: no
  *   JSPI needed); one without a callback runs under JSPI and may block inside the guest (the
@@ -10,7 +10,11 @@
  * - the tasks of one instance take turns at a lock (see `acquire`), so several calls may run in
  *   one instance at once and each resumes as itself;
  * - a caller may cancel a subtask: a task not started yet ends at once, a started one is told
- *   (TASK_CANCELLED) at its next wait and ends with `task.cancel` or returns anyway.
+ *   (TASK_CANCELLED) at its next wait, at once where it can be called back, and ends with
+ *   `task.cancel` or returns anyway;
+ * - a synchronous task (a start function, a lift whose type is not async) may not block.
+ * JSPI resumes a suspended stack only a microtask after its wait ends, where the specification
+ * switches back at once: that is the one ordering difference left (see the spec .wast suite).
  * Streams and futures are in async-copy.ts, their JS values in async-values.ts.
  */
 import { AbiTrap, IsowasmError } from '../errors.js';
