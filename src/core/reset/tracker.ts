@@ -22,14 +22,27 @@ interface TrackedMemory {
   saved: Uint8Array;
 }
 
-/** The memory imports of each module, in import order (the `isowasm:reset` functions name them by index). */
-const memoryImports = new WeakMap<WebAssembly.Module, readonly { module: string; name: string }[]>();
+/** One `isowasm:reset` import of a module: its name, and the memory import it sizes or grows. */
+interface ResetImport {
+  readonly name: string;
+  readonly kind: 'size' | 'grow';
+  readonly memory: { readonly module: string; readonly name: string } | undefined;
+}
 
-function memoryImportsOf(module: WebAssembly.Module): readonly { module: string; name: string }[] {
-  let list = memoryImports.get(module);
+/** The `isowasm:reset` imports of each module, read once per module rather than per instance. */
+const resetImports = new WeakMap<WebAssembly.Module, readonly ResetImport[]>();
+
+function resetImportsOf(module: WebAssembly.Module): readonly ResetImport[] {
+  let list = resetImports.get(module);
   if (!list) {
-    list = WebAssembly.Module.imports(module).filter((d) => d.kind === 'memory').map((d) => ({ module: d.module, name: d.name }));
-    memoryImports.set(module, list);
+    const all = WebAssembly.Module.imports(module);
+    // the memory imports in import order: the `isowasm:reset` functions name them by index
+    const memories = all.filter((d) => d.kind === 'memory');
+    list = all.filter((d) => d.module === RESET_MODULE).map((d) => {
+      const [kind, index] = d.name.split(':') as ['size' | 'grow', string];
+      return { name: d.name, kind, memory: memories[Number(index)] };
+    });
+    resetImports.set(module, list);
   }
   return list;
 }
@@ -64,14 +77,11 @@ export class ResetTracker {
       throw new IsowasmError('UNSUPPORTED', `${where} is a core module the host supplied, whose state isowasm can't reach, so the instance can't be resettable; instantiate it without resettable`);
     }
     let out: Record<string, unknown> | null = null;
-    for (const d of WebAssembly.Module.imports(module)) {
-      if (d.module !== RESET_MODULE) continue;
-      const [kind, index] = d.name.split(':') as ['size' | 'grow', string];
-      const mi = memoryImportsOf(module)[Number(index)];
-      const memory = mi ? imports[mi.module]?.[mi.name] : undefined;
+    for (const d of resetImportsOf(module)) {
+      const memory = d.memory ? imports[d.memory.module]?.[d.memory.name] : undefined;
       const tracked = memory instanceof WebAssembly.Memory ? this.#memories.get(memory) : undefined;
       if (!tracked) throw new IsowasmError('UNSUPPORTED', `${where} sizes or grows a memory that no resettable core module defines, so the instance can't be resettable; instantiate it without resettable`);
-      (out ??= {})[d.name] = kind === 'size' ? () => tracked.vsize.value : (delta: number) => grow(tracked, delta);
+      (out ??= {})[d.name] = d.kind === 'size' ? () => tracked.vsize.value : (delta: number) => grow(tracked, delta);
     }
     return out;
   }
