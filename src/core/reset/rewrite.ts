@@ -234,7 +234,8 @@ export function resettableModule(given: Uint8Array, where: string): Uint8Array {
   const importedSized = [...sh.sized].filter((m) => m < sh.importedMems).sort((a, b) => a - b);
   const importedGrown = [...sh.grown].filter((m) => m < sh.importedMems).sort((a, b) => a - b);
   const definedMems = sh.memoryMins.length;
-  if (definedMems === 0 && importedSized.length === 0 && importedGrown.length === 0 && sh.mutableGlobals.length === 0 && !sh.writesTables) return bytes;
+  // the very bytes given: Component reuses the module compiled already when they are its own
+  if (definedMems === 0 && importedSized.length === 0 && importedGrown.length === 0 && sh.mutableGlobals.length === 0 && !sh.writesTables) return given;
 
   // new types: () -> i32 and (i32) -> i32
   const sizeType = sh.types;
