@@ -35,6 +35,14 @@ export function valType(r: Reader): void {
   else if (!(b >= 0x69 && b <= 0x7f)) unsupported(`value type 0x${b.toString(16)}`, r.pos - 1);
 }
 
+/** Moves past a function body's local declarations (groups of a count and a value type). */
+export function skipLocals(body: Reader): void {
+  for (let g = body.u32(); g > 0; g--) {
+    body.u32();
+    valType(body);
+  }
+}
+
 /** A block type: empty (0x40), one value type, or a type index (s33). */
 function blockType(r: Reader): void {
   const b = r.peek();

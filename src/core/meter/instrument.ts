@@ -11,7 +11,7 @@
  */
 import { IsowasmError } from '../errors.js';
 import { Reader } from '../binary/_reader.js';
-import { last, opensBlock, readInstr, valType } from './decode.js';
+import { last, opensBlock, readInstr, skipLocals, valType } from './decode.js';
 import { METER_FUEL, METER_MODULE, METER_REFILL } from './names.js';
 
 export { METER_FUEL, METER_MODULE, METER_REFILL };
@@ -376,11 +376,7 @@ function codeSection(content: Uint8Array, shift: (f: number) => number, refill: 
     r.pos += size;
     f.length = 0;
     const localsStart = body.pos;
-    const groups = body.u32();
-    for (let g = 0; g < groups; g++) {
-      body.u32();
-      valType(body);
-    }
+    skipLocals(body);
     f.range(src, localsStart, body.pos);
     const entry = f.length;
     // a function that neither loops nor calls runs straight through, bounded by its size: its

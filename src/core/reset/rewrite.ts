@@ -24,7 +24,7 @@
 import { IsowasmError } from '../errors.js';
 import { Reader } from '../binary/_reader.js';
 import { lebBytes } from '../binary/_caps.js';
-import { last, readInstr, skipConstExpr, valType } from '../meter/decode.js';
+import { last, readInstr, skipConstExpr, skipLocals, valType } from '../meter/decode.js';
 import { customName, elementSection, exportSection, globalSection, Out, sections } from '../meter/instrument.js';
 import { RESET_GLOBAL, RESET_MEMORY, RESET_MODULE, RESET_TABLE, RESET_VSIZE } from './names.js';
 
@@ -170,14 +170,6 @@ function scanCode(content: Uint8Array, sh: Shape, where: string): void {
 /** A LEB128 u32 as bytes. */
 function leb(n: number): number[] {
   return lebBytes(BigInt(n));
-}
-
-/** Moves past a function body's local declarations. */
-function skipLocals(body: Reader): void {
-  for (let g = body.u32(); g > 0; g--) {
-    body.u32();
-    valType(body);
-  }
 }
 
 /**
