@@ -5,6 +5,7 @@
  * Everything a guest does wrong ends as a short 500 and an `onError` report, and the handler keeps
  * serving; an instance whose request failed is never used again.
  */
+import { readWhole } from '../bytes.js';
 import { IsowasmError } from '../errors.js';
 import type { Capabilities } from '../host/capabilities.js';
 import { type InstanceLimits, resolveLimits } from '../limits.js';
@@ -13,7 +14,7 @@ import { Deadline, TIMED_OUT, asIsowasmError, limitedBody, plain } from './servi
 import { type OutgoingResponse, newResponseOutparam, outgoingResponseParts } from '../wasi/http/types.js';
 import type { BodyPipe } from '../wasi/http/body.js';
 import { TRAILERS, incomingRequestOf, responseOf } from './bridge.js';
-import { SYNC_BODY_LIMIT, isSynchronous, readWhole } from './sync-mode.js';
+import { SYNC_BODY_LIMIT, isSynchronous } from './sync-mode.js';
 import { type InstancePolicy, InstancePool, type PooledInstance } from './pool.js';
 import { HANDLER_P3, handlerP3, serveP3 } from './serve-p3.js';
 
