@@ -10,7 +10,7 @@ import { IsowasmError } from '../errors.js';
 import type { Capabilities } from '../host/capabilities.js';
 import { type InstanceLimits, resolveLimits } from '../limits.js';
 import { HttpFailure } from '../wasi/http/errors.js';
-import { Deadline, TIMED_OUT, asIsowasmError, limitedBody, plain } from './serving.js';
+import { Deadline, TIMED_OUT, asIsowasmError, json, limitedBody, plain } from './serving.js';
 import { type OutgoingResponse, newResponseOutparam, outgoingResponseParts } from '../wasi/http/types.js';
 import type { BodyPipe } from '../wasi/http/body.js';
 import { TRAILERS, incomingRequestOf, responseOf } from './bridge.js';
@@ -399,7 +399,7 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
       } else {
         const thrown = 'returned' in first ? first.returned : null;
         failure = thrown ? thrown.error
-          : set ? new IsowasmError('BAD_RESPONSE', `the guest answered ${request.method} ${request.url} with an error-code instead of a response: ${JSON.stringify(set.val, (_, v: unknown) => typeof v === 'bigint' ? String(v) : v)}`)
+          : set ? new IsowasmError('BAD_RESPONSE', `the guest answered ${request.method} ${request.url} with an error-code instead of a response: ${json(set.val)}`)
           : null;
         result = plain(500, 'Internal Server Error');
       }

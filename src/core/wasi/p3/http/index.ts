@@ -24,7 +24,6 @@ export { emptyBody, watchBody } from './bodies.js';
 /** The versioned keys of WASI 0.3's HTTP interfaces. */
 export const HTTP_P3_TYPES = 'wasi:http/types@0.3.0';
 export const HTTP_P3_CLIENT = 'wasi:http/client@0.3.0';
-export const HTTP_P3_HANDLER = 'wasi:http/handler@0.3.0';
 
 /**
  * The `wasi:http/types@0.3.0` namespace: the resource classes.
