@@ -19,3 +19,27 @@ export function concat(chunks: readonly Uint8Array[], total = chunks.reduce((n, 
   }
   return out;
 }
+
+/**
+ * The whole of a byte stream (an empty array for none); rejects as the stream does (too long,
+ * client gone). One helper for the places that need a body at once: a synchronous instance's
+ * request body, an upload fetch can't stream.
+ *
+ * @example
+ * ```ts
+ * const bytes = await readWhole(request.body);
+ * ```
+ */
+export async function readWhole(body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    chunks.push(r.value);
+    total += r.value.length;
+  }
+  return concat(chunks, total);
+}

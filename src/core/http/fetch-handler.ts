@@ -5,15 +5,16 @@
  * Everything a guest does wrong ends as a short 500 and an `onError` report, and the handler keeps
  * serving; an instance whose request failed is never used again.
  */
+import { readWhole } from '../bytes.js';
 import { IsowasmError } from '../errors.js';
 import type { Capabilities } from '../host/capabilities.js';
 import { type InstanceLimits, resolveLimits } from '../limits.js';
 import { HttpFailure } from '../wasi/http/errors.js';
-import { Deadline, TIMED_OUT, asIsowasmError, limitedBody, plain } from './serving.js';
+import { Deadline, TIMED_OUT, asIsowasmError, json, limitedBody, plain } from './serving.js';
 import { type OutgoingResponse, newResponseOutparam, outgoingResponseParts } from '../wasi/http/types.js';
 import type { BodyPipe } from '../wasi/http/body.js';
 import { TRAILERS, incomingRequestOf, responseOf } from './bridge.js';
-import { SYNC_BODY_LIMIT, isSynchronous, readWhole } from './sync-mode.js';
+import { SYNC_BODY_LIMIT, isSynchronous } from './sync-mode.js';
 import { type InstancePolicy, InstancePool, type PooledInstance } from './pool.js';
 import { HANDLER_P3, handlerP3, serveP3 } from './serve-p3.js';
 
@@ -398,7 +399,7 @@ export function createFetchHandler(component: HttpComponent, options: FetchHandl
       } else {
         const thrown = 'returned' in first ? first.returned : null;
         failure = thrown ? thrown.error
-          : set ? new IsowasmError('BAD_RESPONSE', `the guest answered ${request.method} ${request.url} with an error-code instead of a response: ${JSON.stringify(set.val, (_, v: unknown) => typeof v === 'bigint' ? String(v) : v)}`)
+          : set ? new IsowasmError('BAD_RESPONSE', `the guest answered ${request.method} ${request.url} with an error-code instead of a response: ${json(set.val)}`)
           : null;
         result = plain(500, 'Internal Server Error');
       }

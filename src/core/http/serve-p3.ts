@@ -12,7 +12,7 @@ import { Response as P3Response } from '../wasi/p3/http/index.js';
 import { type OutgoingP3, incomingRequestP3, outgoingP3 } from './bridge-p3.js';
 import { RESPONSE_TRAILERS } from './bridge.js';
 import type { PooledInstance } from './pool.js';
-import { type Deadline, limitedBody, plain } from './serving.js';
+import { type Deadline, json, limitedBody, plain } from './serving.js';
 
 /** The export a 0.3 handler serves requests with (keyed without its version, as exports also are). */
 export const HANDLER_P3 = 'wasi:http/handler';
@@ -51,8 +51,6 @@ export interface ServeP3Env {
   /** called once, when the request is over: the instance goes back to the pool (healthy) or is ended */
   readonly release: (healthy: boolean) => void;
 }
-
-const json = (v: unknown): string => JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? String(x) : x));
 
 /**
  * Serves `request` with a 0.3 handler on an instance the pool gave; `env.release` is called once

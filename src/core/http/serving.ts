@@ -19,6 +19,18 @@ export function plain(status: number, text: string, headers: Record<string, stri
 }
 
 /**
+ * A wasi value (a guest's error-code, say) as JSON, its bigints as numbers' text.
+ *
+ * @example
+ * ```ts
+ * json({ tag: 'HTTP-request-body-size', val: 5n }); // '{"tag":"HTTP-request-body-size","val":"5"}'
+ * ```
+ */
+export function json(v: unknown): string {
+  return JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? String(x) : x));
+}
+
+/**
  * Any failure as the IsowasmError onError receives.
  *
  * @example
@@ -29,7 +41,7 @@ export function plain(status: number, text: string, headers: Record<string, stri
 export function asIsowasmError(e: unknown): IsowasmError {
   if (e instanceof IsowasmError) return e;
   // a wasi error value (a guest's error-code, say) as its data rather than [object Object]
-  const message = e instanceof Error ? e.message : typeof e === 'object' && e !== null ? JSON.stringify(e, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) : String(e);
+  const message = e instanceof Error ? e.message : typeof e === 'object' && e !== null ? json(e) : String(e);
   if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) return trapError(message, e);
   return new IsowasmError('HOST_ERROR', `serving the request failed: ${message}`, { cause: e });
 }

@@ -6,8 +6,6 @@
  * `SYNC_BODY_LIMIT`), and the response body the guest writes collects until its call returns.
  * Outgoing HTTP from the guest needs the host to wait, so it is refused where it is granted.
  */
-import { concat } from '../bytes.js';
-
 /** The longest request body a synchronous instance gets when `maxRequestBodyBytes` is not set: 16 MiB. */
 export const SYNC_BODY_LIMIT = 16 * 2 ** 20;
 
@@ -21,26 +19,4 @@ export const SYNC_BODY_LIMIT = 16 * 2 ** 20;
  */
 export function isSynchronous(instance: object): boolean {
   return (instance as { strategy?: unknown }).strategy === 'sync';
-}
-
-/**
- * The whole body (an empty one for none); rejects as the stream does (too long, client gone).
- *
- * @example
- * ```ts
- * const bytes = await readWhole(request.body);
- * ```
- */
-export async function readWhole(body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const r = await reader.read();
-    if (r.done) break;
-    chunks.push(r.value);
-    total += r.value.length;
-  }
-  return concat(chunks, total);
 }

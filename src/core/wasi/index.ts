@@ -15,7 +15,7 @@ import { configNamespaces } from './config.js';
 import type { HostContext } from './context.js';
 import { denyNamespaces } from './deny.js';
 import { filesystemNamespaces, mountPreopens } from './filesystem/index.js';
-import { httpNamespaces } from './http/index.js';
+import { httpNamespaces, httpPolicy } from './http/index.js';
 import { bytesSource, ioNamespaces } from './io.js';
 import { keyValueNamespaces } from './keyvalue.js';
 import { cliNamespacesP3 } from './p3/cli.js';
@@ -67,9 +67,11 @@ function createWasiImports(platform: WasiPlatform, grants: Grants, options: Wasi
     ...(uses('wasi:sockets') ? deniedP3SocketNamespaces(report) : {}),
   };
   const fetchAdapter = platform.fetch ?? ((r: Request) => fetch(r));
-  if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, fetchAdapter));
+  // one allow-list for both versions
+  const httpAllowList = caps.http ? httpPolicy(caps.http, fetchAdapter) : undefined;
+  if (caps.http) Object.assign(out, httpNamespaces(caps.http, ctx, fetchAdapter, httpAllowList));
   // WASI 0.3's HTTP, keyed with its version beside 0.2's: granted or refused by the same capability
-  if (uses('wasi:http')) Object.assign(out, httpP3Namespaces(caps.http, ctx, fetchAdapter));
+  if (uses('wasi:http')) Object.assign(out, httpP3Namespaces(caps.http, ctx, fetchAdapter, httpAllowList));
   if (caps.sockets) {
     if (!platform.sockets) {
       throw new IsowasmError('UNSUPPORTED', `wasi:sockets is available in Node only: the ${platform.name} platform has no sockets, so capabilities.sockets can't be granted here (remove it, or serve the component from Node)`);

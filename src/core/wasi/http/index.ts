@@ -45,8 +45,28 @@ export function httpTypesNamespace(fields: typeof Fields = Fields): {
 }
 
 /**
+ * The allow-list of an HTTP grant, which both versions of wasi:http check requests against (made
+ * once per instance). Throws a TypeError for a malformed grant or a fetch adapter that is not a
+ * function.
+ *
+ * @example
+ * ```ts
+ * const policy = httpPolicy({ allow: ['https://api.example.com'] }, fetch);
+ * policy.allows('https://api.example.com/notes'); // true
+ * ```
+ */
+export function httpPolicy(grant: HttpGrant, fetch: FetchAdapter): HttpAllowList {
+  if (typeof grant !== 'object' || grant === null || !Array.isArray(grant.allow)) {
+    throw new TypeError('capabilities.http must be { allow: [origins] }, e.g. { allow: [\'https://api.example.com\'] }');
+  }
+  if (typeof fetch !== 'function') throw new TypeError('the platform\'s fetch adapter must be a function');
+  return new HttpAllowList(grant.allow);
+}
+
+/**
  * The HTTP namespaces for an instance granted outgoing HTTP: requests go through `fetch` to the
- * allowed origins only. Throws a TypeError for a malformed grant.
+ * allowed origins only (`policy`: the grant's allow-list, when the caller made it already).
+ * Throws a TypeError for a malformed grant.
  *
  * @example
  * ```ts
@@ -54,12 +74,7 @@ export function httpTypesNamespace(fields: typeof Fields = Fields): {
  * ns['wasi:http/outgoing-handler'].handle(request, undefined);
  * ```
  */
-export function httpNamespaces(grant: HttpGrant, ctx: HostContext, fetch: FetchAdapter): Record<string, unknown> {
-  if (typeof grant !== 'object' || grant === null || !Array.isArray(grant.allow)) {
-    throw new TypeError('capabilities.http must be { allow: [origins] }, e.g. { allow: [\'https://api.example.com\'] }');
-  }
-  if (typeof fetch !== 'function') throw new TypeError('the platform\'s fetch adapter must be a function');
-  const policy = new HttpAllowList(grant.allow);
+export function httpNamespaces(grant: HttpGrant, ctx: HostContext, fetch: FetchAdapter, policy: HttpAllowList = httpPolicy(grant, fetch)): Record<string, unknown> {
   return {
     'wasi:http/types': httpTypesNamespace(forbiddingFields(Fields, grant.forbiddenHeaders ?? [])),
     'wasi:http/outgoing-handler': { handle: outgoingHandler({ policy, fetch, report: ctx.report, async: ctx.async, ...(ctx.onHttpFailure ? { onFailure: ctx.onHttpFailure } : {}) }) },

@@ -58,3 +58,14 @@ export function sameAddress(a: SocketAddress, b: SocketAddress): boolean {
 export function anyAddress(family: IpAddressFamily): SocketAddress {
   return { family, address: family === 'ipv4' ? '0.0.0.0' : '::', port: 0 };
 }
+
+/**
+ * The largest UDP payload a socket of each family sends (65535 minus the IP and UDP headers):
+ * a longer datagram is `datagram-too-large`.
+ *
+ * @example
+ * ```ts
+ * if (data.length > MAX_DATAGRAM[family]) throw 'datagram-too-large';
+ * ```
+ */
+export const MAX_DATAGRAM = { ipv4: 65507, ipv6: 65527 } as const;

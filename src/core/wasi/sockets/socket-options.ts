@@ -24,6 +24,35 @@ function bufferSize(value: bigint): bigint {
 }
 
 /**
+ * The options both kinds of socket have (IP TTL, a typical socket buffer): UDP's, and TCP's
+ * with TCP's own on top.
+ *
+ * @example
+ * ```ts
+ * const o = new IpOptions();
+ * o.setHopLimit(0); // throws 'invalid-argument'
+ * ```
+ */
+export class IpOptions {
+  hopLimit = 64;
+  receiveBufferSize = 65536n;
+  sendBufferSize = 65536n;
+
+  setHopLimit(value: number): void {
+    if (value === 0) invalid();
+    this.hopLimit = value;
+  }
+
+  setReceiveBufferSize(value: bigint): void {
+    this.receiveBufferSize = bufferSize(value);
+  }
+
+  setSendBufferSize(value: bigint): void {
+    this.sendBufferSize = bufferSize(value);
+  }
+}
+
+/**
  * The options of a TCP socket (Linux's defaults: tcp_keepalive_time, _intvl, _probes, IP TTL, a
  * typical socket buffer). A listener's options are copied to each connection it accepts.
  *
@@ -33,14 +62,11 @@ function bufferSize(value: bigint): bigint {
  * o.setKeepAliveIdleTime(1n); // stored as 1 s
  * ```
  */
-export class TcpOptions {
+export class TcpOptions extends IpOptions {
   keepAlive = false;
   keepAliveIdleTime = 7200n * NS_PER_S;
   keepAliveInterval = 75n * NS_PER_S;
   keepAliveCount = 9;
-  hopLimit = 64;
-  receiveBufferSize = 65536n;
-  sendBufferSize = 65536n;
   backlog = 128;
 
   clone(): TcpOptions {
@@ -69,45 +95,15 @@ export class TcpOptions {
     if (value === 0) invalid();
     this.keepAliveCount = Math.min(value, 127);
   }
-
-  setHopLimit(value: number): void {
-    if (value === 0) invalid();
-    this.hopLimit = value;
-  }
-
-  setReceiveBufferSize(value: bigint): void {
-    this.receiveBufferSize = bufferSize(value);
-  }
-
-  setSendBufferSize(value: bigint): void {
-    this.sendBufferSize = bufferSize(value);
-  }
 }
 
 /**
- * The options of a UDP socket.
+ * The options of a UDP socket: the IP-level ones.
  *
  * @example
  * ```ts
  * const o = new UdpOptions();
- * o.setHopLimit(0); // throws 'invalid-argument'
+ * o.setReceiveBufferSize(1n << 40n); // stored as 2^31 - 1
  * ```
  */
-export class UdpOptions {
-  hopLimit = 64;
-  receiveBufferSize = 65536n;
-  sendBufferSize = 65536n;
-
-  setHopLimit(value: number): void {
-    if (value === 0) invalid();
-    this.hopLimit = value;
-  }
-
-  setReceiveBufferSize(value: bigint): void {
-    this.receiveBufferSize = bufferSize(value);
-  }
-
-  setSendBufferSize(value: bigint): void {
-    this.sendBufferSize = bufferSize(value);
-  }
-}
+export class UdpOptions extends IpOptions {}

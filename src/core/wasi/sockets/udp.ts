@@ -8,7 +8,7 @@ import { type IpAddressFamily, type IpSocketAddress, type SocketAddress, fromSoc
 import type { SocketErrorCode, UdpBinding } from '../../host/socket-backend.js';
 import { IsowasmError } from '../../errors.js';
 import { Pollable } from '../io.js';
-import { localAddressOf, remoteAddressOf, sameAddress } from './address-rules.js';
+import { MAX_DATAGRAM, localAddressOf, remoteAddressOf, sameAddress } from './address-rules.js';
 import { type SocketEnv, backendOf, checkAddress } from './grant.js';
 import { type Network, Pending, envOf } from './network.js';
 import { UdpOptions } from './socket-options.js';
@@ -18,8 +18,6 @@ import { symbolDispose } from '../../dispose.js';
 const IFACE = 'wasi:sockets/udp';
 /** datagrams one `check-send` permits */
 const SEND_PERMITS = 64n;
-/** the largest UDP payload (65535 minus the IP and UDP headers) */
-const MAX_DATAGRAM = { ipv4: 65507, ipv6: 65527 } as const;
 
 export interface IncomingDatagram { data: Uint8Array; remoteAddress: IpSocketAddress }
 export interface OutgoingDatagram { data: Uint8Array; remoteAddress?: IpSocketAddress }

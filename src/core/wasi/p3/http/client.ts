@@ -6,7 +6,7 @@
  * it went out (a body shorter or longer than its Content-Length fails it with
  * `HTTP-request-body-size`).
  */
-import { concat } from '../../../bytes.js';
+import { readWhole } from '../../../bytes.js';
 import type { DenialReport } from '../../../host/capabilities.js';
 import { type HttpErrorCode, HttpFailure, describeErrorCode } from '../../http/errors.js';
 import { receivedFieldsOf } from '../../http/fields.js';
@@ -20,20 +20,6 @@ import { Fields } from './fields.js';
 import { Request, type Response, type TakenBody, newResponse, requestPartsOf, takeRequestBody } from './types.js';
 
 const CLIENT = 'wasi:http/client';
-
-/** Reads a stream to its end (a body fetch can't stream, sent once the guest has finished it). */
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const r = await reader.read();
-    if (r.done) break;
-    chunks.push(r.value);
-    total += r.value.length;
-  }
-  return concat(chunks, total);
-}
 
 /** The checks of WASI 0.3's request before the shared ones, as wasmtime and upstream's tests expect them. */
 function checkP3Request(request: Request): void {
@@ -106,9 +92,9 @@ export function clientSend(env: OutgoingEnv): (request: Request) => Promise<Resp
       sent = watched.ended;
       if (bodyless) {
         // fetch sends no body with GET or HEAD: an empty one is read here, bytes fail the request
-        void readAll(watched.stream).catch(() => {});
+        void readWhole(watched.stream).catch(() => {});
       } else {
-        source = { finishedBytes: () => null, stream: () => watched.stream, bytes: () => readAll(watched.stream) };
+        source = { finishedBytes: () => null, stream: () => watched.stream, bytes: () => readWhole(watched.stream) };
       }
     }
     // a trailers error ends the exchange at once; trailers themselves can't go out: fetch sends

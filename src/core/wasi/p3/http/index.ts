@@ -6,10 +6,10 @@
  * `createFetchHandler`, like a 0.2 `incoming-handler`.
  */
 import type { FetchAdapter } from '../../../host/platform.js';
-import { HttpAllowList } from '../../../host/http-policy.js';
+import type { HttpAllowList } from '../../../host/http-policy.js';
 import type { HostContext } from '../../context.js';
 import { forbiddingFields } from '../../http/fields.js';
-import type { HttpGrant } from '../../http/index.js';
+import { type HttpGrant, httpPolicy } from '../../http/index.js';
 import { clientSend, deniedSend } from './client.js';
 import { Fields } from './fields.js';
 import { Request, RequestOptions, Response } from './types.js';
@@ -24,7 +24,6 @@ export { emptyBody, watchBody } from './bodies.js';
 /** The versioned keys of WASI 0.3's HTTP interfaces. */
 export const HTTP_P3_TYPES = 'wasi:http/types@0.3.0';
 export const HTTP_P3_CLIENT = 'wasi:http/client@0.3.0';
-export const HTTP_P3_HANDLER = 'wasi:http/handler@0.3.0';
 
 /**
  * The `wasi:http/types@0.3.0` namespace: the resource classes.
@@ -40,25 +39,19 @@ export function httpP3TypesNamespace(fields: typeof Fields = Fields): { Fields: 
 
 /**
  * The `wasi:http@0.3.0` namespaces of one instance: with a grant, `send` reaches the allowed
- * origins through `fetch`; without one, it refuses every request. Throws a TypeError for a
- * malformed grant.
+ * origins through `fetch`; without one, it refuses every request (`policy`: the grant's
+ * allow-list, when the caller made it already, as for 0.2's). Throws a TypeError for a malformed
+ * grant.
  *
  * @example
  * ```ts
  * Object.assign(imports, httpP3Namespaces({ allow: ['https://api.example.com'] }, ctx, fetch));
  * ```
  */
-export function httpP3Namespaces(grant: HttpGrant | undefined, ctx: HostContext, fetch: FetchAdapter): Record<string, unknown> {
-  let send: ReturnType<typeof clientSend>;
-  if (grant === undefined) send = deniedSend(ctx.report);
-  else {
-    if (typeof grant !== 'object' || grant === null || !Array.isArray(grant.allow)) {
-      throw new TypeError('capabilities.http must be { allow: [origins] }, e.g. { allow: [\'https://api.example.com\'] }');
-    }
-    if (typeof fetch !== 'function') throw new TypeError('the platform\'s fetch adapter must be a function');
-    send = clientSend({
-      policy: new HttpAllowList(grant.allow), fetch, report: ctx.report, async: ctx.async, ...(ctx.onHttpFailure ? { onFailure: ctx.onHttpFailure } : {}),
-    });
-  }
+export function httpP3Namespaces(
+  grant: HttpGrant | undefined, ctx: HostContext, fetch: FetchAdapter, policy: HttpAllowList | undefined = grant === undefined ? undefined : httpPolicy(grant, fetch),
+): Record<string, unknown> {
+  const send = policy === undefined ? deniedSend(ctx.report)
+    : clientSend({ policy, fetch, report: ctx.report, async: ctx.async, ...(ctx.onHttpFailure ? { onFailure: ctx.onHttpFailure } : {}) });
   return { [HTTP_P3_TYPES]: httpP3TypesNamespace(grant ? forbiddingFields(Fields, grant.forbiddenHeaders ?? []) : Fields), [HTTP_P3_CLIENT]: { send } };
 }

@@ -6,6 +6,7 @@
  */
 import type { SocketErrorCode } from '../../../host/socket-backend.js';
 import { errorCodeOf } from '../../sockets/grant.js';
+import type { ResultValue } from '../streams.js';
 
 type Plain =
   | 'access-denied' | 'not-supported' | 'invalid-argument' | 'out-of-memory' | 'timeout' | 'invalid-state'
@@ -21,7 +22,7 @@ export type LookupErrorCode =
   | { tag: 'other'; val: string | undefined };
 
 /** A `result<_, error-code>` as a future carries it. */
-export type Outcome = { tag: 'ok'; val?: undefined } | { tag: 'err'; val: ErrorCode };
+export type Outcome = ResultValue<ErrorCode>;
 
 const SAME: ReadonlySet<string> = new Set<Plain>([
   'access-denied', 'not-supported', 'invalid-argument', 'out-of-memory', 'timeout', 'invalid-state', 'address-not-bindable',

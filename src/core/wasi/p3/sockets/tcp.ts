@@ -20,6 +20,7 @@ import { symbolDispose } from '../../../dispose.js';
 import { anyAddress, localAddressOf, remoteAddressOf } from '../../sockets/address-rules.js';
 import { type SocketEnv, backendOf, checkAddress } from '../../sockets/grant.js';
 import { TcpOptions } from '../../sockets/socket-options.js';
+import { endedStream } from '../streams.js';
 import { OK, type Outcome, errOutcome, fail, guard, socketError } from './errors.js';
 
 const IFACE = 'wasi:sockets/types@0.3.0';
@@ -47,11 +48,6 @@ const collected = typeof FinalizationRegistry === 'function' ? new FinalizationR
 
 /** Makes the sockets of one instance (the class the guest sees is per instance: `create` is static). */
 type Make = (family: IpAddressFamily, accepted?: { conn: TcpConnection; options: TcpOptions }) => TcpSocket;
-
-/** A stream that has already ended: what a second `receive` gives. */
-function endedStream<T>(): ReadableStream<T> {
-  return new ReadableStream<T>({ start: (c) => c.close() });
-}
 
 /** The error-code a connection failed with, from what its stream threw. */
 function connectionError(conn: TcpConnection, e: unknown): Outcome {
@@ -167,7 +163,7 @@ export class TcpSocket {
    */
   receive(): [ReadableStream<Uint8Array>, Promise<Outcome>] {
     const conn = this.#res.conn;
-    if (this.#state !== 'connected' || this.#receiveCalled || !conn) return [endedStream(), Promise.resolve(errOutcome('invalid-state'))];
+    if (this.#state !== 'connected' || this.#receiveCalled || !conn) return endedStream(socketError('invalid-state'));
     this.#receiveCalled = true;
     this.#holders++;
     let settle!: (o: Outcome) => void;

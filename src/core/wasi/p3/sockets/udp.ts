@@ -13,14 +13,12 @@ import { type IpAddressFamily, type IpSocketAddress, type SocketAddress, fromSoc
 import type { UdpBinding } from '../../../host/socket-backend.js';
 import { IsowasmError } from '../../../errors.js';
 import { symbolDispose } from '../../../dispose.js';
-import { anyAddress, localAddressOf, remoteAddressOf, sameAddress } from '../../sockets/address-rules.js';
+import { MAX_DATAGRAM, anyAddress, localAddressOf, remoteAddressOf, sameAddress } from '../../sockets/address-rules.js';
 import { type SocketEnv, backendOf, checkAddress } from '../../sockets/grant.js';
 import { UdpOptions } from '../../sockets/socket-options.js';
 import { fail, guard, socketError } from './errors.js';
 
 const IFACE = 'wasi:sockets/types@0.3.0';
-/** the largest UDP payload (65535 minus the IP and UDP headers) */
-const MAX_DATAGRAM = { ipv4: 65507, ipv6: 65527 } as const;
 
 /** What holds one socket's OS resources apart from the socket, so a finalizer can close them. */
 interface Held {
