@@ -3,9 +3,11 @@
  * ISOWASM_CONFORMANCE_DIR variable, the copy in test/conformance, or ../shared/conformance next to
  * the repository. Each file is looked up in that order. Node only.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ComponentModel } from '../../src/core/binary/model.js';
+import { parseComponent } from '../../src/core/binary/parse-component.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -33,4 +35,23 @@ export function conformancePath(rel: string): string {
 /** The `.wasm` files of a directory, as paths (the corpus tests read every one). */
 export function wasmFiles(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.wasm')).map((f) => join(dir, f));
+}
+
+/**
+ * Every core module at hand: those of the corpus' components and of the built fixtures, with the
+ * file each comes from. Files that don't parse (the hostile fixtures, meant not to) are skipped.
+ *
+ * @example
+ * for (const { file, module } of corpusCoreModules()) instrument(module.bytes, `core module ${module.id} of ${file}`);
+ */
+export function* corpusCoreModules(): Generator<{ file: string; module: ComponentModel['allModules'][number] }> {
+  for (const file of [...wasmFiles(conformancePath('components')), ...wasmFiles(join(root, 'build/fixtures'))]) {
+    let model;
+    try {
+      model = parseComponent(readFileSync(file));
+    } catch {
+      continue; // the hostile fixtures are meant not to parse
+    }
+    for (const module of model.allModules) yield { file, module };
+  }
 }

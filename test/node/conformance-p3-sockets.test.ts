@@ -23,13 +23,6 @@ import { readConformanceP3 } from '../harness/files.js';
 
 const dec = new TextDecoder();
 
-/**
- * Programs that do not pass yet, and why (a failure in the core's host streams, not in this
- * room: see the report of branch h/p3sock).
- */
-/** Programs that can't pass yet, and why (none now). */
-const KNOWN: Partial<Record<string, string>> = {};
-
 /** the sockets each program left open, by program (see the last test) */
 const leftOpen = new Map<string, number>();
 
@@ -118,7 +111,7 @@ async function runFixture(name: string, options: { backend?: SocketBackend; allo
 
 describe('conformance-p3: wasi:sockets@0.3.0 programs (Node)', { timeout: 30_000 }, () => {
   for (const name of SOCKETS) {
-    it(`runs ${name} to ok`, { todo: KNOWN[name] }, async (t) => {
+    it(`runs ${name} to ok`, async (t) => {
       const { backend, open } = trackedBackend(name === 'p3-sockets-ip-name-lookup');
       try {
         const { denied } = await runFixture(name, { backend });

@@ -18,7 +18,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadComponent, serve } from '../../src/index.node.js';
+import { type ServeOptions, loadComponent, serve } from '../../src/index.node.js';
 import { main as cli } from '../../src/node/cli/main.js';
 import { conformanceP3Path } from '../harness/conformance-dir.js';
 import { type ComparableResponse, type ListedRequest, REQUESTS, outgoingRequests, sendAll } from '../harness/http-request-list.js';
@@ -97,6 +97,31 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Listens on a free port of 127.0.0.1; resolves to the server's origin. */
+async function listenLocally(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** The reference: what `ask` gets from the fixture served by this checkout in Node, the server closed after. */
+async function askNode<T>(fixturePath: string, options: Omit<ServeOptions, 'hostname' | 'port' | 'signal'>, ask: (base: string) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const served = await serve(await loadComponent(fixturePath), { ...options, hostname: '127.0.0.1', port: 0, signal: controller.signal });
+  try {
+    return await ask(served.url.href);
+  } finally {
+    controller.abort();
+    await served.closed;
+  }
+}
+
+/** Ends the runtimes' servers and the origin the guests reached. */
+async function stopAll(originServer: Server): Promise<void> {
+  await Promise.all([...running].map(stop));
+  originServer.closeAllConnections();
+  await new Promise<void>((resolve) => originServer.close(() => resolve()));
+}
+
 /** The app directory Deno and Bun run in: `isowasm` installed (a link to this checkout) and the two recipes. */
 async function prepareApp(): Promise<void> {
   await rm(app, { recursive: true, force: true });
@@ -132,29 +157,16 @@ describe('the same component on Node, Deno, Bun and workerd', { timeout: 180_000
   before(async () => {
     assert.ok(existsSync(fixture), `${fixture} is missing: run npm run fixtures`);
     originServer = createHttpServer((req, res) => res.end(`origin saw ${req.method} ${req.url}`));
-    await new Promise<void>((resolve) => originServer.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(originServer.address() as AddressInfo).port}`;
+    origin = await listenLocally(originServer);
     // port 9 (discard) is never granted: the guest is refused before any connection
     requests = [...REQUESTS, ...outgoingRequests(origin, 'http://127.0.0.1:9')];
-    const controller = new AbortController();
     // the guest's own complaints (a stack trace at /trap) go nowhere: the comparison is the test's output
-    const served = await serve(await loadComponent(fixture), {
-      hostname: '127.0.0.1', port: 0, signal: controller.signal, onError: () => {},
-      capabilities: { stdio: { stderr: () => {} }, http: { allow: [origin] } }, onCapabilityDenied: () => {},
-    });
-    try {
-      reference = await sendAll(served.url.href, requests);
-    } finally {
-      controller.abort();
-      await served.closed;
-    }
+    reference = await askNode(fixture, {
+      onError: () => {}, capabilities: { stdio: { stderr: () => {} }, http: { allow: [origin] } }, onCapabilityDenied: () => {},
+    }, (base) => sendAll(base, requests));
   });
 
-  after(async () => {
-    await Promise.all([...running].map(stop));
-    originServer.closeAllConnections();
-    await new Promise<void>((resolve) => originServer.close(() => resolve()));
-  });
+  after(() => stopAll(originServer));
 
   it('Node answers the list as the guest means it (the reference is right)', () => {
     const byName = new Map(reference.map((r) => [r.name, r]));
@@ -244,23 +256,11 @@ describe('a wasi:http/handler@0.3.0 component on Node, Deno, Bun and workerd', {
       res.flushHeaders();
       req.pipe(res);
     });
-    await new Promise<void>((resolve) => originServer.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(originServer.address() as AddressInfo).port}`;
-    const controller = new AbortController();
-    const served = await serve(await loadComponent(proxy), { hostname: '127.0.0.1', port: 0, signal: controller.signal, capabilities: { http: { allow: [origin] } } });
-    try {
-      reference = await ask(served.url.href.replace(/\/$/, ''));
-    } finally {
-      controller.abort();
-      await served.closed;
-    }
+    origin = await listenLocally(originServer);
+    reference = await askNode(proxy, { capabilities: { http: { allow: [origin] } } }, (base) => ask(base.replace(/\/$/, '')));
   });
 
-  after(async () => {
-    await Promise.all([...running].map(stop));
-    originServer.closeAllConnections();
-    await new Promise<void>((resolve) => originServer.close(() => resolve()));
-  });
+  after(() => stopAll(originServer));
 
   it('Node forwards it (the reference is right)', () => {
     assert.deepEqual(reference, [`200 POST /proxy ${body}`, '400 ']);

@@ -12,17 +12,8 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { createFetchHandler, createRequestListener, loadComponent } from '../../src/index.node.js';
-import { Fields, Request as P3Request, Response as P3Response } from '../../src/core/wasi/p3/http/index.js';
+import { echo } from '../harness/chain-http-echo.js';
 import { conformanceP3Path } from '../harness/conformance-dir.js';
-
-/** Upstream's echo for chain-http: the request's headers, body and trailers as the response. */
-async function echo(request: P3Request): Promise<P3Response> {
-  const [contents, trailers] = P3Request.consumeBody(request, Promise.resolve({ tag: 'ok', val: undefined }));
-  const bytes = new Uint8Array(await new Response(contents).arrayBuffer());
-  const t = await trailers;
-  const body = new ReadableStream<Uint8Array>({ start(c) { if (bytes.length > 0) c.enqueue(bytes); c.close(); } });
-  return P3Response.new(Fields.fromList(request.getHeaders().copyAll()), body, Promise.resolve(t))[0];
-}
 
 /** A chunked request with `trailers`; resolves to the response's status, a header, its text and trailers. */
 function send(port: number, trailers: Record<string, string>): Promise<{ status: number; foo: string | undefined; text: string; trailers: Record<string, string> }> {

@@ -18,32 +18,15 @@ import { IsowasmError } from '../../src/core/errors.js';
 import { RESPONSE_TRAILERS, TRAILERS } from '../../src/core/http/bridge.js';
 import type { FetchAdapter } from '../../src/core/host/platform.js';
 import type { Platform } from '../../src/core/platform.js';
-import { Fields, Request as P3Request, Response as P3Response } from '../../src/core/wasi/p3/http/index.js';
 import { deepEqual, equal, ok, rejects } from '../harness/assert.js';
+import { echo } from '../harness/chain-http-echo.js';
 import { readConformanceP3 } from '../harness/files.js';
 import { platform, platformValue } from '../harness/platform.js';
+import { type TestEndpoints, testEndpoints } from '../harness/http-endpoints.js';
 import { after, before, describe, isNode, it } from '../harness/test-api.js';
 
-interface Endpoints {
-  /** where the test routes are: http://127.0.0.1:PORT, or http://localhost:8000/__http */
-  base: string;
-  /** what the guest's HTTP_SERVER says */
-  httpServer: string;
-  close(): Promise<void>;
-}
-
-async function endpoints(): Promise<Endpoints> {
-  if (isNode) {
-    const path = '../node/http-test-server.js';
-    const { startTestServer } = (await import(path)) as typeof import('../node/http-test-server.js');
-    const s = await startTestServer();
-    return { base: s.origin, httpServer: new URL(s.origin).host, close: () => s.close() };
-  }
-  return { base: `${location.origin}/__http`, httpServer: location.host, close: async () => {} };
-}
-
-let ep: Endpoints;
-before(async () => { ep = await endpoints(); });
+let ep: TestEndpoints;
+before(async () => { ep = await testEndpoints(); });
 after(async () => { await ep?.close(); });
 
 /** The platform, with a fetch adapter that routes the guest's HTTP_SERVER to the `/p3/` route and TEST-NET-3 to `/silent`. */
@@ -51,7 +34,7 @@ async function routedPlatform(): Promise<Platform> {
   const base = await platformValue();
   const routed: FetchAdapter = async (request) => {
     const u = new URL(request.url);
-    const to = u.host === ep.httpServer ? `${ep.base}/p3${u.pathname}${u.search}` : u.hostname === '203.0.113.12' ? `${ep.base}/silent?ms=1000` : null;
+    const to = u.host === ep.base.host ? ep.url(`/p3${u.pathname}${u.search}`).href : u.hostname === '203.0.113.12' ? ep.url('/silent?ms=1000').href : null;
     if (to === null) return fetch(request);
     // Node streams the body on; a browser sends a stream only over HTTP/2, so it gets the bytes
     const body = request.body === null ? null : isNode ? request.body : await request.arrayBuffer();
@@ -68,25 +51,16 @@ async function load(path: string) {
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const BODY = 'And the mome raths outgrabe';
 
-/** Upstream's echo handler for `local:local/chain-http`: the request's headers, body and trailers as the response. */
-async function echo(request: P3Request): Promise<P3Response> {
-  const [contents, trailers] = P3Request.consumeBody(request, Promise.resolve({ tag: 'ok', val: undefined }));
-  const bytes = new Uint8Array(await new Response(contents).arrayBuffer());
-  const t = await trailers;
-  const body = new ReadableStream<Uint8Array>({ start(c) { if (bytes.length > 0) c.enqueue(bytes); c.close(); } });
-  return P3Response.new(Fields.fromList(request.getHeaders().copyAll()), body, Promise.resolve(t))[0];
-}
-
 describe('conformance-p3: wasi:http/handler@0.3.0 components through createFetchHandler', () => {
   it('p3-http-proxy: forwards method, path and body to the URL in its url header; the upstream\'s answer comes back', async () => {
     const { createFetchHandler } = await platform();
     const errors: IsowasmError[] = [];
     const handle = createFetchHandler!(await load('http/p3-http-proxy'), {
-      platform: await routedPlatform(), capabilities: { http: { allow: [`http://${ep.httpServer}`] } }, onError: (e) => errors.push(e),
+      platform: await routedPlatform(), capabilities: { http: { allow: [`http://${ep.base.host}`] } }, onError: (e) => errors.push(e),
     });
     try {
       const res = await handle(new Request('http://localhost/post', {
-        method: 'POST', body: BODY, headers: { foo: 'bar', 'content-length': String(BODY.length), url: `http://${ep.httpServer}/proxy` },
+        method: 'POST', body: BODY, headers: { foo: 'bar', 'content-length': String(BODY.length), url: `http://${ep.base.host}/proxy` },
       }));
       equal(res.status, 200);
       equal(res.headers.get('x-wasmtime-test-method'), 'POST');
@@ -105,7 +79,7 @@ describe('conformance-p3: wasi:http/handler@0.3.0 components through createFetch
     const denied: IsowasmError[] = [];
     const handle = createFetchHandler!(await load('http/p3-http-proxy'), { platform: await routedPlatform(), onError: (e) => errors.push(e), onCapabilityDenied: (e) => denied.push(e) });
     try {
-      const res = await handle(new Request('http://localhost/post', { method: 'POST', body: BODY, headers: { url: `http://${ep.httpServer}/proxy` } }));
+      const res = await handle(new Request('http://localhost/post', { method: 'POST', body: BODY, headers: { url: `http://${ep.base.host}/proxy` } }));
       ok(res.status === 500 || res.status === 502, String(res.status));
       equal(denied[0]?.code, 'CAPABILITY_DENIED');
       ok(errors[0]?.message.includes('HTTP-request-denied'), errors[0]?.message);
@@ -179,10 +153,10 @@ async function run(name: string, printed: string[]): Promise<void> {
     platform: await routedPlatform(),
     async: true,
     capabilities: {
-      env: { HTTP_SERVER: ep.httpServer },
+      env: { HTTP_SERVER: ep.base.host },
       stdio: { stdout: sink, stderr: sink },
       http: {
-        allow: [`http://${ep.httpServer}`, 'http://203.0.113.12', 'http://some.invalid.dnsname:3000', 'http://localhost:3000'],
+        allow: [`http://${ep.base.host}`, 'http://203.0.113.12', 'http://some.invalid.dnsname:3000', 'http://localhost:3000'],
         // what upstream's runner forbids besides the hop-by-hop names (jco's cli-runner.js)
         forbiddenHeaders: ['custom-forbidden-header'],
       },

@@ -14,51 +14,27 @@ import { type HttpErrorCode, httpErrorCode } from '../../src/core/wasi/http/erro
 import { deniedHttpNamespaces, httpNamespaces } from '../../src/core/wasi/http/index.js';
 import type { InputStream, IoError, OutputStream } from '../../src/core/wasi/io.js';
 import { deepEqual, equal, ok, rejects, throws } from '../harness/assert.js';
+import { type TestEndpoints, testEndpoints } from '../harness/http-endpoints.js';
 import { after, before, describe, isNode, it } from '../harness/test-api.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-interface Endpoints {
-  /** where the routes are, e.g. http://127.0.0.1:1234 or http://localhost:8000/__http */
-  base: URL;
-  /** the origin to grant */
-  origin: string;
-  hits(prefix: string): Promise<number>;
-  close(): Promise<void>;
-}
-
-async function endpoints(): Promise<Endpoints> {
-  if (isNode) {
-    // kept out of static analysis so the browser build never resolves node:http
-    const path = '../node/http-test-server.js';
-    const { startTestServer } = (await import(path)) as typeof import('../node/http-test-server.js');
-    const s = await startTestServer();
-    return { base: new URL(s.origin), origin: s.origin, hits: async (p) => s.hits(p), close: () => s.close() };
-  }
-  const base = new URL('/__http', location.origin);
-  return {
-    base, origin: location.origin,
-    hits: async (p) => (await (await fetch(`/__http/hits?prefix=${encodeURIComponent(p)}`)).json()) as number,
-    close: async () => {},
-  };
-}
-
-let ep: Endpoints;
+let ep: TestEndpoints;
 const fetched: string[] = [];
 const countingFetch = (r: Request): Promise<Response> => {
   fetched.push(r.url);
   return fetch(r);
 };
 before(async () => {
-  ep = await endpoints();
+  ep = await testEndpoints();
 });
 after(async () => {
   await ep?.close();
 });
 
 /** A route's URL: `/echo?x` under the endpoints' base. */
-const at = (route: string): URL => new URL(`${ep.base.pathname === '/' ? '' : ep.base.pathname}${route}`, ep.base);
+const at = (route: string): URL => ep.url(route);
 let tagCounter = 0;
 /** A query value unique to one test, so hit counts don't mix. */
 const uniqueTag = (): string => `t${Date.now().toString(36)}${(tagCounter++).toString(36)}`;

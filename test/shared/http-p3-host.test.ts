@@ -11,30 +11,18 @@ import {
   Fields, Request, RequestOptions, Response, type TrailersResult, type Transmission, httpP3Namespaces, newIncomingRequest, requestPartsOf,
 } from '../../src/core/wasi/p3/http/index.js';
 import { deepEqual, equal, ok, rejects, throws } from '../harness/assert.js';
+import { type TestEndpoints, testEndpoints } from '../harness/http-endpoints.js';
 import { after, before, describe, isNode, it } from '../harness/test-api.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 const noTrailers = (): Promise<TrailersResult> => Promise.resolve({ tag: 'ok', val: undefined });
 
-interface Endpoints { base: URL; origin: string; close(): Promise<void> }
-
-async function endpoints(): Promise<Endpoints> {
-  if (isNode) {
-    // kept out of static analysis so the browser build never resolves node:http
-    const path = '../node/http-test-server.js';
-    const { startTestServer } = (await import(path)) as typeof import('../node/http-test-server.js');
-    const s = await startTestServer();
-    return { base: new URL(s.origin), origin: s.origin, close: () => s.close() };
-  }
-  return { base: new URL('/__http', location.origin), origin: location.origin, close: async () => {} };
-}
-
-let ep: Endpoints;
-before(async () => { ep = await endpoints(); });
+let ep: TestEndpoints;
+before(async () => { ep = await testEndpoints(); });
 after(async () => { await ep?.close(); });
 
-const at = (route: string): URL => new URL(`${ep.base.pathname === '/' ? '' : ep.base.pathname}${route}`, ep.base);
+const at = (route: string): URL => ep.url(route);
 
 function client(allow: string[] | null): { send: (r: Request) => Promise<Response>; reports: DenialReport[] } {
   const reports: DenialReport[] = [];

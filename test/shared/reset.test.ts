@@ -316,7 +316,7 @@ describe('instance.reset()', () => {
     equal(await g.bump(), 1);
     equal(await g.newHandle(), 2);
     await g.dropHandle(1);
-    await g.trap().catch(() => {});
+    await rejects(g.trap(), { code: 'TRAP' });
     await rejects(g.load(), { code: 'INSTANCE_POISONED' });
     await inst.reset();
     equal(await g.load(), 0);

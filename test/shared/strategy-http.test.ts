@@ -7,29 +7,17 @@
  */
 import type { IsowasmError } from '../../src/core/index.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
+import { type TestEndpoints, testEndpoints } from '../harness/http-endpoints.js';
 import { after, before, describe, isNode, it } from '../harness/test-api.js';
 import { failure, fixtureWith } from './strategy-harness.js';
-
-interface Endpoints { base: string; origin: string; close(): Promise<void> }
-
-async function endpoints(): Promise<Endpoints> {
-  if (isNode) {
-    // kept out of static analysis so the browser build never resolves node:http
-    const path = '../node/http-test-server.js';
-    const { startTestServer } = (await import(path)) as typeof import('../node/http-test-server.js');
-    const s = await startTestServer();
-    return { base: s.origin, origin: s.origin, close: () => s.close() };
-  }
-  return { base: `${location.origin}/__http`, origin: location.origin, close: async () => {} };
-}
 
 interface Client {
   get(url: string): Promise<string>;
   send(req: { method: string; url: string; headers: [string, string][]; body?: Uint8Array }): Promise<{ status: number; body: Uint8Array }>;
 }
 
-let ep: Endpoints;
-before(async () => { ep = await endpoints(); });
+let ep: TestEndpoints;
+before(async () => { ep = await testEndpoints(); });
 after(async () => { await ep?.close(); });
 
 describe('strategies: outgoing HTTP (an asynchronous adapter) from a guest', () => {
@@ -39,8 +27,8 @@ describe('strategies: outgoing HTTP (an asynchronous adapter) from a guest', () 
       const inst = await fixtureWith('http-guest', { strategy, capabilities: { http: { allow: [ep.origin] } }, onCapabilityDenied: (e) => denied.push(e) });
       equal(inst.strategy, strategy === 'auto' ? 'jspi' : strategy);
       const client = inst.exports['test:httpguest/client'] as Client;
-      equal(await client.get(`${ep.base}/stream?n=3&delay=1`), 'chunk 0;chunk 1;chunk 2;');
-      const res = await client.send({ method: 'PUT', url: `${ep.base}/echo`, headers: [['x-custom', 'hello']], body: new TextEncoder().encode('the body') });
+      equal(await client.get(ep.url('/stream?n=3&delay=1').href), 'chunk 0;chunk 1;chunk 2;');
+      const res = await client.send({ method: 'PUT', url: ep.url('/echo').href, headers: [['x-custom', 'hello']], body: new TextEncoder().encode('the body') });
       equal(res.status, 200);
       const echo = JSON.parse(new TextDecoder().decode(res.body)) as { method: string; text: string; headers: Record<string, string> };
       deepEqual([echo.method, echo.text, echo.headers['x-custom']], ['PUT', 'the body', 'hello']);
