@@ -39,7 +39,18 @@ function chunked(bytes: Uint8Array, seed: number, onCancel?: () => void): Readab
   }, { highWaterMark: 0 });
 }
 
-async function collect(rs: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+/** Fails a read that would hang (copies broken) instead of stalling the run. */
+async function collect(rs: ReadableStream<Uint8Array>, ms = 10_000): Promise<Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`the stream did not end within ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([collectAll(rs), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function collectAll(rs: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let n = 0;
   const r = rs.getReader();
