@@ -5,10 +5,10 @@
  * them as the specification moves it (their copies then meet directly, with its short reads); one
  * the host reads, or makes, is pumped by the host end here, on demand.
  */
-import { AbiTrap, IsowasmError } from '../errors.js';
+import { IsowasmError } from '../errors.js';
 import { asyncStateOf, type CodecLike, instanceDied } from './async.js';
 import { COPY_COMPLETED, COPY_DROPPED, type CopyBuffer, giveReadable, SharedFuture, SharedStream, takeReadable } from './async-copy.js';
-import type { Cx, InstanceState } from './context.js';
+import { cannotLeave, type Cx, type InstanceState } from './context.js';
 import { ErrorContext } from './error-context.js';
 
 /** An error context in an instance's table (a guest may drop its handle; the value lives on). */
@@ -350,7 +350,7 @@ export function lowerErrorContext(inst: InstanceState, v: unknown): number {
 
 /** `error-context.drop`. */
 export function dropErrorContext(inst: InstanceState, i: number): void {
-  if (!inst.mayLeave) throw new AbiTrap('error-context.drop was called while the instance may not call out');
+  if (!inst.mayLeave) throw cannotLeave('error-context.drop');
   const { table } = asyncStateOf(inst);
   table.get(i >>> 0, ErrorContextHandle, 'error context');
   table.remove(i);

@@ -18,7 +18,7 @@
  * Streams and futures are in async-copy.ts, their JS values in async-values.ts.
  */
 import { AbiTrap, IsowasmError } from '../errors.js';
-import type { Cx, InstanceState } from './context.js';
+import { cannotLeave, type Cx, type InstanceState } from './context.js';
 import { isThenable, type Jspi } from './jspi.js';
 
 /**
@@ -407,7 +407,7 @@ export function subtaskDrop(inst: InstanceState, i: number): void {
  * so it is waited for) and this is BLOCKED until it resolves, or with `async` false waits (JSPI).
  */
 export function subtaskCancel(inst: InstanceState, i: number, async: boolean): number | Promise<number> {
-  if (!inst.mayLeave) throw new AbiTrap('subtask.cancel was called while the instance may not call out');
+  if (!inst.mayLeave) throw cannotLeave('subtask.cancel');
   const s = asyncStateOf(inst).table.get(i, Subtask, 'subtask');
   if (s.delivered) throw new AbiTrap(`subtask ${i >>> 0} is cancelled after its return was delivered`);
   if (s.cancelling) throw new AbiTrap(`subtask ${i >>> 0} is cancelled twice`);
@@ -947,7 +947,7 @@ export function lowerAsync(
   hostError: (e: unknown) => unknown,
 ): (...flat: unknown[]) => number {
   return (...flat: unknown[]) => {
-    if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
+    if (!inst.mayLeave) throw cannotLeave(name);
     const r = call(liftArgs(flat));
     // a value, or a callee that returned before its call did
     const early = earlyResult(r);

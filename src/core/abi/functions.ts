@@ -5,7 +5,7 @@
  */
 import { AbiTrap, exitCodeOf, IsowasmError, trapError } from '../errors.js';
 import { type Codec, codecFor, isScalar, restate, type ScalarCodec, alignTo } from './codec.js';
-import { type CallScratch, Cx, type InstanceState, isGuestFault, type Realloc, startTask } from './context.js';
+import { type CallScratch, Cx, type InstanceState, cannotLeave, isGuestFault, type Realloc, startTask } from './context.js';
 import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
@@ -305,15 +305,16 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, label: 
   };
 }
 
+/** The trap of a synchronous task calling an async func (the specification's "cannot block a synchronous task"). */
+function syncBlockTrap(name: string): AbiTrap {
+  return new AbiTrap(`${name}, an async func, was called synchronously by a synchronous task (a start function, or a function whose type is not async), and a synchronous task cannot block before returning`);
+}
+
 /**
  * `canon lift`: wraps a core function as a component function that JS (or another component)
  * calls with JS values. Arguments are lowered into the guest, results lifted back, and
  * post-return runs after the results were copied out.
  */
-function syncBlockTrap(name: string): AbiTrap {
-  return new AbiTrap(`${name}, an async func, was called synchronously by a synchronous task (a start function, or a function whose type is not async), and a synchronous task cannot block before returning`);
-}
-
 export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
   const plan = planFor(ft);
   const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
@@ -523,7 +524,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     const ps = plan.params as ScalarCodec[];
     const rc = plan.result as ScalarCodec | null;
     return function loweredScalar(...flat: unknown[]): unknown {
-      if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
+      if (!inst.mayLeave) throw cannotLeave(name);
       if (ft.async && inSyncTask(inst)) throw syncBlockTrap(name);
       const args = new Array<unknown>(nparams);
       for (let i = 0; i < nparams; i++) args[i] = ps[i]!.fromCore(flat[i]);
@@ -558,7 +559,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
   };
 
   function lowered(...flat: unknown[]): unknown {
-    if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
+    if (!inst.mayLeave) throw cannotLeave(name);
     // before the callee runs, as the specification traps
     if (ft.async && inSyncTask(inst)) throw syncBlockTrap(name);
     const call: CallScratch = { lenders: null, borrowedWrappers: null };

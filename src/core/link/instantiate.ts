@@ -3,7 +3,7 @@
  * aliases, lowers host functions and lifts exports, and binds resources; one `Instantiation` per
  * component instance.
  */
-import { Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
+import { cannotLeave, Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
 import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison, withAfterCall } from '../abi/functions.js';
 import { asyncStateOf, backpressureChanged, enterSyncTask, inSyncTask, leaveSyncTask, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
 import { cancelCopy, copy, copyNew, dropEnd } from '../abi/async-copy.js';
@@ -454,7 +454,7 @@ export class Instantiation {
         const cx = new Cx(state, this.coreMemory(o.memory), null, o.encoding, name, 'lift');
         const str = codecFor({ kind: 'string' });
         return signed((ptr: number, units: number) => {
-          if (!state.mayLeave) throw new AbiTrap('error-context.new was called while the instance may not call out');
+          if (!state.mayLeave) throw cannotLeave('error-context.new');
           cx.begin();
           return lowerErrorContext(state, new ErrorContext(str.lift(cx, [ptr, units], 0) as string));
         }, 'i32,i32->i32');
@@ -465,7 +465,7 @@ export class Instantiation {
         const cx = new Cx(state, this.coreMemory(o.memory), o.realloc === null ? null : (this.coreFunc(o.realloc) as Realloc), o.encoding, name, 'lower');
         const str = codecFor({ kind: 'string' });
         return signed((i: number, ptr: number) => {
-          if (!state.mayLeave) throw new AbiTrap('error-context.debug-message was called while the instance may not call out');
+          if (!state.mayLeave) throw cannotLeave('error-context.debug-message');
           cx.begin();
           const at = ptr >>> 0;
           cx.check(at, 8, 4);
