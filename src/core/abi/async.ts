@@ -709,7 +709,9 @@ function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v:
   });
   calling = false;
   if (early) (p as Early)[EARLY] = early;
-  cancellers.set(p, () => cancel?.() ?? null);
+  // `start` ran in the executor, which gave the call's cancel (none only if it threw: p rejected)
+  const c = cancel as (() => number | null) | null;
+  cancellers.set(p, c ?? ((): null => null));
   return withStartMark(p, mark);
 }
 
@@ -726,12 +728,22 @@ export function liftAsyncCallback(
   poisonAt: (e: unknown) => unknown,
   poisoned: () => unknown,
 ): (...args: unknown[]) => Promise<unknown> {
+  // a guest that may block in a task runs its steps under JSPI (they may suspend): wrapped once,
+  // when the instance's JSPI is known (a later link may set it, so it is read per call)
+  let wrappedFor: Jspi | null = null;
+  let run = core;
+  let again = callback;
   return (...args: unknown[]) => cancellableCall(inst, name, (resolve, reject, mark) =>
     startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, mark, (task, flat) => {
       const api = asyncStateOf(inst).suspending;
-      // a guest that may block in a task runs its steps under JSPI (they may suspend)
-      const run = api ? api.promising(core as (...a: never[]) => unknown) : core;
-      const again = api ? api.promising(callback as (...a: never[]) => unknown) : callback;
+      if (api !== wrappedFor) {
+        wrappedFor = api;
+        run = api ? api.promising(core as (...a: never[]) => unknown) as (...a: unknown[]) => unknown : core;
+        again = api ? api.promising(callback as (...a: never[]) => unknown) as (...a: unknown[]) => unknown : callback;
+      }
+      // this task's steps, as they were when it started
+      const first = run;
+      const next = again;
       // a trap poisons the instance at once, before anyone else can call it
       const trapping = (call: () => unknown) => (): unknown => {
         let code: unknown;
@@ -749,8 +761,8 @@ export function liftAsyncCallback(
       // without JSPI a step returns its code at once: a cancel may call it back right away
       if (!api) task.callNow = (ev) => (trapping(() => callback(ev[0], ev[1], ev[2]))() as number) | 0;
       // the first step runs under the lock the start took
-      void step(() => run(...flat), true)
-        .then((code) => loop(inst, task, code, (ev) => step(() => again(ev[0], ev[1], ev[2]), false), name))
+      void step(() => first(...flat), true)
+        .then((code) => loop(inst, task, code, (ev) => step(() => next(ev[0], ev[1], ev[2]), false), name))
         .catch((e: unknown) => reject(poisonAt(e)));
     }));
 }
