@@ -871,7 +871,7 @@ export function inSyncTask(inst: InstanceState): boolean {
 }
 
 /** The trap of a synchronous task that would block (the specification's message). */
-function cannotBlock(what: string): AbiTrap {
+export function cannotBlock(what: string): AbiTrap {
   return new AbiTrap(`${what} would block a synchronous task (a start function, or a function whose type is not async): cannot block a synchronous task before returning`);
 }
 

@@ -5,7 +5,7 @@
  */
 import { cannotLeave, Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
 import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison, withAfterCall } from '../abi/functions.js';
-import { asyncStateOf, backpressureChanged, enterSyncTask, inSyncTask, leaveSyncTask, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
+import { asyncStateOf, backpressureChanged, cannotBlock, enterSyncTask, inSyncTask, leaveSyncTask, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
 import { cancelCopy, copy, copyNew, dropEnd } from '../abi/async-copy.js';
 import { dropErrorContext, type ElementInfo, liftErrorContext, lowerErrorContext } from '../abi/async-values.js';
 import { ErrorContext } from '../abi/error-context.js';
@@ -58,6 +58,15 @@ const jsSignatures = {
   get: (f: object): string | undefined => (f as { [JS_SIGNATURE]?: string })[JS_SIGNATURE],
   set: (f: object, signature: string): void => { (f as { [JS_SIGNATURE]?: string })[JS_SIGNATURE] = signature; },
 };
+
+/**
+ * A function the linker made (a built-in, or a `Suspending` around one), with the core signature
+ * it has: the core instances it is passed to are checked against it (see `coreFuncSignature`).
+ */
+function signed(f: object, signature: string): (...a: unknown[]) => unknown {
+  jsSignatures.set(f, signature);
+  return f as (...a: unknown[]) => unknown;
+}
 
 /** Where an instantiation finds its imports by name. */
 export interface ArgSource {
@@ -327,17 +336,13 @@ export class Instantiation {
   }
 
   /**
-   * The canonical built-ins of component-model async that a synchronous task can use: its
-   * context slots and the instance's backpressure. The rest (tasks, waitables, streams, futures,
-   * error contexts) come with the async ABI.
+   * A canonical built-in of component-model async (context slots, backpressure, tasks, waitables,
+   * streams, futures, error contexts), as the core function the guest imports; one this runtime
+   * lacks links, and traps when called (`notYet`).
    */
   private builtin(e: Extract<CoreFuncEntry, { kind: 'builtin' }>): (...a: unknown[]) => unknown {
     const state = this.state;
     const { name, index } = e;
-    const signed = (f: (...a: never[]) => unknown, signature: string): ((...a: unknown[]) => unknown) => {
-      jsSignatures.set(f, signature);
-      return f as (...a: unknown[]) => unknown;
-    };
     switch (name) {
       case 'context.get':
       case 'context.set': {
@@ -377,9 +382,7 @@ export class Instantiation {
         // exports too, when the instance was made with `async: true`)
         asyncStateOf(state).suspending ??= api;
         if (this.link.jspi) state.suspends = true;
-        const f = new api.Suspending((s: number, ptr: number) => waitableSetWait(state, memory, s, ptr));
-        jsSignatures.set(f, 'i32,i32->i32');
-        return f as unknown as (...a: unknown[]) => unknown;
+        return signed(new api.Suspending((s: number, ptr: number) => waitableSetWait(state, memory, s, ptr)), 'i32,i32->i32');
       }
       case 'waitable-set.poll': {
         const memory = this.coreMemory(index!);
@@ -441,7 +444,7 @@ export class Instantiation {
         // cooperative threads are not here: a task has only its own thread, which nothing could
         // resume; a synchronous task may not block at all
         return signed(() => {
-          if (inSyncTask(state)) throw new AbiTrap('thread.suspend would block a synchronous task (a start function, or a function whose type is not async): cannot block a synchronous task before returning');
+          if (inSyncTask(state)) throw cannotBlock('thread.suspend');
           throw new IsowasmError('UNSUPPORTED', 'the guest called thread.suspend (cooperative threads of component-model async), which isowasm does not support yet');
         }, '->i32');
       case 'thread.yield': {
@@ -491,17 +494,13 @@ export class Instantiation {
     if (api) {
       this.state.suspends = true;
       asyncStateOf(this.state).suspending ??= api;
-      const s = new api.Suspending(f as (...a: never[]) => unknown);
-      jsSignatures.set(s, signature);
-      return s as unknown as (...a: unknown[]) => unknown;
+      return signed(new api.Suspending(f as (...a: never[]) => unknown), signature);
     }
-    const g = (...a: never[]): number => {
+    return signed((...a: never[]): number => {
       const r = f(...a);
       if (typeof r !== 'number') throw new IsowasmError('UNSUPPORTED', `${name} has to wait, which a synchronous built-in can do only with JavaScript Promise Integration: instantiate with \`async: true\``);
       return r | 0;
-    };
-    jsSignatures.set(g, signature);
-    return g as (...a: unknown[]) => unknown;
+    }, signature);
   }
 
   /** A stream or future type's element, as its ends need it. */
