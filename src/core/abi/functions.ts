@@ -10,7 +10,7 @@ import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
-import { boxFuture, callStarted, earlyResult, enterSyncTask, inSyncTask, instanceDied, isAsyncCall, keepCancel, leaveSyncTask, leaveTask, markCall, type StartMark, unboxResult, withStartMark, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
+import { boxFuture, callStarted, cannotBlock, earlyResult, enterSyncTask, inSyncTask, instanceDied, isAsyncCall, keepCancel, leaveSyncTask, leaveTask, markCall, type StartMark, unboxResult, withStartMark, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -305,11 +305,6 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, label: 
   };
 }
 
-/** The trap of a synchronous task calling an async func (the specification's "cannot block a synchronous task"). */
-function syncBlockTrap(name: string): AbiTrap {
-  return new AbiTrap(`${name}, an async func, was called synchronously by a synchronous task (a start function, or a function whose type is not async), and a synchronous task cannot block before returning`);
-}
-
 /**
  * `canon lift`: wraps a core function as a component function that JS (or another component)
  * calls with JS values. Arguments are lowered into the guest, results lifted back, and
@@ -525,7 +520,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     const rc = plan.result as ScalarCodec | null;
     return function loweredScalar(...flat: unknown[]): unknown {
       if (!inst.mayLeave) throw cannotLeave(name);
-      if (ft.async && inSyncTask(inst)) throw syncBlockTrap(name);
+      if (ft.async && inSyncTask(inst)) throw cannotBlock(`${name}, an async func called synchronously,`);
       const args = new Array<unknown>(nparams);
       for (let i = 0; i < nparams; i++) args[i] = ps[i]!.fromCore(flat[i]);
       const r = callHost(callee, args, name);
@@ -561,7 +556,7 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
   function lowered(...flat: unknown[]): unknown {
     if (!inst.mayLeave) throw cannotLeave(name);
     // before the callee runs, as the specification traps
-    if (ft.async && inSyncTask(inst)) throw syncBlockTrap(name);
+    if (ft.async && inSyncTask(inst)) throw cannotBlock(`${name}, an async func called synchronously,`);
     const call: CallScratch = { lenders: null, borrowedWrappers: null };
     const prev = cx.call;
     cx.call = call;
