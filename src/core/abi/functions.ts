@@ -223,16 +223,16 @@ interface FuncLabel {
  * A lifted function's label, kept on the function itself: a WeakMap entry per lifted function of
  * every instance costs far more (the collector must trace each entry), and instances are many.
  */
-const LABEL = Symbol('isowasm.label');
+const labels = new ObjectMemo<ComponentCall, FuncLabel>('label');
 
 function labelled(call: ComponentCall, label: FuncLabel): ComponentCall {
-  (call as ComponentCall & { [LABEL]?: FuncLabel })[LABEL] = label;
+  labels.set(call, label);
   return call;
 }
 
 /** Names a lifted function after the export JS sees it under (the first one, if several). */
 export function nameForCallers(call: ComponentCall, name: string, asyncName: string): void {
-  const label = (call as ComponentCall & { [LABEL]?: FuncLabel })[LABEL];
+  const label = labels.get(call);
   if (!label || label.named) return;
   label.named = true;
   label.name = name;
@@ -657,7 +657,7 @@ export function withAfterCall(call: ComponentCall, afterCall: readonly (() => Pr
     return keepCancel(p, p.then(async (v) => { await hooks(); return v; }, async (e: unknown) => { await hooks(); throw e; }));
   }) as ComponentCall;
   // the same label: naming the wrapper after its export names the call's messages
-  const label = (call as ComponentCall & { [LABEL]?: FuncLabel })[LABEL];
+  const label = labels.get(call);
   return label ? labelled(wrapped, label) : wrapped;
 }
 

@@ -17,6 +17,7 @@ import type { Meter } from '../meter/meter.js';
 import { RESET_MODULE } from '../reset/names.js';
 import type { ResetTracker } from '../reset/tracker.js';
 import { HandleTable } from '../abi/handles.js';
+import { ObjectMemo } from '../abi/memo.js';
 import { resourceDrop, resourceNew, resourceRep } from '../abi/resources.js';
 import { nameResource, ResourceType, type ValType, witFuncText } from '../abi/types.js';
 import type { CanonOptions, ComponentModel, CoreFuncEntry, CoreSort, Sort, TypeEntry } from '../binary/model.js';
@@ -51,13 +52,10 @@ export interface LinkContext {
 
 /**
  * Core signatures of the JS functions the linker makes (canon lower and the built-ins), kept on
- * each function: a WeakMap entry per function of every instance costs the collector far more.
+ * each function (see `ObjectMemo`): a WeakMap entry per function of every instance costs the
+ * collector far more.
  */
-const JS_SIGNATURE = Symbol('isowasm.coreSignature');
-const jsSignatures = {
-  get: (f: object): string | undefined => (f as { [JS_SIGNATURE]?: string })[JS_SIGNATURE],
-  set: (f: object, signature: string): void => { (f as { [JS_SIGNATURE]?: string })[JS_SIGNATURE] = signature; },
-};
+const jsSignatures = new ObjectMemo<object, string>('coreSignature');
 
 /**
  * A function the linker made (a built-in, or a `Suspending` around one), with the core signature
