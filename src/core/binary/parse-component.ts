@@ -1052,10 +1052,9 @@ class ComponentParser {
       }
       case 0x11: case 0x12: case 0x18: case 0x19: {
         const type = typeIdx();
-        const b = r.u8();
-        if (b > 1) r.fail('bad flag');
+        const async = flagValue();
         const name = ({ 0x11: 'stream.cancel-read', 0x12: 'stream.cancel-write', 0x18: 'future.cancel-read', 0x19: 'future.cancel-write' } as Record<number, string>)[op]!;
-        m.coreFuncs.push({ kind: 'builtin', name, type, async: b === 1 });
+        m.coreFuncs.push({ kind: 'builtin', name, type, async });
         return;
       }
       case 0x13: case 0x14: case 0x1a: case 0x1b: {
