@@ -185,6 +185,11 @@ class Task implements TaskBorrows {
   injected: number | null = null;
   /** the set its callback last said it waits on (WAIT), from that moment */
   waitSet: WaitableSet | null = null;
+  /**
+   * the set its callback loop is suspended on now, to wake it when it is cancelled (a field, not
+   * a WeakMap: it is set and cleared at each wait of every async call)
+   */
+  waitingOn: WaitableSet | null = null;
   constructor(readonly resolve: (v: unknown) => void, readonly reject: (e: unknown) => void) {}
 
   /** Takes the cancellation its caller asked for, as the event a wait returns (null: none). */
@@ -622,7 +627,7 @@ function startAsyncCall(
     // a task waiting in its callback loop is told now: at once if it can be called now
     const now = deliverCancelNow(inst, task);
     if (now !== null) return now;
-    wakeTask(task);
+    task.waitingOn?.wake();
     return null;
   };
 }
@@ -642,7 +647,7 @@ function deliverCancelNow(inst: InstanceState, task: Task): number | null {
   // it has its event: it waits no more
   set.claimed = null;
   task.waitSet = null;
-  const inLoop = waitingOn.get(task) === set;
+  const inLoop = task.waitingOn === set;
   state.current = task;
   inst.mayEnter = false;
   let code: number;
@@ -668,13 +673,6 @@ function claim(inst: InstanceState, task: Task, si: number): void {
   }
   if (set.claimed === null) set.claimed = task;
   task.waitSet = set;
-}
-
-/** The set each waiting task waits on (its callback loop's), to wake it when it is cancelled. */
-const waitingOn = new WeakMap<Task, WaitableSet>();
-
-function wakeTask(task: Task): void {
-  waitingOn.get(task)?.wake();
 }
 
 /**
@@ -822,9 +820,9 @@ async function loop(inst: InstanceState, task: Task, first: number, callback: (e
         // the instance may have ended (a host failed) before this task got to wait
         if (inst.poisoned) throw inst.poisoned;
         if (set.waiter) throw new AbiTrap(`two tasks wait on waitable set ${si} at once`);
-        waitingOn.set(task, set);
+        task.waitingOn = set;
         await new Promise<void>((wake) => { set.waiter = wake; });
-        waitingOn.delete(task);
+        task.waitingOn = null;
         // a host failure ends the instance and wakes its waiting task
         if (inst.poisoned) throw inst.poisoned;
         // its callback was called already (a cancel delivered at once): go on with its code
