@@ -6,7 +6,7 @@
  * host's ends from JS values), and may move between instances as a value.
  */
 import { AbiTrap, IsowasmError } from '../errors.js';
-import type { Cx, InstanceState } from './context.js';
+import { cannotLeave, type Cx, type InstanceState } from './context.js';
 import { asyncStateOf, BLOCKED, type CodecLike, type Event, waitFor, Waitable } from './async.js';
 
 /** A copy's result, in the low 4 bits of its payload (a stream's elements copied are above). */
@@ -251,7 +251,7 @@ function endOf(inst: InstanceState, future: boolean, i: number, readable: boolea
 
 /** `stream.new` / `future.new`: the two ends, as readable | writable << 32. */
 export function copyNew(inst: InstanceState, future: boolean, elem: CodecLike | null, key: string, plain: boolean, bytes: boolean): bigint {
-  if (!inst.mayLeave) throw new AbiTrap(`${future ? 'future' : 'stream'}.new was called while the instance may not call out`);
+  if (!inst.mayLeave) throw cannotLeave(`${future ? 'future' : 'stream'}.new`);
   const { table } = asyncStateOf(inst);
   let ri: number;
   let wi: number;
@@ -273,7 +273,7 @@ export function copyNew(inst: InstanceState, future: boolean, elem: CodecLike | 
  */
 export function copy(inst: InstanceState, cx: Cx, future: boolean, readable: boolean, key: string, i: number, ptr: number, n: number, async: boolean): number | Promise<number> {
   const what = `${future ? 'future' : 'stream'}.${readable ? 'read' : 'write'}`;
-  if (!inst.mayLeave) throw new AbiTrap(`${what} was called while the instance may not call out`);
+  if (!inst.mayLeave) throw cannotLeave(what);
   const e: StreamEnd | FutureEnd = endOf(inst, future, i, readable, key);
   if (e.state !== IDLE) throw new AbiTrap(`${what}: end ${i >>> 0} is ${e.state === DONE ? 'done (its other end was dropped, or its value moved)' : 'already copying'}`);
   if (e.set && !async) throw new AbiTrap(`${what}: end ${i >>> 0} is in a waitable set, so it can't be copied synchronously`);
@@ -305,7 +305,7 @@ export function copy(inst: InstanceState, cx: Cx, future: boolean, readable: boo
 /** `{stream,future}.cancel-{read,write}`: BLOCKED (async) until the cancel is done. */
 export function cancelCopy(inst: InstanceState, future: boolean, readable: boolean, key: string, i: number, async: boolean): number | Promise<number> {
   const what = `${future ? 'future' : 'stream'}.cancel-${readable ? 'read' : 'write'}`;
-  if (!inst.mayLeave) throw new AbiTrap(`${what} was called while the instance may not call out`);
+  if (!inst.mayLeave) throw cannotLeave(what);
   const e: StreamEnd | FutureEnd = endOf(inst, future, i, readable, key);
   if (e.state !== COPYING) throw new AbiTrap(`${what}: end ${i >>> 0} has no copy to cancel`);
   if (e.waiter) throw new AbiTrap(`${what}: a synchronous copy of end ${i >>> 0} is waiting`);
@@ -327,7 +327,7 @@ export function cancelCopy(inst: InstanceState, future: boolean, readable: boole
 /** `{stream,future}.drop-{readable,writable}`: a future's writer drops only after its value moved. */
 export function dropEnd(inst: InstanceState, future: boolean, readable: boolean, key: string, i: number): void {
   const what = `${future ? 'future' : 'stream'}.drop-${readable ? 'readable' : 'writable'}`;
-  if (!inst.mayLeave) throw new AbiTrap(`${what} was called while the instance may not call out`);
+  if (!inst.mayLeave) throw cannotLeave(what);
   const e: StreamEnd | FutureEnd = endOf(inst, future, i, readable, key);
   if (e.state === COPYING || e.state === CANCELLING) throw new AbiTrap(`${what}: end ${i >>> 0} is dropped while it copies`);
   if (future && !readable && e.state !== DONE) throw new AbiTrap(`${what}: the writable end ${i >>> 0} of a future is dropped before its value was written`);

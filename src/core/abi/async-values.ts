@@ -5,10 +5,10 @@
  * them as the specification moves it (their copies then meet directly, with its short reads); one
  * the host reads, or makes, is pumped by the host end here, on demand.
  */
-import { AbiTrap, IsowasmError } from '../errors.js';
+import { IsowasmError } from '../errors.js';
 import { asyncStateOf, type CodecLike, instanceDied } from './async.js';
 import { COPY_COMPLETED, COPY_DROPPED, type CopyBuffer, giveReadable, SharedFuture, SharedStream, takeReadable } from './async-copy.js';
-import type { Cx, InstanceState } from './context.js';
+import { cannotLeave, type Cx, type InstanceState } from './context.js';
 import { ErrorContext } from './error-context.js';
 
 /** An error context in an instance's table (a guest may drop its handle; the value lives on). */
@@ -80,6 +80,19 @@ export interface ElementInfo {
   readonly bytes: boolean;
 }
 
+/**
+ * Fails a host's wait with the error of `from` if it traps first (see `instanceDied`); the
+ * function returned says the wait ended, and takes it off.
+ */
+function untilDeath(from: InstanceState, died: (e: unknown) => void): () => void {
+  const deaths = asyncStateOf(from).onDeath;
+  deaths.push(died);
+  return () => {
+    const k = deaths.indexOf(died);
+    if (k >= 0) deaths.splice(k, 1);
+  };
+}
+
 /** Lifts a readable end of a stream the guest gives (`lift_stream`): a `ReadableStream`. */
 export function liftStream(cx: Cx, i: number, info: ElementInfo): ReadableStream<unknown> {
   const shared = takeReadable(cx.inst, false, i >>> 0, info.key) as SharedStream;
@@ -100,16 +113,10 @@ function readableOf(shared: SharedStream, from: InstanceState): ReadableStream<u
         done();
         return;
       }
-      const deaths = asyncStateOf(from).onDeath;
-      const died = (e: unknown): void => {
+      const settled = untilDeath(from, (e) => {
         controller.error(e);
         done();
-      };
-      deaths.push(died);
-      const settled = (): void => {
-        const k = deaths.indexOf(died);
-        if (k >= 0) deaths.splice(k, 1);
-      };
+      });
       const sink = new HostSink(shared.bytes ? HOST_BYTES : HOST_VALUES);
       const flush = (): void => {
         if (shared.bytes) {
@@ -293,12 +300,10 @@ class GuestFuture implements PromiseLike<unknown> {
         reject(from.poisoned);
         return;
       }
-      const deaths = asyncStateOf(from).onDeath;
-      deaths.push(reject);
+      const settled = untilDeath(from, reject);
       const sink = new HostSink(1);
       shared.copy(null, sink, false, (result) => {
-        const k = deaths.indexOf(reject);
-        if (k >= 0) deaths.splice(k, 1);
+        settled();
         if (result === COPY_COMPLETED) resolve(sink.chunks[0]![0]);
         else reject(new IsowasmError('TRAP', 'the future ended without a value'));
       });
@@ -350,7 +355,7 @@ export function lowerErrorContext(inst: InstanceState, v: unknown): number {
 
 /** `error-context.drop`. */
 export function dropErrorContext(inst: InstanceState, i: number): void {
-  if (!inst.mayLeave) throw new AbiTrap('error-context.drop was called while the instance may not call out');
+  if (!inst.mayLeave) throw cannotLeave('error-context.drop');
   const { table } = asyncStateOf(inst);
   table.get(i >>> 0, ErrorContextHandle, 'error context');
   table.remove(i);

@@ -18,7 +18,7 @@
  * Streams and futures are in async-copy.ts, their JS values in async-values.ts.
  */
 import { AbiTrap, IsowasmError } from '../errors.js';
-import type { Cx, InstanceState } from './context.js';
+import { cannotLeave, type Cx, type InstanceState } from './context.js';
 import { isThenable, type Jspi } from './jspi.js';
 
 /**
@@ -185,6 +185,11 @@ class Task implements TaskBorrows {
   injected: number | null = null;
   /** the set its callback last said it waits on (WAIT), from that moment */
   waitSet: WaitableSet | null = null;
+  /**
+   * the set its callback loop is suspended on now, to wake it when it is cancelled (a field, not
+   * a WeakMap: it is set and cleared at each wait of every async call)
+   */
+  waitingOn: WaitableSet | null = null;
   constructor(readonly resolve: (v: unknown) => void, readonly reject: (e: unknown) => void) {}
 
   /** Takes the cancellation its caller asked for, as the event a wait returns (null: none). */
@@ -407,7 +412,7 @@ export function subtaskDrop(inst: InstanceState, i: number): void {
  * so it is waited for) and this is BLOCKED until it resolves, or with `async` false waits (JSPI).
  */
 export function subtaskCancel(inst: InstanceState, i: number, async: boolean): number | Promise<number> {
-  if (!inst.mayLeave) throw new AbiTrap('subtask.cancel was called while the instance may not call out');
+  if (!inst.mayLeave) throw cannotLeave('subtask.cancel');
   const s = asyncStateOf(inst).table.get(i, Subtask, 'subtask');
   if (s.delivered) throw new AbiTrap(`subtask ${i >>> 0} is cancelled after its return was delivered`);
   if (s.cancelling) throw new AbiTrap(`subtask ${i >>> 0} is cancelled twice`);
@@ -622,7 +627,7 @@ function startAsyncCall(
     // a task waiting in its callback loop is told now: at once if it can be called now
     const now = deliverCancelNow(inst, task);
     if (now !== null) return now;
-    wakeTask(task);
+    task.waitingOn?.wake();
     return null;
   };
 }
@@ -642,7 +647,7 @@ function deliverCancelNow(inst: InstanceState, task: Task): number | null {
   // it has its event: it waits no more
   set.claimed = null;
   task.waitSet = null;
-  const inLoop = waitingOn.get(task) === set;
+  const inLoop = task.waitingOn === set;
   state.current = task;
   inst.mayEnter = false;
   let code: number;
@@ -668,13 +673,6 @@ function claim(inst: InstanceState, task: Task, si: number): void {
   }
   if (set.claimed === null) set.claimed = task;
   task.waitSet = set;
-}
-
-/** The set each waiting task waits on (its callback loop's), to wake it when it is cancelled. */
-const waitingOn = new WeakMap<Task, WaitableSet>();
-
-function wakeTask(task: Task): void {
-  waitingOn.get(task)?.wake();
 }
 
 /**
@@ -709,7 +707,9 @@ function cancellableCall(inst: InstanceState, name: string, start: (resolve: (v:
   });
   calling = false;
   if (early) (p as Early)[EARLY] = early;
-  cancellers.set(p, () => cancel?.() ?? null);
+  // `start` ran in the executor, which gave the call's cancel (none only if it threw: p rejected)
+  const c = cancel as (() => number | null) | null;
+  cancellers.set(p, c ?? ((): null => null));
   return withStartMark(p, mark);
 }
 
@@ -726,12 +726,22 @@ export function liftAsyncCallback(
   poisonAt: (e: unknown) => unknown,
   poisoned: () => unknown,
 ): (...args: unknown[]) => Promise<unknown> {
+  // a guest that may block in a task runs its steps under JSPI (they may suspend): wrapped once,
+  // when the instance's JSPI is known (a later link may set it, so it is read per call)
+  let wrappedFor: Jspi | null = null;
+  let run = core;
+  let again = callback;
   return (...args: unknown[]) => cancellableCall(inst, name, (resolve, reject, mark) =>
     startAsyncCall(inst, name, args, lowerArgs, poisoned, resolve, reject, mark, (task, flat) => {
       const api = asyncStateOf(inst).suspending;
-      // a guest that may block in a task runs its steps under JSPI (they may suspend)
-      const run = api ? api.promising(core as (...a: never[]) => unknown) : core;
-      const again = api ? api.promising(callback as (...a: never[]) => unknown) : callback;
+      if (api !== wrappedFor) {
+        wrappedFor = api;
+        run = api ? api.promising(core as (...a: never[]) => unknown) as (...a: unknown[]) => unknown : core;
+        again = api ? api.promising(callback as (...a: never[]) => unknown) as (...a: unknown[]) => unknown : callback;
+      }
+      // this task's steps, as they were when it started
+      const first = run;
+      const next = again;
       // a trap poisons the instance at once, before anyone else can call it
       const trapping = (call: () => unknown) => (): unknown => {
         let code: unknown;
@@ -749,8 +759,8 @@ export function liftAsyncCallback(
       // without JSPI a step returns its code at once: a cancel may call it back right away
       if (!api) task.callNow = (ev) => (trapping(() => callback(ev[0], ev[1], ev[2]))() as number) | 0;
       // the first step runs under the lock the start took
-      void step(() => run(...flat), true)
-        .then((code) => loop(inst, task, code, (ev) => step(() => again(ev[0], ev[1], ev[2]), false), name))
+      void step(() => first(...flat), true)
+        .then((code) => loop(inst, task, code, (ev) => step(() => next(ev[0], ev[1], ev[2]), false), name))
         .catch((e: unknown) => reject(poisonAt(e)));
     }));
 }
@@ -810,9 +820,9 @@ async function loop(inst: InstanceState, task: Task, first: number, callback: (e
         // the instance may have ended (a host failed) before this task got to wait
         if (inst.poisoned) throw inst.poisoned;
         if (set.waiter) throw new AbiTrap(`two tasks wait on waitable set ${si} at once`);
-        waitingOn.set(task, set);
+        task.waitingOn = set;
         await new Promise<void>((wake) => { set.waiter = wake; });
-        waitingOn.delete(task);
+        task.waitingOn = null;
         // a host failure ends the instance and wakes its waiting task
         if (inst.poisoned) throw inst.poisoned;
         // its callback was called already (a cancel delivered at once): go on with its code
@@ -859,7 +869,7 @@ export function inSyncTask(inst: InstanceState): boolean {
 }
 
 /** The trap of a synchronous task that would block (the specification's message). */
-function cannotBlock(what: string): AbiTrap {
+export function cannotBlock(what: string): AbiTrap {
   return new AbiTrap(`${what} would block a synchronous task (a start function, or a function whose type is not async): cannot block a synchronous task before returning`);
 }
 
@@ -947,7 +957,7 @@ export function lowerAsync(
   hostError: (e: unknown) => unknown,
 ): (...flat: unknown[]) => number {
   return (...flat: unknown[]) => {
-    if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
+    if (!inst.mayLeave) throw cannotLeave(name);
     const r = call(liftArgs(flat));
     // a value, or a callee that returned before its call did
     const early = earlyResult(r);

@@ -53,6 +53,16 @@ export function startTask(inst: InstanceState): void {
   if (inst.context !== null) inst.context.fill(0);
 }
 
+/**
+ * The trap of a call out of an instance that may not call out now (it runs realloc or
+ * post-return): the one message of every lowered function and built-in that checks `mayLeave`.
+ * @example
+ * if (!inst.mayLeave) throw cannotLeave('stream.read');
+ */
+export function cannotLeave(what: string): AbiTrap {
+  return new AbiTrap(`${what} was called while the instance may not call out (inside realloc or post-return)`);
+}
+
 /** Wrapper objects handed to the host for borrows; they stop working when the call returns. */
 export interface CallScratch {
   lenders: Handle[] | null;

@@ -5,12 +5,12 @@
  */
 import { AbiTrap, exitCodeOf, IsowasmError, trapError } from '../errors.js';
 import { type Codec, codecFor, isScalar, restate, type ScalarCodec, alignTo } from './codec.js';
-import { type CallScratch, Cx, type InstanceState, isGuestFault, type Realloc, startTask } from './context.js';
+import { type CallScratch, Cx, type InstanceState, cannotLeave, isGuestFault, type Realloc, startTask } from './context.js';
 import { isThenable, type Jspi } from './jspi.js';
 import { endImportCall, unlowerHandles } from './resources.js';
 import type { FuncType, ValType } from './types.js';
 import { ObjectMemo } from './memo.js';
-import { boxFuture, callStarted, earlyResult, enterSyncTask, inSyncTask, instanceDied, isAsyncCall, keepCancel, leaveSyncTask, leaveTask, markCall, type StartMark, unboxResult, withStartMark, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
+import { boxFuture, callStarted, cannotBlock, earlyResult, enterSyncTask, inSyncTask, instanceDied, isAsyncCall, keepCancel, leaveSyncTask, leaveTask, markCall, type StartMark, unboxResult, withStartMark, liftAsyncCallback, liftAsyncStackful, lowerAsync, type TaskBorrows } from './async.js';
 
 const MAX_FLAT_PARAMS = 16;
 const MAX_FLAT_RESULTS = 1;
@@ -223,16 +223,16 @@ interface FuncLabel {
  * A lifted function's label, kept on the function itself: a WeakMap entry per lifted function of
  * every instance costs far more (the collector must trace each entry), and instances are many.
  */
-const LABEL = Symbol('isowasm.label');
+const labels = new ObjectMemo<ComponentCall, FuncLabel>('label');
 
 function labelled(call: ComponentCall, label: FuncLabel): ComponentCall {
-  (call as ComponentCall & { [LABEL]?: FuncLabel })[LABEL] = label;
+  labels.set(call, label);
   return call;
 }
 
 /** Names a lifted function after the export JS sees it under (the first one, if several). */
 export function nameForCallers(call: ComponentCall, name: string, asyncName: string): void {
-  const label = (call as ComponentCall & { [LABEL]?: FuncLabel })[LABEL];
+  const label = labels.get(call);
   if (!label || label.named) return;
   label.named = true;
   label.name = name;
@@ -310,10 +310,6 @@ function liftParts(ft: FuncType, opts: LiveOptions, inst: InstanceState, label: 
  * calls with JS values. Arguments are lowered into the guest, results lifted back, and
  * post-return runs after the results were copied out.
  */
-function syncBlockTrap(name: string): AbiTrap {
-  return new AbiTrap(`${name}, an async func, was called synchronously by a synchronous task (a start function, or a function whose type is not async), and a synchronous task cannot block before returning`);
-}
-
 export function liftFunction(ft: FuncType, core: (...a: unknown[]) => unknown, opts: LiveOptions, inst: InstanceState, name: string): ComponentCall {
   const plan = planFor(ft);
   const fast = !plan.spillParams && !plan.spillResult && !plan.hasBorrowParams && plan.params.every(isScalar) &&
@@ -523,8 +519,8 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
     const ps = plan.params as ScalarCodec[];
     const rc = plan.result as ScalarCodec | null;
     return function loweredScalar(...flat: unknown[]): unknown {
-      if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
-      if (ft.async && inSyncTask(inst)) throw syncBlockTrap(name);
+      if (!inst.mayLeave) throw cannotLeave(name);
+      if (ft.async && inSyncTask(inst)) throw cannotBlock(`${name}, an async func called synchronously,`);
       const args = new Array<unknown>(nparams);
       for (let i = 0; i < nparams; i++) args[i] = ps[i]!.fromCore(flat[i]);
       const r = callHost(callee, args, name);
@@ -558,9 +554,9 @@ export function lowerFunction(ft: FuncType, callee: ComponentCall, opts: LiveOpt
   };
 
   function lowered(...flat: unknown[]): unknown {
-    if (!inst.mayLeave) throw new AbiTrap(`${name} was called while the instance may not call out (inside realloc or post-return)`);
+    if (!inst.mayLeave) throw cannotLeave(name);
     // before the callee runs, as the specification traps
-    if (ft.async && inSyncTask(inst)) throw syncBlockTrap(name);
+    if (ft.async && inSyncTask(inst)) throw cannotBlock(`${name}, an async func called synchronously,`);
     const call: CallScratch = { lenders: null, borrowedWrappers: null };
     const prev = cx.call;
     cx.call = call;
@@ -661,7 +657,7 @@ export function withAfterCall(call: ComponentCall, afterCall: readonly (() => Pr
     return keepCancel(p, p.then(async (v) => { await hooks(); return v; }, async (e: unknown) => { await hooks(); throw e; }));
   }) as ComponentCall;
   // the same label: naming the wrapper after its export names the call's messages
-  const label = (call as ComponentCall & { [LABEL]?: FuncLabel })[LABEL];
+  const label = labels.get(call);
   return label ? labelled(wrapped, label) : wrapped;
 }
 

@@ -506,17 +506,8 @@ function expectType(r: Reader, scope: ScopeCounts, kind: 'func' | 'instance' | '
 
 /** The function type `idx` names when it can be known without instantiating, else null. */
 function staticFuncType(scope: TypeScope, idx: number): FuncTypeDef | null {
-  for (let guard = 0; guard < 1000; guard++) {
-    const t = scope.types[idx];
-    if (!t) return null;
-    switch (t.kind) {
-      case 'func': return t.def;
-      case 'outer': scope = t.scope; idx = t.index; continue;
-      case 'ref': idx = t.index; continue;
-      default: return null;
-    }
-  }
-  return null;
+  const t = staticEntry(scope, idx);
+  return t?.kind === 'func' ? t.def : null;
 }
 
 /** The function type of function `idx` of `m` when it is known without instantiating (an import's or a lift's), else null. */
@@ -533,24 +524,36 @@ function staticFuncTypeOf(m: ComponentModel, idx: number): FuncTypeDef | null {
   return null;
 }
 
-/** The kind of a type entry when it can be known without instantiating, else null. */
-export function staticKind(scope: TypeScope, idx: number): string | null {
+/**
+ * The type entry `idx` stands for when it can be known without instantiating (outer aliases,
+ * references and `eq` bounds followed), else null.
+ */
+function staticEntry(scope: TypeScope, idx: number): TypeEntry | null {
   for (let guard = 0; guard < 1000; guard++) {
     const t = scope.types[idx];
     if (!t) return null;
     switch (t.kind) {
-      case 'defined': return 'value';
-      case 'func': case 'instance': case 'component': case 'resource': return t.kind;
       case 'outer': scope = t.scope; idx = t.index; continue;
       case 'ref': idx = t.index; continue;
       case 'abstract':
-        if (t.bound === 'sub-resource') return 'resource';
+        if (t.bound === 'sub-resource') return t;
         idx = t.bound.eq;
         continue;
-      default: return null;
+      default: return t;
     }
   }
   return null;
+}
+
+/** The kind of a type entry when it can be known without instantiating, else null. */
+export function staticKind(scope: TypeScope, idx: number): string | null {
+  const t = staticEntry(scope, idx);
+  switch (t?.kind) {
+    case 'defined': return 'value';
+    case 'func': case 'instance': case 'component': case 'resource': return t.kind;
+    case 'abstract': return 'resource';
+    default: return null;
+  }
 }
 
 /** The effective size and depth of every type entry measured so far (see `LoaderLimits`). */
@@ -1049,10 +1052,9 @@ class ComponentParser {
       }
       case 0x11: case 0x12: case 0x18: case 0x19: {
         const type = typeIdx();
-        const b = r.u8();
-        if (b > 1) r.fail('bad flag');
+        const async = flagValue();
         const name = ({ 0x11: 'stream.cancel-read', 0x12: 'stream.cancel-write', 0x18: 'future.cancel-read', 0x19: 'future.cancel-write' } as Record<number, string>)[op]!;
-        m.coreFuncs.push({ kind: 'builtin', name, type, async: b === 1 });
+        m.coreFuncs.push({ kind: 'builtin', name, type, async });
         return;
       }
       case 0x13: case 0x14: case 0x1a: case 0x1b: {

@@ -3,9 +3,9 @@
  * aliases, lowers host functions and lifts exports, and binds resources; one `Instantiation` per
  * component instance.
  */
-import { Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
+import { cannotLeave, Cx, type InstanceState, type Realloc, startTask } from '../abi/context.js';
 import { coreSignature, type LiveOptions, liftFunction, liftFunctionAsync, liftFunctionAsyncCallback, liftFunctionAsyncStackful, lowerFunction, lowerFunctionAsync, poison, withAfterCall } from '../abi/functions.js';
-import { asyncStateOf, backpressureChanged, enterSyncTask, inSyncTask, leaveSyncTask, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
+import { asyncStateOf, backpressureChanged, cannotBlock, enterSyncTask, inSyncTask, leaveSyncTask, contextSlots, notYet, subtaskCancel, subtaskDrop, taskCancel, taskReturn, threadYield, waitableJoin, waitableSetDrop, waitableSetNew, waitableSetPoll, waitableSetWait } from '../abi/async.js';
 import { cancelCopy, copy, copyNew, dropEnd } from '../abi/async-copy.js';
 import { dropErrorContext, type ElementInfo, liftErrorContext, lowerErrorContext } from '../abi/async-values.js';
 import { ErrorContext } from '../abi/error-context.js';
@@ -17,6 +17,7 @@ import type { Meter } from '../meter/meter.js';
 import { RESET_MODULE } from '../reset/names.js';
 import type { ResetTracker } from '../reset/tracker.js';
 import { HandleTable } from '../abi/handles.js';
+import { ObjectMemo } from '../abi/memo.js';
 import { resourceDrop, resourceNew, resourceRep } from '../abi/resources.js';
 import { nameResource, ResourceType, type ValType, witFuncText } from '../abi/types.js';
 import type { CanonOptions, ComponentModel, CoreFuncEntry, CoreSort, Sort, TypeEntry } from '../binary/model.js';
@@ -51,13 +52,19 @@ export interface LinkContext {
 
 /**
  * Core signatures of the JS functions the linker makes (canon lower and the built-ins), kept on
- * each function: a WeakMap entry per function of every instance costs the collector far more.
+ * each function (see `ObjectMemo`): a WeakMap entry per function of every instance costs the
+ * collector far more.
  */
-const JS_SIGNATURE = Symbol('isowasm.coreSignature');
-const jsSignatures = {
-  get: (f: object): string | undefined => (f as { [JS_SIGNATURE]?: string })[JS_SIGNATURE],
-  set: (f: object, signature: string): void => { (f as { [JS_SIGNATURE]?: string })[JS_SIGNATURE] = signature; },
-};
+const jsSignatures = new ObjectMemo<object, string>('coreSignature');
+
+/**
+ * A function the linker made (a built-in, or a `Suspending` around one), with the core signature
+ * it has: the core instances it is passed to are checked against it (see `coreFuncSignature`).
+ */
+function signed(f: object, signature: string): (...a: unknown[]) => unknown {
+  jsSignatures.set(f, signature);
+  return f as (...a: unknown[]) => unknown;
+}
 
 /** Where an instantiation finds its imports by name. */
 export interface ArgSource {
@@ -327,17 +334,13 @@ export class Instantiation {
   }
 
   /**
-   * The canonical built-ins of component-model async that a synchronous task can use: its
-   * context slots and the instance's backpressure. The rest (tasks, waitables, streams, futures,
-   * error contexts) come with the async ABI.
+   * A canonical built-in of component-model async (context slots, backpressure, tasks, waitables,
+   * streams, futures, error contexts), as the core function the guest imports; one this runtime
+   * lacks links, and traps when called (`notYet`).
    */
   private builtin(e: Extract<CoreFuncEntry, { kind: 'builtin' }>): (...a: unknown[]) => unknown {
     const state = this.state;
     const { name, index } = e;
-    const signed = (f: (...a: never[]) => unknown, signature: string): ((...a: unknown[]) => unknown) => {
-      jsSignatures.set(f, signature);
-      return f as (...a: unknown[]) => unknown;
-    };
     switch (name) {
       case 'context.get':
       case 'context.set': {
@@ -377,9 +380,7 @@ export class Instantiation {
         // exports too, when the instance was made with `async: true`)
         asyncStateOf(state).suspending ??= api;
         if (this.link.jspi) state.suspends = true;
-        const f = new api.Suspending((s: number, ptr: number) => waitableSetWait(state, memory, s, ptr));
-        jsSignatures.set(f, 'i32,i32->i32');
-        return f as unknown as (...a: unknown[]) => unknown;
+        return signed(new api.Suspending((s: number, ptr: number) => waitableSetWait(state, memory, s, ptr)), 'i32,i32->i32');
       }
       case 'waitable-set.poll': {
         const memory = this.coreMemory(index!);
@@ -441,7 +442,7 @@ export class Instantiation {
         // cooperative threads are not here: a task has only its own thread, which nothing could
         // resume; a synchronous task may not block at all
         return signed(() => {
-          if (inSyncTask(state)) throw new AbiTrap('thread.suspend would block a synchronous task (a start function, or a function whose type is not async): cannot block a synchronous task before returning');
+          if (inSyncTask(state)) throw cannotBlock('thread.suspend');
           throw new IsowasmError('UNSUPPORTED', 'the guest called thread.suspend (cooperative threads of component-model async), which isowasm does not support yet');
         }, '->i32');
       case 'thread.yield': {
@@ -454,7 +455,7 @@ export class Instantiation {
         const cx = new Cx(state, this.coreMemory(o.memory), null, o.encoding, name, 'lift');
         const str = codecFor({ kind: 'string' });
         return signed((ptr: number, units: number) => {
-          if (!state.mayLeave) throw new AbiTrap('error-context.new was called while the instance may not call out');
+          if (!state.mayLeave) throw cannotLeave('error-context.new');
           cx.begin();
           return lowerErrorContext(state, new ErrorContext(str.lift(cx, [ptr, units], 0) as string));
         }, 'i32,i32->i32');
@@ -465,7 +466,7 @@ export class Instantiation {
         const cx = new Cx(state, this.coreMemory(o.memory), o.realloc === null ? null : (this.coreFunc(o.realloc) as Realloc), o.encoding, name, 'lower');
         const str = codecFor({ kind: 'string' });
         return signed((i: number, ptr: number) => {
-          if (!state.mayLeave) throw new AbiTrap('error-context.debug-message was called while the instance may not call out');
+          if (!state.mayLeave) throw cannotLeave('error-context.debug-message');
           cx.begin();
           const at = ptr >>> 0;
           cx.check(at, 8, 4);
@@ -491,17 +492,13 @@ export class Instantiation {
     if (api) {
       this.state.suspends = true;
       asyncStateOf(this.state).suspending ??= api;
-      const s = new api.Suspending(f as (...a: never[]) => unknown);
-      jsSignatures.set(s, signature);
-      return s as unknown as (...a: unknown[]) => unknown;
+      return signed(new api.Suspending(f as (...a: never[]) => unknown), signature);
     }
-    const g = (...a: never[]): number => {
+    return signed((...a: never[]): number => {
       const r = f(...a);
       if (typeof r !== 'number') throw new IsowasmError('UNSUPPORTED', `${name} has to wait, which a synchronous built-in can do only with JavaScript Promise Integration: instantiate with \`async: true\``);
       return r | 0;
-    };
-    jsSignatures.set(g, signature);
-    return g as (...a: unknown[]) => unknown;
+    }, signature);
   }
 
   /** A stream or future type's element, as its ends need it. */
