@@ -334,6 +334,8 @@ export function lowerFuture(cx: Cx, v: unknown, info: ElementInfo): number {
     shared.copy(null, new HostSource([value]), true, () => {});
   }, (e: unknown) => {
     inst.poisoned ??= new IsowasmError('HOST_ERROR', `a future the host gave the guest failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    // as for a failing stream: the host's reads of the instance's streams and futures fail too
+    instanceDied(inst);
     shared.drop();
   });
   return giveReadable(inst, shared);
